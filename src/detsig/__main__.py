@@ -1,0 +1,7 @@
+"""``python -m detsig``: the same as the ``detsig`` command."""
+
+import sys
+
+from detsig.cli import main
+
+sys.exit(main())

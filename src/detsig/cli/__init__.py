@@ -1,0 +1,137 @@
+"""The ``detsig`` command line: argument parsing and messages, no business logic.
+
+Each subcommand lives in its own module ``detsig.cli.cmd_<name>`` exposing
+
+- ``add_arguments(parser)``: declare the arguments (cheap: no heavy imports at module level),
+- ``run(args) -> int``: do the job (import numpy, h5py, numba ... here, lazily).
+
+Only the invoked subcommand's module is imported, so ``detsig --help`` and ``detsig --version``
+answer in well under a second. Library errors (:class:`detsig.errors.DetsigError`) become one
+sentence on stderr and their exit code (2 bad usage or input, 1 failed job); ``--debug`` shows
+the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+from collections.abc import Sequence
+
+from detsig._version import __version__
+
+#: name -> (one-line help, example shown in the subcommand's --help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": (
+        "record a lane from built-in emulated devices, detect, score, write pictures",
+        "detsig demo --out ./detsig-demo --no-view",
+    ),
+    "emulate": (
+        "run a virtual GPR or MD device on a pseudo-terminal",
+        "detsig emulate gpr --scenario standard --seed 1 --link /tmp/gpr0",
+    ),
+    "record": (
+        "record serial devices (and a GNSS receiver) into a new HDF5 file",
+        "detsig record --port /dev/ttyUSB0 --gnss /dev/ttyACM0 -o lane1.h5 --operator ana",
+    ),
+    "info": (
+        "show what a recording or vendor file holds",
+        "detsig info recordings/standard-lane.h5 --json",
+    ),
+    "convert": (
+        "convert a vendor GPR file to a detsig recording or SEG-Y",
+        "detsig convert FILE____032.DZT -o line32.h5",
+    ),
+    "process": (
+        "run a processing pipeline over a recording",
+        "detsig process lane.h5 -o lane-processed.h5 --pipeline gpr-default",
+    ),
+    "detect": (
+        "run a detector over a recording and write candidates",
+        "detsig detect lane.h5 --detector fused -o candidates.geojson",
+    ),
+    "view": (
+        "replay viewer (or --follow a growing recording, --screenshot for headless)",
+        "detsig view lane.h5 --screenshot lane.png",
+    ),
+    "simulate": (
+        "write a synthetic lane with ground truth from a scenario",
+        "detsig simulate standard --seed 1 -o lane.h5",
+    ),
+    "bench": (
+        "score detectors (Pd, false alarms/m2, ROC) and run speed benchmarks",
+        "detsig bench score --truth lane.h5 --candidates candidates.geojson",
+    ),
+}
+
+
+def _available_commands() -> dict[str, tuple[str, str]]:
+    """The subcommands whose module is present in this installation."""
+    return {
+        name: entry
+        for name, entry in COMMANDS.items()
+        if importlib.util.find_spec(f"detsig.cli.cmd_{name}") is not None
+    }
+
+
+def _invoked_command(argv: Sequence[str], names: Sequence[str]) -> str | None:
+    for token in argv:
+        if token in names:
+            return token
+        if not token.startswith("-"):
+            return None
+    return None
+
+
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """Build the parser; only the invoked subcommand's module is imported."""
+    parser = argparse.ArgumentParser(
+        prog="detsig",
+        description="detsig: record, process and detect in metal-detector and GPR signals.",
+        epilog="Run 'detsig COMMAND --help' for a command's options and an example.",
+    )
+    parser.add_argument("--version", action="version", version=f"detsig {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the full traceback when something fails"
+    )
+    commands = _available_commands()
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    invoked = _invoked_command(argv, list(commands))
+    for name, (help_text, example) in commands.items():
+        sub = subparsers.add_parser(
+            name,
+            help=help_text,
+            description=help_text[0].upper() + help_text[1:] + ".",
+            epilog=f"example:\n  {example}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        if name == invoked:
+            module = importlib.import_module(f"detsig.cli.cmd_{name}")
+            module.add_arguments(sub)
+            sub.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``detsig`` command line; returns the process exit code."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(args_list)
+    args = parser.parse_args(args_list)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    from detsig.errors import DetsigError
+
+    try:
+        return int(args._module.run(args) or 0)
+    except DetsigError as error:
+        if args.debug:
+            raise
+        print(f"detsig {args.command}: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print(f"detsig {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

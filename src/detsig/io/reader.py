@@ -1,0 +1,494 @@
+"""Lazy reader of detsig HDF5 recordings.
+
+Opening a recording reads only attributes; stream data stay on disk until sliced, so a
+100,000-trace file opens at once. Foreign, truncated, corrupt and future-version files raise a
+:class:`~detsig.errors.RecordingError` with one sentence saying what is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections import Counter
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import h5py
+import numpy as np
+import numpy.typing as npt
+
+from detsig.errors import RecordingError
+from detsig.io._tables import Event, rows_to_candidates, rows_to_events, rows_to_truth
+from detsig.io.writer import FORMAT_NAME, FORMAT_VERSION
+from detsig.model import (
+    TRACK_FIELDS,
+    Candidate,
+    GprHeader,
+    GprScan,
+    GroundTruth,
+    MdSeries,
+    PositionTrack,
+)
+
+
+def _attr(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value
+
+
+def _looks_like_text(path: Path) -> bool:
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(512)
+    except OSError:
+        return False
+    if not head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return b"\x00" not in head
+
+
+def is_detsig_recording(path: str | os.PathLike[str]) -> bool:
+    """True when ``path`` is a readable HDF5 file marked as a detsig recording."""
+    try:
+        if not h5py.is_hdf5(path):
+            return False
+        with h5py.File(path, "r") as file:
+            return _attr(file.attrs.get("detsig_format")) == FORMAT_NAME
+    except (OSError, ValueError):
+        return False
+
+
+class StreamReader:
+    """One ``/streams/<name>`` group, read lazily.
+
+    Attributes
+    ----------
+    name : str
+        Stream name (``"gpr0"``).
+    kind : str
+        ``"gpr"``, ``"md"`` or ``"gnss"``.
+    attrs : dict
+        The stream's attributes (JSON strings stay strings; see :attr:`device`).
+    """
+
+    def __init__(self, group: h5py.Group):
+        self.group = group
+        self.name = group.name.rsplit("/", 1)[-1]
+        self.attrs = {key: _attr(value) for key, value in group.attrs.items()}
+        self.kind = str(self.attrs.get("kind", ""))
+
+    @property
+    def device(self) -> dict[str, Any]:
+        """The device's HELLO object (empty when the stream has none)."""
+        text = self.attrs.get("device") or "{}"
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def columns(self) -> list[str]:
+        """Names of the stream's datasets."""
+        return list(self.group.keys())
+
+    @property
+    def data(self) -> h5py.Dataset:
+        """The samples dataset (GPR, MD), sliced lazily: ``stream.data[100:200]``."""
+        if "data" not in self.group:
+            raise RecordingError(f"stream {self.name} ({self.kind}) has no sample data")
+        return self.group["data"]
+
+    @property
+    def n_rows(self) -> int:
+        """Rows complete in every column (a crash can leave columns of unequal length)."""
+        lengths = [ds.shape[0] for ds in self.group.values() if isinstance(ds, h5py.Dataset)]
+        return min(lengths) if lengths else 0
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Shape of the data: (n_rows, n_samples | n_channels), or (n_rows,) for GNSS."""
+        if "data" in self.group:
+            return (self.n_rows, *self.group["data"].shape[1:])
+        return (self.n_rows,)
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """Native sample type (for GNSS: the latitude column's type)."""
+        if "data" in self.group:
+            return self.group["data"].dtype
+        return np.dtype(np.float64)
+
+    def refresh(self) -> None:
+        """Re-read dataset sizes (SWMR follow mode)."""
+        for dataset in self.group.values():
+            if isinstance(dataset, h5py.Dataset):
+                dataset.refresh()
+
+    def column(self, name: str, start: int = 0, stop: int | None = None) -> npt.NDArray[Any]:
+        """Rows ``start:stop`` of a per-row column (``seq``, ``distance_m``, ``lat_deg`` ...)."""
+        if name not in self.group:
+            raise KeyError(f"stream {self.name} has no column {name!r} (has {self.columns})")
+        stop = self.n_rows if stop is None else min(stop, self.n_rows)
+        return np.asarray(self.group[name][start:stop])
+
+    def _optional_column(self, name: str, start: int, stop: int) -> npt.NDArray[Any] | None:
+        if name not in self.group:
+            return None
+        values = self.column(name, start, stop).astype(np.float64)
+        return None if values.size == 0 or np.all(np.isnan(values)) else values
+
+    @property
+    def sample_interval_s(self) -> float | None:
+        """GPR sample interval, s."""
+        value = self.attrs.get("sample_interval_s")
+        return None if value is None else float(value)
+
+    @property
+    def sample_rate_hz(self) -> float | None:
+        """MD frame rate, Hz."""
+        value = self.attrs.get("sample_rate_hz")
+        return None if value is None else float(value)
+
+    @property
+    def duration_s(self) -> float:
+        """Time the stream covers, s (device clock, else nominal rate, else host clock)."""
+        n = self.n_rows
+        if n == 0:
+            return 0.0
+        if self.kind == "md" and self.sample_rate_hz:
+            return n / self.sample_rate_hz
+        for name, scale in (("device_time_us", 1e-6), ("host_time_ns", 1e-9)):
+            if name in self.group:
+                first = float(self.group[name][0])
+                last = float(self.group[name][n - 1])
+                if last > first > 0 or (last > first and name == "device_time_us"):
+                    span = (last - first) * scale
+                    return span * n / (n - 1) if n > 1 else span
+        traces_per_s = self.attrs.get("traces_per_s")
+        if traces_per_s:
+            return n / float(traces_per_s)
+        return 0.0
+
+    def _check_kind(self, kind: str) -> None:
+        if self.kind != kind:
+            raise RecordingError(f"stream {self.name} is a {self.kind} stream, not {kind}")
+
+    def read_scan(self, start: int = 0, stop: int | None = None) -> GprScan:
+        """Traces ``start:stop`` of a GPR stream as a :class:`GprScan`."""
+        self._check_kind("gpr")
+        stop = self.n_rows if stop is None else min(stop, self.n_rows)
+        time_zero = self.attrs.get("time_zero_s")
+        header = GprHeader(
+            sample_interval_s=float(self.attrs["sample_interval_s"]),
+            center_frequency_hz=float(self.attrs.get("center_frequency_hz", math.nan)),
+            time_zero_s=0.0 if time_zero is None else float(time_zero),
+            trace_step_m=_positive_or_none(self.attrs.get("trace_step_m")),
+            traces_per_s=_positive_or_none(self.attrs.get("traces_per_s")),
+            antenna=str(self.device.get("model", "")),
+            source_format="detsig",
+        )
+        device_time = self._optional_column("device_time_us", start, stop)
+        if device_time is not None and not device_time.any():
+            device_time = None  # all zero: the device clock is unknown
+        return GprScan(
+            data=np.asarray(self.data[start:stop]),
+            header=header,
+            distance_m=self._optional_column("distance_m", start, stop),
+            trace_time_s=None if device_time is None else device_time * 1e-6,
+            lat_deg=self._optional_column("lat_deg", start, stop),
+            lon_deg=self._optional_column("lon_deg", start, stop),
+            name=self.name,
+        )
+
+    def read_md(self, start: int = 0, stop: int | None = None) -> MdSeries:
+        """Frames ``start:stop`` of an MD stream as an :class:`MdSeries`."""
+        self._check_kind("md")
+        stop = self.n_rows if stop is None else min(stop, self.n_rows)
+        names = self.attrs.get("channel_names", "[]")
+        channel_names = json.loads(names) if isinstance(names, str) else list(names)
+        gates = self.attrs.get("gate_delays_s", "[]")
+        gate_delays = json.loads(gates) if isinstance(gates, str) else list(gates)
+        return MdSeries(
+            data=np.asarray(self.data[start:stop]),
+            sample_rate_hz=float(self.attrs["sample_rate_hz"]),
+            channel_names=tuple(channel_names),
+            units=str(self.attrs.get("units", "")),
+            distance_m=self._optional_column("distance_m", start, stop),
+            gate_delays_s=tuple(gate_delays),
+            name=self.name,
+        )
+
+    def read_track(self) -> PositionTrack:
+        """All fixes of a GNSS stream as a :class:`PositionTrack`."""
+        self._check_kind("gnss")
+        n = self.n_rows
+        return PositionTrack(**{name: self.group[name][:n] for name in TRACK_FIELDS})
+
+
+def _positive_or_none(value: Any) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) and value > 0 else None
+
+
+class Recording:
+    """An open detsig recording. Use :func:`open_recording`; close it (or use ``with``)."""
+
+    def __init__(self, path: Path, file: h5py.File):
+        self.path = path
+        self.file = file
+        self.attrs = {key: _attr(value) for key, value in file.attrs.items()}
+        self.streams: dict[str, StreamReader] = {}
+        if "streams" in file:
+            for name, group in file["streams"].items():
+                if isinstance(group, h5py.Group):
+                    self.streams[name] = StreamReader(group)
+
+    @property
+    def stream_names(self) -> list[str]:
+        """Names of the streams, in file order."""
+        return list(self.streams)
+
+    def streams_of_kind(self, kind: str) -> list[StreamReader]:
+        """The streams of one kind (``"gpr"``, ``"md"``, ``"gnss"``)."""
+        return [s for s in self.streams.values() if s.kind == kind]
+
+    def refresh(self) -> None:
+        """Pick up rows appended by a SWMR writer since the file was opened."""
+        for stream in self.streams.values():
+            stream.refresh()
+        for name in ("events", "candidates"):
+            if name in self.file:
+                self.file[name].refresh()
+
+    def events(self) -> list[Event]:
+        """Every row of ``/events``."""
+        if "events" not in self.file:
+            return []
+        return rows_to_events(np.asarray(self.file["events"][:]))
+
+    def event_counts(self) -> dict[str, int]:
+        """Number of events of each kind."""
+        if "events" not in self.file:
+            return {}
+        kinds = np.asarray(self.file["events"]["kind"])
+        return dict(Counter(k.decode("utf-8", errors="replace") for k in kinds))
+
+    @property
+    def has_truth(self) -> bool:
+        """Whether ``/truth`` is present."""
+        return "truth" in self.file
+
+    @property
+    def has_candidates(self) -> bool:
+        """Whether ``/candidates`` is present (it may hold zero rows: a detector found nothing)."""
+        return "candidates" in self.file
+
+    def truth(self) -> GroundTruth | None:
+        """The lane's ground truth, or None."""
+        if "truth" not in self.file:
+            return None
+        group = self.file["truth"]
+        width = group.attrs.get("swept_width_m")
+        return rows_to_truth(
+            np.asarray(group["targets"][:]),
+            float(group.attrs["x_start_m"]),
+            float(group.attrs["x_end_m"]),
+            None if width is None else float(width),
+        )
+
+    def candidates(self) -> list[Candidate]:
+        """The stored candidates (empty when there are none)."""
+        if "candidates" not in self.file:
+            return []
+        return rows_to_candidates(np.asarray(self.file["candidates"][:]))
+
+    def describe(self) -> dict[str, Any]:
+        """What the file holds, as the JSON object of ``detsig info --json``."""
+        streams = []
+        for stream in self.streams.values():
+            entry: dict[str, Any] = {
+                "name": stream.name,
+                "kind": stream.kind,
+                "shape": list(stream.shape),
+                "dtype": str(stream.dtype) if stream.kind != "gnss" else "track",
+                "duration_s": round(stream.duration_s, 6),
+            }
+            if stream.kind == "gpr":
+                entry["sample_interval_s"] = stream.sample_interval_s
+                entry["center_frequency_hz"] = _finite_or_none(
+                    stream.attrs.get("center_frequency_hz")
+                )
+            elif stream.kind == "md":
+                entry["sample_rate_hz"] = stream.sample_rate_hz
+                names = stream.attrs.get("channel_names", "[]")
+                entry["channel_names"] = json.loads(names) if isinstance(names, str) else names
+                entry["units"] = stream.attrs.get("units", "")
+            elif stream.kind == "gnss":
+                entry["fix_quality_counts"] = _fix_counts(stream)
+            if "distance_m" in stream.group and stream.n_rows:
+                distance = stream.column("distance_m")
+                if np.isfinite(distance).any():
+                    entry["distance_m"] = [
+                        float(np.nanmin(distance)),
+                        float(np.nanmax(distance)),
+                    ]
+            device = stream.device
+            if device:
+                entry["device"] = device
+            streams.append(entry)
+        candidates_count = int(self.file["candidates"].shape[0]) if "candidates" in self.file else 0
+        return {
+            "path": str(self.path),
+            "format": "detsig-recording",
+            "format_version": self.attrs.get("format_version"),
+            "recording_id": self.attrs.get("recording_id"),
+            "created_utc": self.attrs.get("created_utc"),
+            "software": self.attrs.get("software"),
+            "operator": self.attrs.get("operator", ""),
+            "site": self.attrs.get("site", ""),
+            "notes": self.attrs.get("notes", ""),
+            "size_bytes": self.path.stat().st_size,
+            "streams": streams,
+            "events": self.event_counts(),
+            "has_truth": self.has_truth,
+            "n_truth_targets": len(self.file["truth"]["targets"]) if self.has_truth else 0,
+            "has_candidates": self.has_candidates,
+            "n_candidates": candidates_count,
+        }
+
+    def close(self) -> None:
+        """Close the file."""
+        self.file.close()
+
+    def __enter__(self) -> Recording:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _finite_or_none(value: Any) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _fix_counts(stream: StreamReader) -> dict[str, int]:
+    if "fix_quality" not in stream.group or stream.n_rows == 0:
+        return {}
+    values, counts = np.unique(stream.column("fix_quality"), return_counts=True)
+    return {str(int(v)): int(c) for v, c in zip(values, counts, strict=True)}
+
+
+def open_recording(path: str | os.PathLike[str], *, swmr: bool = False) -> Recording:
+    """Open a detsig recording for reading, lazily.
+
+    Parameters
+    ----------
+    path : str or Path
+        The recording.
+    swmr : bool
+        Open in SWMR read mode, to follow a file another process is writing.
+
+    Raises
+    ------
+    RecordingError
+        Missing, not HDF5 (text or another binary), truncated or corrupt, not a detsig
+        recording, or of a ``format_version`` this detsig cannot read.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise RecordingError(f"{path} does not exist; check the path")
+    if path.is_dir():
+        raise RecordingError(f"{path} is a folder, not a recording file")
+    try:
+        is_hdf5 = h5py.is_hdf5(path)
+    except OSError as error:
+        raise RecordingError(f"cannot read {path}: {error.strerror or error}") from None
+    if not is_hdf5:
+        if path.stat().st_size == 0:
+            raise RecordingError(f"{path} is empty (0 bytes), not a recording")
+        what = "a text file" if _looks_like_text(path) else "not an HDF5 file"
+        raise RecordingError(
+            f"{path} is {what}, not a detsig recording; "
+            "give a .h5 recording made by detsig or a supported vendor file"
+        )
+    file = None
+    errors: list[str] = []
+    for use_swmr in (swmr, not swmr):
+        try:
+            file = h5py.File(path, "r", swmr=use_swmr, libver="latest" if use_swmr else None)
+            break
+        except OSError as error:
+            errors.append(str(error))
+    if file is None:
+        raise RecordingError(
+            f"{path} is a damaged or truncated HDF5 file and cannot be opened "
+            f"({errors[0].splitlines()[0]}); if a writer crashed in SWMR mode, run "
+            f"'h5clear -s {path}' first"
+        )
+    try:
+        marker = _attr(file.attrs.get("detsig_format"))
+        if marker != FORMAT_NAME:
+            raise RecordingError(
+                f"{path} is an HDF5 file but not a detsig recording "
+                "(no detsig_format attribute); convert it with 'detsig convert' if it is a "
+                "supported vendor file"
+            )
+        version = _attr(file.attrs.get("format_version"))
+        if not isinstance(version, int) or version != FORMAT_VERSION:
+            raise RecordingError(
+                f"{path} has recording format_version {version!r}, but this detsig reads "
+                f"version {FORMAT_VERSION}; upgrade detsig to read it"
+            )
+        recording = Recording(path, file)
+        for stream in recording.streams.values():
+            _ = stream.n_rows  # touch every dataset: corrupt metadata fails here, not later
+    except RecordingError:
+        file.close()
+        raise
+    except (OSError, KeyError, ValueError, RuntimeError) as error:
+        file.close()
+        raise RecordingError(f"{path} is a corrupt detsig recording ({error})") from None
+    return recording
+
+
+def write_candidates_into(path: str | os.PathLike[str], candidates: list[Candidate]) -> None:
+    """Replace the ``/candidates`` table of an existing recording (nothing else is touched)."""
+    from detsig.io._tables import CANDIDATE_DTYPE, candidates_to_rows
+
+    with open_recording(path):
+        pass  # validates that it is a readable detsig recording before writing to it
+    try:
+        with h5py.File(path, "r+") as file:
+            if "candidates" in file:
+                del file["candidates"]
+            file.create_dataset(
+                "candidates",
+                data=candidates_to_rows(candidates),
+                dtype=CANDIDATE_DTYPE,
+                maxshape=(None,),
+                chunks=True,
+            )
+    except OSError as error:
+        raise RecordingError(f"cannot write candidates into {path}: {error}") from None

@@ -1,0 +1,29 @@
+"""The data objects of detsig: frozen, validated, units in their names; no I/O here."""
+
+from detsig.model.candidate import CANDIDATE_FIELDS, Candidate
+from detsig.model.gpr import (
+    SPEED_OF_LIGHT_M_PER_S,
+    GprHeader,
+    GprScan,
+    permittivity_from_velocity,
+    velocity_from_permittivity,
+)
+from detsig.model.md import MdSeries
+from detsig.model.track import FIX_QUALITY_NAMES, TRACK_FIELDS, PositionTrack
+from detsig.model.truth import GroundTruth, TruthTarget
+
+__all__ = [
+    "CANDIDATE_FIELDS",
+    "FIX_QUALITY_NAMES",
+    "SPEED_OF_LIGHT_M_PER_S",
+    "TRACK_FIELDS",
+    "Candidate",
+    "GprHeader",
+    "GprScan",
+    "GroundTruth",
+    "MdSeries",
+    "PositionTrack",
+    "TruthTarget",
+    "permittivity_from_velocity",
+    "velocity_from_permittivity",
+]

@@ -1,0 +1,153 @@
+"""GPR scans: a block of traces plus a header whose derived axes cannot drift."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from detsig.model._validate import optional_rows, positive, readonly_array
+
+#: Speed of light in vacuum, m/s.
+SPEED_OF_LIGHT_M_PER_S = 299_792_458.0
+
+
+def velocity_from_permittivity(relative_permittivity: float) -> float:
+    """Radar wave velocity in a low-loss, non-magnetic medium, m/s: ``c / sqrt(eps_r)``."""
+    eps_r = positive("relative_permittivity", relative_permittivity)
+    return SPEED_OF_LIGHT_M_PER_S / math.sqrt(eps_r)
+
+
+def permittivity_from_velocity(velocity_m_per_s: float) -> float:
+    """Relative permittivity implied by a radar velocity: ``(c / v)**2``."""
+    return (SPEED_OF_LIGHT_M_PER_S / positive("velocity_m_per_s", velocity_m_per_s)) ** 2
+
+
+@dataclass(frozen=True)
+class GprHeader:
+    """What is known about every trace of a GPR line.
+
+    Parameters
+    ----------
+    sample_interval_s : float
+        Time between two samples of a trace, s (> 0).
+    center_frequency_hz : float
+        Antenna centre frequency, Hz (NaN when unknown).
+    time_zero_s : float
+        Two-way time of the ground surface (or direct arrival) within the trace, s.
+    trace_step_m : float or None
+        Nominal distance between traces, m, for lines recorded by distance.
+    traces_per_s : float or None
+        Nominal trace rate, Hz, for lines recorded by time.
+    antenna : str
+        Antenna or model name, free text.
+    source_format : str
+        The format the scan was read from (``"detsig"``, ``"gssi-dzt"``, ...).
+    extra : mapping
+        Vendor header fields kept for reference (JSON-serialisable values).
+    """
+
+    sample_interval_s: float
+    center_frequency_hz: float = math.nan
+    time_zero_s: float = 0.0
+    trace_step_m: float | None = None
+    traces_per_s: float | None = None
+    antenna: str = ""
+    source_format: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "sample_interval_s", positive("sample_interval_s", self.sample_interval_s)
+        )
+        if self.trace_step_m is not None:
+            object.__setattr__(self, "trace_step_m", positive("trace_step_m", self.trace_step_m))
+        if self.traces_per_s is not None:
+            object.__setattr__(self, "traces_per_s", positive("traces_per_s", self.traces_per_s))
+        object.__setattr__(self, "center_frequency_hz", float(self.center_frequency_hz))
+        object.__setattr__(self, "time_zero_s", float(self.time_zero_s))
+
+    @property
+    def sample_rate_hz(self) -> float:
+        """Samples per second of one trace, Hz (derived from ``sample_interval_s``)."""
+        return 1.0 / self.sample_interval_s
+
+    def time_axis_s(self, n_samples: int) -> npt.NDArray[np.float64]:
+        """Two-way travel time of each sample relative to time zero, s, shape (n_samples,)."""
+        return np.arange(n_samples, dtype=np.float64) * self.sample_interval_s - self.time_zero_s
+
+
+@dataclass(frozen=True)
+class GprScan:
+    """A GPR line: traces along the lane with their header and positions.
+
+    Parameters
+    ----------
+    data : ndarray, shape (n_traces, n_samples)
+        Trace samples, native device type (int16/int32/uint16/float32). Stored read-only.
+    header : GprHeader
+        Sampling and antenna description shared by every trace.
+    distance_m : ndarray, shape (n_traces,), optional
+        Position of each trace along the lane, m.
+    trace_time_s : ndarray, shape (n_traces,), optional
+        Acquisition time of each trace, s (from any epoch; differences matter).
+    lat_deg, lon_deg : ndarray, shape (n_traces,), optional
+        WGS84 position of each trace, degrees, when GNSS is present.
+    marks : tuple of int
+        Indices of traces the operator or file marked.
+    name : str
+        Stream or line name (``"gpr0"``).
+    """
+
+    data: npt.NDArray[Any]
+    header: GprHeader
+    distance_m: npt.NDArray[np.float64] | None = None
+    trace_time_s: npt.NDArray[np.float64] | None = None
+    lat_deg: npt.NDArray[np.float64] | None = None
+    lon_deg: npt.NDArray[np.float64] | None = None
+    marks: tuple[int, ...] = ()
+    name: str = "gpr0"
+
+    def __post_init__(self) -> None:
+        data = readonly_array("data", self.data, ndim=2)
+        object.__setattr__(self, "data", data)
+        n_traces = data.shape[0]
+        for name in ("distance_m", "trace_time_s", "lat_deg", "lon_deg"):
+            object.__setattr__(self, name, optional_rows(name, getattr(self, name), n_traces))
+        marks = tuple(int(m) for m in self.marks)
+        bad = [m for m in marks if not 0 <= m < n_traces]
+        if bad:
+            raise ValueError(f"marks {bad} lie outside the {n_traces} traces of the scan")
+        object.__setattr__(self, "marks", marks)
+
+    @property
+    def n_traces(self) -> int:
+        """Number of traces (rows)."""
+        return int(self.data.shape[0])
+
+    @property
+    def n_samples(self) -> int:
+        """Number of samples per trace (columns)."""
+        return int(self.data.shape[1])
+
+    @property
+    def time_s(self) -> npt.NDArray[np.float64]:
+        """Two-way travel time of each sample, s, shape (n_samples,)."""
+        return self.header.time_axis_s(self.n_samples)
+
+    @property
+    def position_m(self) -> npt.NDArray[np.float64]:
+        """Along-lane position of each trace, m: ``distance_m``, else the nominal trace step,
+        else the trace index."""
+        if self.distance_m is not None:
+            return self.distance_m
+        step = self.header.trace_step_m or 1.0
+        return np.arange(self.n_traces, dtype=np.float64) * step
+
+    def depth_axis_m(self, velocity_m_per_s: float) -> npt.NDArray[np.float64]:
+        """Depth of each sample below time zero for a constant velocity, m: ``v * t / 2``."""
+        return self.time_s * positive("velocity_m_per_s", velocity_m_per_s) / 2.0
