@@ -1,0 +1,127 @@
+"""``detsig emulate gpr|md``: a virtual device on a pseudo-terminal streaming a simulated lane."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the arguments of ``detsig emulate``."""
+    parser.add_argument("device", choices=("gpr", "md"), help="which sensor to emulate")
+    parser.add_argument(
+        "--scenario", default="standard", help="library scenario or .toml file (default standard)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="lane seed (default 0)")
+    parser.add_argument(
+        "--link", type=Path, help="make this path a symlink to the pty (kept across reconnects)"
+    )
+    parser.add_argument(
+        "--corrupt-rate",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="probability of corrupting each frame (HELLO/ACK excepted)",
+    )
+    parser.add_argument(
+        "--drop-rate",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="probability of dropping each frame (its seq is skipped)",
+    )
+    parser.add_argument(
+        "--disconnect-after",
+        type=float,
+        metavar="S",
+        help="close the pty after S seconds; a new one appears after --outage",
+    )
+    parser.add_argument(
+        "--outage",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="seconds the device stays away after --disconnect-after (default 1)",
+    )
+    parser.add_argument("--silent", action="store_true", help="never send HELLO")
+    parser.add_argument("--loop", action="store_true", help="repeat the lane until stopped")
+    parser.add_argument(
+        "--wait-start",
+        action="store_true",
+        help='stream only after a {"cmd": "start"} COMMAND (default: stream at once)',
+    )
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="time compression (2 = twice the real device rate; default 1)",
+    )
+    parser.add_argument(
+        "--block-frames", type=int, default=50, help="metal-detector frames per MD_BLOCK"
+    )
+    parser.add_argument("--fault-seed", type=int, help="seed of the fault draws")
+    parser.add_argument(
+        "--report", type=Path, metavar="PATH", help="also write the fault report JSON here"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the device until the lane ends (or forever with --loop) or a signal stops it."""
+    import json
+    import signal
+    import sys
+    import threading
+
+    from detsig.errors import UsageError
+
+    if args.seed < 0:
+        raise UsageError(f"--seed must be >= 0, got {args.seed}")
+    if args.report is not None and (args.report.exists() or not args.report.parent.is_dir()):
+        raise UsageError(
+            f"--report {args.report} exists or its folder is missing; give a new file path"
+        )
+
+    from detsig.devices.emulator import EmulatedDevice
+
+    device = EmulatedDevice(
+        args.device,
+        args.scenario,
+        args.seed,
+        link=args.link,
+        corrupt_rate=args.corrupt_rate,
+        drop_rate=args.drop_rate,
+        disconnect_after_s=args.disconnect_after,
+        outage_s=args.outage,
+        silent=args.silent,
+        loop=args.loop,
+        wait_start=args.wait_start,
+        speed=args.speed,
+        block_frames=args.block_frames,
+        fault_seed=args.fault_seed,
+    )
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        port = device.start()
+        print(port, flush=True)
+        if args.link is not None:
+            print(f"detsig emulate: {args.link} -> {port}", file=sys.stderr, flush=True)
+        while not stop.is_set() and not device.wait(0.1):
+            pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        device.stop(reason="signal" if stop.is_set() else "stopped")
+    report = device.report
+    print(device.summary(), file=sys.stderr, flush=True)
+    line = json.dumps({"emulator_report": report})
+    print(line, flush=True)
+    if args.report is not None:
+        with open(args.report, "x", encoding="utf-8") as stream:
+            json.dump(report, stream, indent=1)
+            stream.write("\n")
+    return 0

@@ -1,0 +1,120 @@
+"""A pseudo-terminal endpoint for device emulators: open, link, write whole frames, close.
+
+The emulator holds the master side; a client (the recorder, a pyserial script) opens the
+slave path like a USB-serial port. The emulator also keeps its own descriptor of the slave
+open, so the master never reads EIO while no client is attached, and puts the slave in raw
+mode (no echo, no line editing). A pty ignores the baud rate: the emulator paces itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import select
+import termios
+import time
+import tty
+from pathlib import Path
+
+from detsig.errors import DeviceError
+
+
+class PtyEndpoint:
+    """The master side of one pseudo-terminal pair, optionally reachable through a symlink.
+
+    Parameters
+    ----------
+    link : str or Path, optional
+        Path to (re)point at the slave device; an existing symlink there is replaced, any
+        other existing file is refused.
+
+    Attributes
+    ----------
+    port : str
+        Path of the slave device (``/dev/pts/N``), what clients open.
+    """
+
+    def __init__(self, link: str | os.PathLike[str] | None = None) -> None:
+        self.link = Path(link) if link is not None else None
+        if self.link is not None and self.link.exists() and not self.link.is_symlink():
+            raise DeviceError(
+                f"{self.link} exists and is not a symlink; choose another --link path"
+            )
+        master, slave = os.openpty()
+        try:
+            tty.setraw(slave, termios.TCSANOW)
+            flags = fcntl.fcntl(master, fcntl.F_GETFL)
+            fcntl.fcntl(master, fcntl.F_SETFL, flags | os.O_NONBLOCK)
+            self.port = os.ttyname(slave)
+        except OSError:
+            os.close(master)
+            os.close(slave)
+            raise
+        self.master = master
+        self._slave = slave
+        self.closed = False
+        if self.link is not None:
+            self._point_link()
+
+    def _point_link(self) -> None:
+        assert self.link is not None
+        temporary = self.link.with_name(f".{self.link.name}.{os.getpid()}.tmp")
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+        try:
+            temporary.symlink_to(self.port)
+            os.replace(temporary, self.link)
+        except OSError as error:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            self.close()
+            raise DeviceError(f"cannot create the link {self.link}: {error.strerror}") from None
+
+    def fileno(self) -> int:
+        """The master descriptor (for ``select``)."""
+        return self.master
+
+    def read(self) -> bytes:
+        """Bytes the client wrote (commands), or ``b""`` when there are none."""
+        try:
+            return os.read(self.master, 65536)
+        except (BlockingIOError, InterruptedError):
+            return b""
+        except OSError:
+            return b""
+
+    def writable(self, timeout_s: float = 0.0) -> bool:
+        """True when the pty buffer has room for more bytes within ``timeout_s``."""
+        _, ready, _ = select.select([], [self.master], [], max(timeout_s, 0.0))
+        return bool(ready)
+
+    def write_all(self, data: bytes, deadline_s: float) -> bool:
+        """Write every byte of ``data`` (waiting for room) unless ``deadline_s`` (monotonic)
+        passes first; True when all was written."""
+        view = memoryview(data)
+        while view:
+            try:
+                written = os.write(self.master, view)
+            except (BlockingIOError, InterruptedError):
+                written = 0
+            except OSError:
+                return False
+            view = view[written:]
+            wait_s = min(0.05, max(deadline_s - time.monotonic(), 0.0))
+            if view and not self.writable(wait_s) and time.monotonic() >= deadline_s:
+                return False
+        return True
+
+    def close(self) -> None:
+        """Close both descriptors and remove the link if it still points at this pty."""
+        if self.closed:
+            return
+        self.closed = True
+        for fd in (self.master, self._slave):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        if self.link is not None:
+            with contextlib.suppress(OSError):
+                if self.link.is_symlink() and os.readlink(self.link) == self.port:
+                    self.link.unlink()
