@@ -43,7 +43,7 @@ bench: $(STAMP)
 	$(BIN)/detsig bench speed
 
 # Debian packages the C/firmware tests need; installed only when missing.
-SYSTEM_PACKAGES := gcc
+SYSTEM_PACKAGES := gcc make pkg-config gcc-avr avr-libc binutils-avr libsimavr-dev libsimavrparts1 libelf-dev
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
