@@ -1,0 +1,260 @@
+"""Live processing: the :class:`LiveProcessor` protocol and the thread that runs one.
+
+The recorder hands each block of recorded rows to :meth:`ProcessingRunner.offer`, which never
+blocks: when the processor's queue is full the block is dropped for processing only (it is
+already in the file), the drop is counted and a ``processing_behind`` event is recorded once
+per episode (and ``processing_caught_up`` when the queue has room again). Candidates the
+processor returns are collected and written to ``/candidates`` by the recorder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+from detsig.model import Candidate
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    """What a processor or display needs to know about one stream.
+
+    Parameters
+    ----------
+    name : str
+        Stream name (``"gpr0"``, ``"md0"``, ``"gnss0"``).
+    kind : str
+        ``"gpr"``, ``"md"`` or ``"gnss"``.
+    width : int
+        Samples per trace (GPR) or channels (MD); 0 for GNSS.
+    dtype : str
+        Sample type (``"int16"`` ...); empty for GNSS.
+    hello : dict
+        The device's HELLO object (empty for GNSS).
+    sample_interval_s : float
+        GPR sample spacing in time, s (NaN otherwise).
+    sample_rate_hz : float
+        MD frame rate, Hz; GPR trace rate when the HELLO gives one (NaN otherwise).
+    channel_names : tuple of str
+        MD channel names.
+    """
+
+    name: str
+    kind: str
+    width: int = 0
+    dtype: str = ""
+    hello: Mapping[str, Any] = field(default_factory=dict)
+    sample_interval_s: float = float("nan")
+    sample_rate_hz: float = float("nan")
+    channel_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class RecordedRows:
+    """A block of rows exactly as written to the file (one per trace / MD frame).
+
+    Parameters
+    ----------
+    data : ndarray, shape (n_rows, width)
+        Samples in the device type (read-only).
+    seq : ndarray of uint32, shape (n_rows,)
+    device_time_us : ndarray of uint64, shape (n_rows,)
+    host_time_ns : ndarray of int64, shape (n_rows,)
+    distance_m : ndarray of float64, shape (n_rows,)
+        Along-lane position, m (NaN when unknown).
+    lat_deg, lon_deg : ndarray of float64, shape (n_rows,)
+        WGS84 position, deg (NaN without GNSS).
+    first_row : int
+        Index of the first row in the stream.
+    """
+
+    data: npt.NDArray[Any]
+    seq: npt.NDArray[np.uint32]
+    device_time_us: npt.NDArray[np.uint64]
+    host_time_ns: npt.NDArray[np.int64]
+    distance_m: npt.NDArray[np.float64]
+    lat_deg: npt.NDArray[np.float64]
+    lon_deg: npt.NDArray[np.float64]
+    first_row: int
+
+    @property
+    def n_rows(self) -> int:
+        """Rows in the block."""
+        return int(self.data.shape[0])
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held."""
+        return int(self.data.nbytes + 48 * self.n_rows)
+
+
+@runtime_checkable
+class LiveProcessor(Protocol):
+    """A streaming processor/detector run by the live session in its own thread.
+
+    The three methods are called from one thread, in order: ``on_start`` once, ``on_rows`` for
+    every block (in stream order per stream, blocks may be dropped when processing falls
+    behind), ``on_stop`` once at the end.
+    """
+
+    def on_start(self, streams: Mapping[str, StreamInfo]) -> None:
+        """The streams of the session (by name), before any rows."""
+        ...
+
+    def on_rows(self, stream: str, block: RecordedRows) -> Sequence[Candidate]:
+        """Process one block of a stream; return the candidates it completes."""
+        ...
+
+    def on_stop(self) -> Sequence[Candidate]:
+        """End of the session: return the candidates still held."""
+        ...
+
+
+class ProcessingRunner:
+    """Runs a :class:`LiveProcessor` in a thread fed through a bounded queue.
+
+    Parameters
+    ----------
+    processor : LiveProcessor
+        The processor.
+    streams : mapping of str to StreamInfo
+        Passed to ``on_start``.
+    max_bytes : int
+        Bytes of rows that may wait for processing before blocks are dropped.
+    """
+
+    def __init__(
+        self,
+        processor: LiveProcessor,
+        streams: Mapping[str, StreamInfo],
+        max_bytes: int = 64 << 20,
+    ) -> None:
+        self.processor = processor
+        self.streams = dict(streams)
+        self.max_bytes = int(max_bytes)
+        self._queue: deque[tuple[str, RecordedRows]] = deque()
+        self._bytes = 0
+        self._cond = threading.Condition()
+        self._stopping = False
+        self._candidates: deque[Candidate] = deque()
+        self._events: deque[tuple[str, str, str]] = deque()
+        self._behind = False
+        self.rows_dropped = 0
+        self.blocks_dropped = 0
+        self.rows_processed = 0
+        self.n_candidates = 0
+        self.error: str | None = None
+        self.busy_s = 0.0
+        self._thread = threading.Thread(target=self._run, name="detsig-processing", daemon=True)
+
+    def start(self) -> None:
+        """Start the processing thread."""
+        self._thread.start()
+
+    def offer(self, stream: str, block: RecordedRows) -> bool:
+        """Queue a block for processing without ever waiting; False when it was dropped."""
+        with self._cond:
+            if self.error is not None:
+                return False
+            if self._bytes + block.nbytes > self.max_bytes and self._queue:
+                self.rows_dropped += block.n_rows
+                self.blocks_dropped += 1
+                if not self._behind:
+                    self._behind = True
+                    self._events.append(
+                        (
+                            "processing_behind",
+                            stream,
+                            f"processing fell behind; skipping rows from row {block.first_row}",
+                        )
+                    )
+                return False
+            if self._behind:
+                self._behind = False
+                self._events.append(
+                    (
+                        "processing_caught_up",
+                        stream,
+                        f"processing resumed at row {block.first_row}; "
+                        f"{self.rows_dropped} rows skipped so far",
+                    )
+                )
+            self._queue.append((stream, block))
+            self._bytes += block.nbytes
+            self._cond.notify()
+            return True
+
+    def take_candidates(self) -> list[Candidate]:
+        """Candidates produced since the last call."""
+        out = []
+        while self._candidates:
+            out.append(self._candidates.popleft())
+        return out
+
+    def take_events(self) -> list[tuple[str, str, str]]:
+        """``(kind, stream, detail)`` events since the last call."""
+        out = []
+        while self._events:
+            out.append(self._events.popleft())
+        return out
+
+    @property
+    def backlog_bytes(self) -> int:
+        """Bytes waiting for processing."""
+        return self._bytes
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        """Process what is queued, call ``on_stop`` and end the thread."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify()
+        if self._thread.is_alive():
+            self._thread.join(timeout_s)
+
+    def _emit(self, candidates: Sequence[Candidate] | None) -> None:
+        for candidate in candidates or ():
+            self._candidates.append(candidate)
+            self.n_candidates += 1
+
+    def _fail(self, stage: str, error: BaseException) -> None:
+        self.error = f"{stage}: {type(error).__name__}: {error}"
+        self._events.append(
+            ("processing_error", "", f"processing stopped ({self.error}); recording continues")
+        )
+        with self._cond:
+            self._queue.clear()
+            self._bytes = 0
+
+    def _run(self) -> None:
+        try:
+            self.processor.on_start(self.streams)
+        except Exception as error:
+            self._fail("on_start", error)
+        while True:
+            with self._cond:
+                while not self._queue and not self._stopping:
+                    self._cond.wait(0.1)
+                if not self._queue and self._stopping:
+                    break
+                stream, block = self._queue.popleft()
+                self._bytes -= block.nbytes
+            if self.error is not None:
+                continue
+            start = time.perf_counter()
+            try:
+                self._emit(self.processor.on_rows(stream, block))
+                self.rows_processed += block.n_rows
+            except Exception as error:
+                self._fail("on_rows", error)
+            self.busy_s += time.perf_counter() - start
+        if self.error is None:
+            with contextlib.suppress(Exception):
+                self._emit(self.processor.on_stop())

@@ -1,0 +1,503 @@
+"""The live recording session: ports -> readers -> recorder (HDF5) -> processing / display.
+
+:class:`LiveSession` checks everything that can be checked before it creates the file
+(output path, every port opens, every device answers HELLO, the GNSS receiver speaks NMEA),
+so a failure leaves nothing behind. It then declares the streams, starts the devices and the
+threads, and on :meth:`LiveSession.stop` stops the devices, drains the queues and closes the
+file cleanly. A file this run created that received no data at all is removed when the start
+fails; nothing else is ever removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from detsig.acquire.display import DisplayBuffers
+from detsig.acquire.processing import LiveProcessor, ProcessingRunner, StreamInfo
+from detsig.acquire.queues import ByteBoundedQueue
+from detsig.acquire.readers import GnssReader, SensorReader
+from detsig.acquire.recorder import Recorder
+from detsig.devices import GnssDriver, SensorDriver
+from detsig.errors import JobError, RecordingError, UsageError
+from detsig.links import Link, open_link
+from detsig.model import FIX_QUALITY_NAMES
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """Settings of a live session.
+
+    Parameters
+    ----------
+    ports : sequence of str
+        GPR/MD device ports (paths or pyserial URLs).
+    output : Path
+        The recording to create (must not exist).
+    gnss_port : str, optional
+        NMEA receiver port.
+    baudrate, gnss_baudrate : int
+        Line speeds, bit/s.
+    hello_timeout_s : float
+        Longest wait for a device's HELLO (and the GNSS receiver's first sentence), s.
+    operator, site, notes : str
+        Stored as root attributes.
+    flush_interval_s : float
+        Longest time between file flushes, s.
+    queue_bytes : int
+        Bound of the reader -> recorder queue, bytes.
+    processing_queue_bytes : int
+        Bound of the recorder -> processing queue, bytes (blocks beyond it are skipped).
+    display_gpr_rows, display_md_rows : int
+        Rows kept per stream for a live view.
+    switch_interval_s : float or None
+        Python's thread switch interval while the session runs, s (restored at stop); short
+        so that reader threads get the interpreter soon after bytes arrive. None: unchanged.
+    """
+
+    ports: Sequence[str]
+    output: Path
+    gnss_port: str | None = None
+    baudrate: int = 115200
+    gnss_baudrate: int = 9600
+    hello_timeout_s: float = 3.0
+    operator: str = ""
+    site: str = ""
+    notes: str = ""
+    flush_interval_s: float = 0.2
+    queue_bytes: int = 512 << 20
+    processing_queue_bytes: int = 64 << 20
+    display_gpr_rows: int = 2048
+    display_md_rows: int = 20000
+    switch_interval_s: float | None = 0.0005
+
+
+@dataclass
+class StreamStatus:
+    """Live counters of one stream (see :meth:`LiveSession.status`)."""
+
+    name: str
+    kind: str
+    port: str
+    rows: int = 0
+    frames: int = 0
+    gaps: int = 0
+    gap_events: int = 0
+    bad_frames: int = 0
+    rate_hz: float = 0.0
+    connected: bool = True
+    disconnects: int = 0
+
+
+@dataclass
+class SessionStatus:
+    """A snapshot of the whole session, for the status line."""
+
+    streams: list[StreamStatus] = field(default_factory=list)
+    gnss_port: str | None = None
+    gnss_fix_quality: int | None = None
+    gnss_fix_name: str = ""
+    gnss_satellites: int = 0
+    gnss_hdop: float = math.nan
+    gnss_fixes: int = 0
+    gnss_garbled: int = 0
+    gnss_connected: bool = True
+    file_bytes: int = 0
+    candidates: int | None = None
+    processing_dropped_rows: int = 0
+    elapsed_s: float = 0.0
+    recording_s: float = 0.0
+    queue_bytes: int = 0
+
+
+def _stream_info(name: str, driver: SensorDriver) -> StreamInfo:
+    assert driver.stream is not None and driver.hello is not None
+    stream = driver.stream
+    config = stream.config
+
+    def number(key: str) -> float:
+        value = config.get(key)
+        return float(value) if isinstance(value, int | float) else math.nan
+
+    channels = config.get("channels")
+    names = tuple(str(c) for c in channels) if isinstance(channels, list) else ()
+    return StreamInfo(
+        name=name,
+        kind=stream.kind,
+        width=stream.width,
+        dtype=str(stream.dtype or "int16"),
+        hello=stream.hello,
+        sample_interval_s=number("sample_interval_s"),
+        sample_rate_hz=number("sample_rate_hz" if stream.kind == "md" else "traces_per_s"),
+        channel_names=names or tuple(f"ch{i}" for i in range(stream.width)),
+    )
+
+
+class LiveSession:
+    """Record GPR/MD devices and a GNSS receiver into one new HDF5 file.
+
+    Parameters
+    ----------
+    options : SessionOptions
+    processor : LiveProcessor, optional
+        Streaming detector run in its own thread; its candidates go to ``/candidates``.
+
+    Examples
+    --------
+    ::
+
+        session = LiveSession(SessionOptions(ports=["/dev/ttyUSB0"], output=Path("lane.h5")))
+        session.open()          # DeviceError / RecordingError: nothing created
+        session.start()
+        ...                     # session.status(), session.display.snapshot()
+        session.stop()          # file closed cleanly
+    """
+
+    def __init__(self, options: SessionOptions, processor: LiveProcessor | None = None) -> None:
+        self.options = options
+        self.processor = processor
+        self.drivers: dict[str, SensorDriver] = {}
+        self.gnss_driver: GnssDriver | None = None
+        self.gnss_name: str | None = None
+        self.streams: dict[str, StreamInfo] = {}
+        self.display: DisplayBuffers | None = None
+        self.writer: Any = None
+        self.recorder: Recorder | None = None
+        self.processing: ProcessingRunner | None = None
+        self.readers: list[SensorReader | GnssReader] = []
+        self._stop = threading.Event()
+        self._queue = ByteBoundedQueue(options.queue_bytes)
+        self._created_file = False
+        self._started_monotonic = 0.0
+        self._history: dict[str, deque[tuple[float, int]]] = {}
+        self._stopped = False
+        self._switch_interval_s: float | None = None
+
+    # -- opening ----------------------------------------------------------------------------
+    def _open_sensor(self, url: str) -> Link:
+        return open_link(url, baudrate=self.options.baudrate)
+
+    def _open_gnss(self, url: str) -> Link:
+        return open_link(url, baudrate=self.options.gnss_baudrate)
+
+    def open(self) -> None:
+        """Open every port and identify every device; nothing is created on disk.
+
+        Raises
+        ------
+        UsageError
+            No ports, or the same port twice.
+        RecordingError
+            The output exists or its folder is missing.
+        DeviceError
+            A port cannot be opened or a device does not answer.
+        """
+        opts = self.options
+        if not opts.ports and not opts.gnss_port:
+            raise UsageError("give at least one device port with --port PATH (or --gnss PATH)")
+        every = [*opts.ports, *([opts.gnss_port] if opts.gnss_port else [])]
+        if len({os.path.realpath(p) if "://" not in p else p for p in every}) != len(every):
+            raise UsageError("the same port is given twice; give each device's port once")
+        output = Path(opts.output)
+        if output.exists() or output.is_symlink():
+            raise RecordingError(
+                f"{output} already exists; detsig never overwrites a recording, "
+                "so give a new file name"
+            )
+        if not output.parent.is_dir():
+            raise RecordingError(
+                f"the folder {output.parent} does not exist; create it or choose another path"
+            )
+        if not os.access(output.parent, os.W_OK):
+            raise RecordingError(f"no permission to create {output}; choose a writable folder")
+        try:
+            counts: dict[str, int] = {}
+            for url in opts.ports:
+                driver = SensorDriver(self._open_sensor(url), name=url)
+                self.drivers[url] = driver
+                driver.request_hello(opts.hello_timeout_s)
+                assert driver.stream is not None
+                kind = driver.stream.kind
+                name = f"{kind}{counts.get(kind, 0)}"
+                counts[kind] = counts.get(kind, 0) + 1
+                self.streams[name] = _stream_info(name, driver)
+            if opts.gnss_port:
+                self.gnss_driver = GnssDriver(self._open_gnss(opts.gnss_port), opts.gnss_port)
+                self.gnss_driver.wait_for_nmea(opts.hello_timeout_s)
+                self.gnss_name = "gnss0"
+        except BaseException:
+            self._close_links()
+            raise
+
+    def _close_links(self) -> None:
+        for driver in self.drivers.values():
+            driver.link.close()
+        if self.gnss_driver is not None:
+            self.gnss_driver.link.close()
+
+    # -- starting ---------------------------------------------------------------------------
+    def start(self) -> None:
+        """Create the file, declare the streams, start the devices and the threads.
+
+        Raises
+        ------
+        DeviceError
+            A device refused to start (the file, still empty, is removed).
+        """
+        from detsig.io.recording import RecordingWriter
+
+        opts = self.options
+        if not self.streams and self.gnss_driver is None:
+            self.open()
+        self.writer = RecordingWriter(
+            opts.output,
+            flush_interval_s=opts.flush_interval_s,
+            operator=opts.operator,
+            site=opts.site,
+            notes=opts.notes,
+        )
+        self._created_file = True
+        try:
+            extra = {"lat_deg": "<f8", "lon_deg": "<f8"} if self.gnss_name else None
+            names = list(self.streams)
+            for name, (url, driver) in zip(names, self.drivers.items(), strict=True):
+                info = self.streams[name]
+                config = driver.stream.config if driver.stream else {}
+                attrs = {"port": url}
+                if info.kind == "gpr":
+                    for key in ("traces_per_s", "trace_step_m"):
+                        if isinstance(config.get(key), int | float):
+                            attrs[key] = config[key]
+                    interval = info.sample_interval_s
+                    self.writer.add_gpr_stream(
+                        name,
+                        device=info.hello,
+                        n_samples=info.width,
+                        dtype=info.dtype,
+                        sample_interval_s=interval if interval > 0 else 1e-10,
+                        center_frequency_hz=float(config.get("center_frequency_hz", math.nan)),
+                        extra_columns=extra,
+                        attrs=attrs,
+                    )
+                else:
+                    rate = info.sample_rate_hz
+                    self.writer.add_md_stream(
+                        name,
+                        device=info.hello,
+                        n_channels=info.width,
+                        dtype=info.dtype,
+                        sample_rate_hz=rate if rate > 0 else 1.0,
+                        channel_names=list(info.channel_names),
+                        units=str(config.get("units", "adc_counts")),
+                        extra_columns=extra,
+                        attrs=attrs,
+                    )
+            if self.gnss_name is not None:
+                self.writer.add_gnss_stream(
+                    self.gnss_name,
+                    device={"device": "gnss", "protocol": "NMEA 0183", "port": opts.gnss_port},
+                    attrs={"port": opts.gnss_port},
+                )
+                self.streams[self.gnss_name] = StreamInfo(self.gnss_name, "gnss")
+            self.writer.flush()
+            for driver in self.drivers.values():
+                driver.start()
+        except BaseException:
+            self._abandon()
+            raise
+        sensors = {n: i for n, i in self.streams.items() if i.kind in ("gpr", "md")}
+        self.display = DisplayBuffers(
+            sensors, gpr_rows=opts.display_gpr_rows, md_rows=opts.display_md_rows
+        )
+        if self.processor is not None:
+            self.processing = ProcessingRunner(
+                self.processor, self.streams, max_bytes=opts.processing_queue_bytes
+            )
+            self.processing.start()
+        for name, driver in zip(sensors, self.drivers.values(), strict=True):
+            self.readers.append(
+                SensorReader(
+                    name, driver, self._queue, self._open_sensor, self._stop, opts.hello_timeout_s
+                )
+            )
+        if self.gnss_driver is not None and self.gnss_name is not None:
+            self.readers.append(
+                GnssReader(
+                    self.gnss_name, self.gnss_driver, self._queue, self._open_gnss, self._stop
+                )
+            )
+        self.recorder = Recorder(
+            self.writer,
+            self._queue,
+            sensors,
+            self.gnss_name,
+            readers_alive=lambda: any(r.is_alive() for r in self.readers),
+            display=self.display,
+            processing=self.processing,
+        )
+        self._started_monotonic = time.monotonic()
+        if opts.switch_interval_s is not None:
+            # Reader threads wake on every chunk of bytes; a short GIL switch interval lets
+            # them in while the recorder thread is busy (the 5 ms default lets the kernel and
+            # device buffers overflow at several thousand traces per second).
+            self._switch_interval_s = sys.getswitchinterval()
+            sys.setswitchinterval(min(opts.switch_interval_s, self._switch_interval_s))
+        for reader in self.readers:
+            reader.start()
+        self.recorder.start()
+
+    def _abandon(self) -> None:
+        """Close and remove the file this run created (it holds no data yet)."""
+        with contextlib.suppress(Exception):
+            for driver in self.drivers.values():
+                with contextlib.suppress(Exception):
+                    driver.send_command("stop")
+        self._close_links()
+        if self.writer is not None:
+            with contextlib.suppress(Exception):
+                self.writer.close()
+            if self._created_file:
+                with contextlib.suppress(OSError):
+                    Path(self.options.output).unlink()
+                self._created_file = False
+
+    # -- running ----------------------------------------------------------------------------
+    @property
+    def first_row_monotonic(self) -> float | None:
+        """Monotonic time of the first trace/frame written (None before)."""
+        return None if self.recorder is None else self.recorder.first_row_monotonic
+
+    @property
+    def failed(self) -> BaseException | None:
+        """The error that ended a thread, if any."""
+        if self.recorder is not None and self.recorder.error is not None:
+            return self.recorder.error
+        for reader in self.readers:
+            if reader.error is not None:
+                return reader.error
+        return None
+
+    def status(self) -> SessionStatus:
+        """Counters for a status line (call from the main thread, about twice a second)."""
+        now = time.monotonic()
+        out = SessionStatus(gnss_port=self.options.gnss_port)
+        recorder = self.recorder
+        sensors = [r for r in self.readers if isinstance(r, SensorReader)]
+        for reader in sensors:
+            info = self.streams[reader.stream]
+            counters = reader.driver.counters
+            rows = recorder.states[reader.stream].rows if recorder else 0
+            history = self._history.setdefault(reader.stream, deque(maxlen=8))
+            history.append((now, rows))
+            t0, r0 = history[0]
+            rate = (rows - r0) / (now - t0) if now > t0 else 0.0
+            out.streams.append(
+                StreamStatus(
+                    name=reader.stream,
+                    kind=info.kind,
+                    port=reader.url,
+                    rows=rows,
+                    frames=counters.frames,
+                    gaps=counters.gaps,
+                    gap_events=counters.gap_events,
+                    bad_frames=counters.bad_frames,
+                    rate_hz=rate,
+                    connected=reader.connected,
+                    disconnects=reader.disconnects,
+                )
+            )
+        if recorder is not None and self.gnss_driver is not None:
+            fix = recorder.last_fix
+            if fix is not None:
+                out.gnss_fix_quality = fix.fix_quality
+                out.gnss_fix_name = FIX_QUALITY_NAMES.get(fix.fix_quality, "unknown")
+                out.gnss_satellites = fix.n_satellites
+                out.gnss_hdop = fix.hdop
+            out.gnss_fixes = recorder.gnss_fixes
+            out.gnss_garbled = self.gnss_driver.counters.garbled
+            out.gnss_connected = all(r.connected for r in self.readers if isinstance(r, GnssReader))
+        if self.writer is not None:
+            out.file_bytes = self.writer.size_bytes
+        if self.processing is not None and recorder is not None:
+            out.candidates = recorder.n_candidates
+            out.processing_dropped_rows = self.processing.rows_dropped
+        out.elapsed_s = now - self._started_monotonic if self._started_monotonic else 0.0
+        first = self.first_row_monotonic
+        out.recording_s = now - first if first is not None else 0.0
+        out.queue_bytes = self._queue.n_bytes
+        if self.display is not None:
+            self.display.set_counters(
+                {
+                    s.name: {
+                        "rows": s.rows,
+                        "frames": s.frames,
+                        "gaps": s.gaps,
+                        "gap_events": s.gap_events,
+                        "bad_frames": s.bad_frames,
+                        "rate_hz": s.rate_hz,
+                        "connected": s.connected,
+                    }
+                    for s in out.streams
+                }
+            )
+        return out
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        """Stop the devices, drain everything into the file and close it (idempotent).
+
+        Raises
+        ------
+        JobError
+            The recorder failed (for example the disk is full); the file keeps everything up
+            to its last flush.
+        """
+        if self._stopped:
+            return
+        self._stopped = True
+        self._stop.set()
+        for reader in self.readers:
+            reader.join(timeout_s)
+        if self._switch_interval_s is not None:
+            sys.setswitchinterval(self._switch_interval_s)
+            self._switch_interval_s = None
+        if self.recorder is not None:
+            self.recorder.join(timeout_s)
+            if self.recorder.error is not None:
+                raise JobError(
+                    f"writing {self.options.output} failed: {self.recorder.error}; "
+                    "the file holds everything up to its last flush"
+                ) from self.recorder.error
+        elif self.writer is not None:
+            self.writer.close()
+
+    def remove_empty_output(self) -> bool:
+        """After :meth:`stop`: remove the output if this run created it and it received no
+        trace, frame or fix; True if removed. Any other file is never touched."""
+        recorder = self.recorder
+        if not self._created_file or recorder is None or not self._stopped:
+            return False
+        if any(state.rows for state in recorder.states.values()) or recorder.gnss_fixes:
+            return False
+        with contextlib.suppress(OSError):
+            Path(self.options.output).unlink()
+            self._created_file = False
+            return True
+        return False
+
+    def __enter__(self) -> LiveSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.recorder is not None:
+            self.stop()
+        else:
+            self._abandon() if self.writer is not None else self._close_links()

@@ -1,0 +1,523 @@
+"""Driver of a detsig-protocol sensor (GPR or MD) on a byte link.
+
+The driver asks the device who it is (COMMAND ``hello`` -> HELLO), configures itself from the
+HELLO, starts and stops the stream (COMMAND ``start`` / ``stop`` -> ACK) and turns the bytes it
+reads into :class:`SensorItem` objects: blocks of traces or MD frames (numpy arrays), other
+messages (ENCODER, MARK, STATUS, ERROR ...) and decoder events (bad frames, gaps). Nothing
+read is ever dropped: frames that arrive while the driver waits for an answer are kept and
+returned by the next :meth:`SensorDriver.read`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from detsig.errors import DeviceError, FrameError
+from detsig.links import Link
+from detsig.wire import (
+    SAMPLE_DTYPES,
+    Ack,
+    BadFrame,
+    Command,
+    DecoderEvent,
+    Frame,
+    FrameDecoder,
+    FrameEncoder,
+    Gap,
+    Hello,
+    MessageType,
+    SampleFormat,
+    SeqReset,
+    decode_message,
+)
+
+_DATA_TYPES = (MessageType.GPR_TRACE, MessageType.MD_BLOCK)
+_SAMPLES_HEAD = 4
+
+
+@dataclass(frozen=True)
+class StreamConfig:
+    """How a stream is stored, derived from a HELLO.
+
+    Parameters
+    ----------
+    kind : str
+        ``"gpr"`` or ``"md"``.
+    width : int
+        Samples per trace (GPR) or channels per frame (MD).
+    dtype : numpy.dtype or None
+        Sample type; None until the first data frame says it (HELLO may omit it).
+    hello : dict
+        The HELLO JSON object.
+    """
+
+    kind: str
+    width: int
+    dtype: np.dtype[Any] | None
+    hello: dict[str, Any]
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The HELLO ``config`` object."""
+        value = self.hello.get("config", {})
+        return value if isinstance(value, dict) else {}
+
+
+_FORMAT_NAMES = {"int16": 1, "int32": 2, "float32": 3}
+
+
+def config_from_hello(hello: Hello) -> StreamConfig:
+    """Derive the stream layout from a HELLO.
+
+    Parameters
+    ----------
+    hello : Hello
+        The device's HELLO message.
+
+    Returns
+    -------
+    StreamConfig
+
+    Raises
+    ------
+    DeviceError
+        The HELLO lacks the sample count (GPR ``samples``) or channel list (MD ``channels``).
+    """
+    config = hello.config
+    dtype: np.dtype[Any] | None = None
+    fmt = config.get("sample_format", config.get("dtype"))
+    if isinstance(fmt, str) and fmt in _FORMAT_NAMES:
+        dtype = SAMPLE_DTYPES[_FORMAT_NAMES[fmt]]
+    elif isinstance(fmt, int) and fmt in SAMPLE_DTYPES:
+        dtype = SAMPLE_DTYPES[fmt]
+    if hello.device == "gpr":
+        samples = config.get("samples")
+        if not isinstance(samples, int) or samples < 1:
+            raise DeviceError(
+                f"the GPR's HELLO gives samples={samples!r}; expected a positive integer "
+                "(update the device firmware to send config.samples)"
+            )
+        return StreamConfig("gpr", samples, dtype, hello.to_dict())
+    channels = config.get("channels")
+    if isinstance(channels, int):
+        width = channels
+    elif isinstance(channels, list) and channels:
+        width = len(channels)
+    else:
+        raise DeviceError(
+            f"the MD's HELLO gives channels={channels!r}; expected a list of channel names"
+        )
+    return StreamConfig("md", width, dtype, hello.to_dict())
+
+
+@dataclass
+class RowBlock:
+    """Consecutive traces or MD frames of one stream, as arrays.
+
+    Parameters
+    ----------
+    data : ndarray, shape (n_rows, width)
+        Samples in the device's type.
+    seq : ndarray of uint32, shape (n_rows,)
+        Sequence number of the frame each row came in.
+    device_time_us : ndarray of uint64, shape (n_rows,)
+        Device clock of each row, us (MD: frame times spread at the sample rate).
+    host_time_ns : ndarray of int64, shape (n_rows,)
+        Host clock when the bytes were read, ns since the epoch.
+    """
+
+    data: npt.NDArray[Any]
+    seq: npt.NDArray[np.uint32]
+    device_time_us: npt.NDArray[np.uint64]
+    host_time_ns: npt.NDArray[np.int64]
+
+    @property
+    def n_rows(self) -> int:
+        """Rows in the block."""
+        return int(self.data.shape[0])
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held."""
+        return int(self.data.nbytes + 24 * self.n_rows)
+
+
+@dataclass(frozen=True)
+class MessageItem:
+    """A non-data message (ENCODER, MARK, STATUS, ERROR, HELLO, ACK) with its frame header."""
+
+    message: Any
+    seq: int
+    device_time_us: int
+    host_time_ns: int
+
+
+@dataclass(frozen=True)
+class EventItem:
+    """Something to write to the event table (``bad_frame``, ``gap``, ``seq_reset`` ...)."""
+
+    kind: str
+    detail: str
+    host_time_ns: int
+
+
+SensorItem = RowBlock | MessageItem | EventItem
+
+
+@dataclass
+class SensorCounters:
+    """Running counts of one sensor link."""
+
+    frames: int = 0
+    rows: int = 0
+    bad_frames: int = 0
+    gaps: int = 0
+    gap_events: int = 0
+    bytes_read: int = 0
+    frames_before_hello: int = 0
+    bad_frame_reasons: dict[str, int] = field(default_factory=dict)
+
+
+def _event_item(event: DecoderEvent, now_ns: int) -> EventItem:
+    if isinstance(event, BadFrame):
+        return EventItem("bad_frame", f"{event.reason} ({event.n_bytes} bytes dropped)", now_ns)
+    if isinstance(event, Gap):
+        return EventItem("gap", event.describe(), now_ns)
+    assert isinstance(event, SeqReset)
+    return EventItem(
+        "seq_reset",
+        f"sequence restarted at {event.seq} after {event.previous_seq} (device restart?)",
+        now_ns,
+    )
+
+
+class SensorDriver:
+    """Talk to one GPR or MD device speaking wire protocol v1.
+
+    Parameters
+    ----------
+    link : Link
+        An open byte link (:func:`detsig.links.open_link`).
+    name : str
+        Name used in messages (usually the port path).
+
+    Examples
+    --------
+    Typical use (the device must answer)::
+
+        driver = SensorDriver(open_link("/dev/ttyUSB0"))
+        hello = driver.request_hello(timeout_s=3.0)
+        driver.start()
+        while recording:
+            for item in driver.read():
+                ...
+        driver.stop()
+    """
+
+    def __init__(self, link: Link, name: str | None = None) -> None:
+        self.link = link
+        self.name = name or link.url
+        self.decoder = FrameDecoder()
+        self._encoder = FrameEncoder()
+        self._backlog: list[SensorItem] = []
+        self.hello: Hello | None = None
+        self.stream: StreamConfig | None = None
+        self.counters = SensorCounters()
+        self._hello_error: DeviceError | None = None
+
+    # -- connection -------------------------------------------------------------------------
+    def replace_link(self, link: Link) -> None:
+        """Continue on a reopened port: the decoder's sequence tracking carries over, so
+        frames lost during the outage show up as a gap."""
+        self.decoder.finish()
+        self.link = link
+
+    def send_command(self, cmd: str, **params: Any) -> None:
+        """Send a COMMAND (``hello``, ``start``, ``stop``, ``config``)."""
+        self.link.write(self._encoder.encode(Command(cmd, params), device_time_us=0))
+
+    def request_hello(self, timeout_s: float = 3.0) -> Hello:
+        """Ask for HELLO and wait for it; configure the stream from it.
+
+        Parameters
+        ----------
+        timeout_s : float
+            Longest wait for the answer, s. The request is repeated every second.
+
+        Returns
+        -------
+        Hello
+
+        Raises
+        ------
+        DeviceError
+            No HELLO within ``timeout_s`` (what to check is in the message), or a HELLO that
+            lacks its configuration.
+        LinkLost
+            The port died while waiting.
+        """
+        deadline = time.monotonic() + timeout_s
+        start = time.monotonic()
+        first = self.hello is None
+        self.send_command("hello")
+        resend = start + 1.0
+        seen_bytes = self.link_bytes()
+        while True:
+            if self._hello_error is not None:
+                error, self._hello_error = self._hello_error, None
+                raise error
+            found = self._find(lambda m: isinstance(m, Hello), drop_events_before=first)
+            if found is not None:
+                assert isinstance(found, Hello)
+                stream = config_from_hello(found)
+                if self.stream is not None and (
+                    stream.kind != self.stream.kind or stream.width != self.stream.width
+                ):
+                    raise DeviceError(
+                        f"the device on {self.name} came back as {stream.kind} with width "
+                        f"{stream.width}, not {self.stream.kind} with width {self.stream.width}"
+                    )
+                if self.stream is None:
+                    self.stream = stream
+                self.hello = found
+                return found
+            now = time.monotonic()
+            if now >= deadline:
+                got = self.link_bytes() - seen_bytes
+                if self.decoder.frames:
+                    heard = f"it sent {self.decoder.frames} valid frames but never a HELLO"
+                elif got:
+                    heard = f"it sent {got} bytes but no valid frame"
+                else:
+                    heard = "it sent nothing at all"
+                raise DeviceError(
+                    f"no HELLO from {self.name} within {timeout_s:g} s ({heard}); check the cable, "
+                    "that the device is powered on, the baud rate (--baud), and that it is a "
+                    "detsig-protocol device (a GNSS receiver belongs on --gnss)"
+                )
+            if now >= resend:
+                self.send_command("hello")
+                resend = now + 1.0
+            self._pump()
+
+    def link_bytes(self) -> int:
+        """Bytes read from the link so far."""
+        return self.decoder.bytes_received
+
+    def command(self, cmd: str, timeout_s: float = 2.0, **params: Any) -> Ack:
+        """Send a COMMAND and wait for its ACK.
+
+        Raises
+        ------
+        DeviceError
+            No ACK within ``timeout_s``, or the device refused (``ok`` false).
+        """
+        self.send_command(cmd, **params)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            found = self._find(lambda m: isinstance(m, Ack) and m.cmd == cmd)
+            if found is not None:
+                assert isinstance(found, Ack)
+                if not found.ok:
+                    raise DeviceError(
+                        f"the device on {self.name} refused '{cmd}': {found.error or 'no reason'}"
+                    )
+                return found
+            if time.monotonic() >= deadline:
+                raise DeviceError(
+                    f"the device on {self.name} did not acknowledge '{cmd}' within "
+                    f"{timeout_s:g} s; check its firmware supports COMMAND/ACK"
+                )
+            self._pump()
+
+    def start(self, timeout_s: float = 2.0) -> Ack:
+        """Start streaming (COMMAND ``start``, wait for ACK)."""
+        return self.command("start", timeout_s)
+
+    def stop(self, timeout_s: float = 1.0) -> Ack:
+        """Stop streaming (COMMAND ``stop``, wait for ACK)."""
+        return self.command("stop", timeout_s)
+
+    # -- reading ----------------------------------------------------------------------------
+    def read(self) -> list[SensorItem]:
+        """Read what arrived (waits up to the link's read timeout) and decode it.
+
+        Returns
+        -------
+        list of SensorItem
+            Row blocks, other messages and events, in stream order (events of one read come
+            before its frames). Includes everything kept while waiting for HELLO or ACK.
+
+        Raises
+        ------
+        LinkLost
+            The port died; items read before are returned by the next call after
+            :meth:`replace_link`.
+        """
+        self._pump()
+        return self.drain_backlog()
+
+    def drain_backlog(self) -> list[SensorItem]:
+        """Items kept so far without reading the link (counted as delivered)."""
+        items, self._backlog = self._backlog, []
+        counters = self.counters
+        for item in items:
+            if isinstance(item, RowBlock):
+                counters.rows += item.n_rows
+            elif isinstance(item, EventItem):
+                if item.kind == "bad_frame":
+                    counters.bad_frames += 1
+                    reason = item.detail.split(" (", 1)[0]
+                    counters.bad_frame_reasons[reason] = (
+                        counters.bad_frame_reasons.get(reason, 0) + 1
+                    )
+                elif item.kind == "gap":
+                    counters.gap_events += 1
+                    counters.gaps += int(item.detail.split(" ", 1)[0])
+        return items
+
+    def finish(self) -> list[SensorItem]:
+        """End of stream: count an unterminated tail as a truncated frame; return the rest."""
+        self.decoder.finish()
+        self._add_events(time.time_ns())
+        return self.drain_backlog()
+
+    def _find(self, predicate: Callable[[Any], bool], *, drop_events_before: bool = False) -> Any:
+        for index, item in enumerate(self._backlog):
+            if isinstance(item, MessageItem) and predicate(item.message):
+                if drop_events_before:
+                    # Bad frames and gaps before the first HELLO are noise from joining a
+                    # stream midway, not part of the recording.
+                    before: list[SensorItem] = [
+                        i for i in self._backlog[:index] if not isinstance(i, EventItem)
+                    ]
+                    self._backlog = before + self._backlog[index + 1 :]
+                else:
+                    del self._backlog[index]
+                return item.message
+        return None
+
+    def _pump(self) -> None:
+        data = self.link.read()
+        if not data:
+            return
+        now_ns = time.time_ns()
+        frames = self.decoder.feed(data)
+        self.counters.bytes_read = self.decoder.bytes_received
+        self.counters.frames = self.decoder.frames
+        self._add_events(now_ns)
+        self._decode(frames, now_ns)
+
+    def _add_events(self, now_ns: int) -> None:
+        for event in self.decoder.drain_events():
+            self._backlog.append(_event_item(event, now_ns))
+
+    def _reject(self, frame: Frame, reason: str, now_ns: int) -> None:
+        self._backlog.append(EventItem("bad_frame", f"{reason} (seq {frame.seq})", now_ns))
+
+    def _decode(self, frames: list[Frame], now_ns: int) -> None:
+        rows: list[Frame] = []
+        for frame in frames:
+            if frame.type in _DATA_TYPES:
+                rows.append(frame)
+                continue
+            if rows:
+                self._rows(rows, now_ns)
+                rows = []
+            try:
+                message = decode_message(frame)
+            except FrameError as error:
+                self._reject(frame, f"payload: {error}", now_ns)
+                continue
+            if isinstance(message, Hello) and self.stream is None:
+                try:
+                    self.stream = config_from_hello(message)
+                except DeviceError as error:
+                    self._hello_error = error
+            self._backlog.append(MessageItem(message, frame.seq, frame.device_time_us, now_ns))
+        if rows:
+            self._rows(rows, now_ns)
+
+    def _rows(self, frames: list[Frame], now_ns: int) -> None:
+        """Turn consecutive data frames into one RowBlock (rejecting misfits)."""
+        stream = self.stream
+        if stream is None:
+            # Data before the first HELLO (joining a running stream) is not recorded.
+            self.counters.frames_before_hello += len(frames)
+            return
+        expected_type = MessageType.GPR_TRACE if stream.kind == "gpr" else MessageType.MD_BLOCK
+        blocks: list[npt.NDArray[Any]] = []
+        seqs: list[npt.NDArray[np.uint32]] = []
+        times: list[npt.NDArray[np.uint64]] = []
+        for frame in frames:
+            if frame.type != expected_type:
+                self._reject(frame, f"unexpected message type 0x{frame.type:02X}", now_ns)
+                continue
+            block = self._samples(frame, stream, now_ns)
+            if block is None:
+                continue
+            n = block.shape[0]
+            blocks.append(block)
+            seqs.append(np.full(n, frame.seq, dtype=np.uint32))
+            times.append(self._row_times(frame.device_time_us, n, stream))
+        if not blocks:
+            return
+        data = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
+        n_rows = data.shape[0]
+        self._backlog.append(
+            RowBlock(
+                data=data,
+                seq=np.concatenate(seqs),
+                device_time_us=np.concatenate(times),
+                host_time_ns=np.full(n_rows, now_ns, dtype=np.int64),
+            )
+        )
+
+    def _samples(self, frame: Frame, stream: StreamConfig, now_ns: int) -> npt.NDArray[Any] | None:
+        payload = frame.payload
+        if len(payload) < _SAMPLES_HEAD:
+            self._reject(frame, f"payload: {len(payload)} bytes is too short", now_ns)
+            return None
+        fmt, second, count = payload[0], payload[1], int.from_bytes(payload[2:4], "little")
+        dtype = SAMPLE_DTYPES.get(fmt)
+        if dtype is None:
+            self._reject(frame, f"payload: unknown sample format {fmt}", now_ns)
+            return None
+        if stream.dtype is None:
+            self.stream = stream = StreamConfig(stream.kind, stream.width, dtype, stream.hello)
+        elif dtype != stream.dtype:
+            self._reject(
+                frame, f"payload: sample format {SampleFormat(fmt).name.lower()} changed", now_ns
+            )
+            return None
+        if stream.kind == "gpr":
+            n_rows, width = 1, count
+        else:
+            n_rows, width = count, second
+        if width != stream.width:
+            what = "samples" if stream.kind == "gpr" else "channels"
+            self._reject(frame, f"payload: {width} {what}, HELLO said {stream.width}", now_ns)
+            return None
+        if len(payload) != _SAMPLES_HEAD + n_rows * width * dtype.itemsize:
+            self._reject(frame, "payload: size disagrees with its sample count", now_ns)
+            return None
+        flat = np.frombuffer(payload, dtype=dtype, count=n_rows * width, offset=_SAMPLES_HEAD)
+        return flat.reshape(n_rows, width)
+
+    @staticmethod
+    def _row_times(time_us: int, n: int, stream: StreamConfig) -> npt.NDArray[np.uint64]:
+        if n == 1:
+            return np.array([time_us], dtype=np.uint64)
+        rate = stream.config.get("sample_rate_hz")
+        if isinstance(rate, int | float) and rate > 0:
+            # MD block: the frame's time stamps its last row (the block is sent when it is
+            # complete); earlier rows precede it at the sample rate.
+            back = np.round(np.arange(n - 1, -1, -1) * (1e6 / float(rate))).astype(np.int64)
+            return np.maximum(np.int64(time_us) - back, 0).astype(np.uint64)
+        return np.full(n, time_us, dtype=np.uint64)

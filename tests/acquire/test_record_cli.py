@@ -1,0 +1,163 @@
+"""``detsig record`` as a technician runs it: errors, signals, duration, SIGKILL survival."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import h5py
+import numpy as np
+import pytest
+
+from detsig.io.recording import open_recording
+
+pytestmark = pytest.mark.slow
+
+
+def detsig(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "detsig", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def start_detsig(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "detsig", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for_growth(path, timeout_s: float = 20.0) -> None:
+    """Wait until the recording exists and has grown past its empty layout."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        if path.exists() and path.stat().st_size > 20_000:
+            return
+    raise AssertionError(f"{path} did not grow")
+
+
+def test_missing_port(tmp_path):
+    out = tmp_path / "x.h5"
+    result = detsig("record", "--port", str(tmp_path / "ttyUSB9"), "-o", str(out))
+    assert result.returncode == 2
+    assert "does not exist; serial ports present:" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_no_port_given(tmp_path):
+    result = detsig("record", "-o", str(tmp_path / "x.h5"))
+    assert result.returncode == 2 and "--port" in result.stderr
+
+
+def test_silent_device(tmp_path, emulators):
+    device = emulators("gpr", silent=True)
+    out = tmp_path / "x.h5"
+    result = detsig("record", "--port", device.port, "-o", str(out), "--hello-timeout", "0.5")
+    assert result.returncode == 2
+    assert "no HELLO" in result.stderr and "check the cable" in result.stderr
+    assert not out.exists()
+
+
+def test_existing_output_is_never_touched(tmp_path, emulators):
+    device = emulators("gpr")
+    out = tmp_path / "keep.h5"
+    out.write_bytes(b"precious")
+    result = detsig("record", "--port", device.port, "-o", str(out))
+    assert result.returncode == 2 and "already exists" in result.stderr
+    assert out.read_bytes() == b"precious"
+
+
+def test_busy_port(tmp_path, emulators):
+    from detsig.links import open_link
+
+    device = emulators("gpr")
+    with open_link(device.port):
+        result = detsig("record", "--port", device.port, "-o", str(tmp_path / "x.h5"))
+    assert result.returncode == 2 and "is busy" in result.stderr
+    assert not (tmp_path / "x.h5").exists()
+
+
+def test_sigterm_closes_the_file_cleanly(tmp_path, emulators):
+    device = emulators("gpr", loop=True)
+    out = tmp_path / "term.h5"
+    proc = start_detsig("record", "--port", device.port, "-o", str(out), "--operator", "ana")
+    try:
+        wait_for_growth(out)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, stderr
+    assert "saved" in stderr and "SIGTERM" in stderr
+    with open_recording(out) as rec:
+        assert rec.attrs["operator"] == "ana"
+        g = rec.streams["gpr0"]
+        assert g.n_rows > 50
+        assert rec.event_counts().get("gap", 0) == 0
+
+
+def test_duration_counts_from_the_first_frame(tmp_path):
+    from detsig.wire import GprTrace, Hello
+
+    from .conftest import ScriptedDevice
+
+    def stream(device: ScriptedDevice) -> None:
+        time.sleep(1.5)  # the device starts sending 1.5 s after 'start'
+        for i in range(400):
+            if device.stopped.is_set():
+                return
+            device.send(GprTrace(np.full(16, i, np.int16)), device_time_us=i * 10_000)
+            time.sleep(0.01)
+
+    hello = Hello("gpr", "late", "L1", "0", {"samples": 16, "sample_interval_s": 1e-10})
+    device = ScriptedDevice(hello, stream)
+    out = tmp_path / "late.h5"
+    try:
+        start = time.monotonic()
+        result = detsig("record", "--port", device.port, "-o", str(out), "--duration", "1")
+        elapsed = time.monotonic() - start
+    finally:
+        device.close()
+    assert result.returncode == 0, result.stderr
+    assert elapsed > 2.4  # 1.5 s of silence did not count
+    with open_recording(out) as rec:
+        host = rec.streams["gpr0"].column("host_time_ns")
+        span_s = (host[-1] - host[0]) / 1e9
+    assert 0.8 < span_s < 1.5
+
+
+def test_sigkill_leaves_a_readable_file(tmp_path, emulators):
+    gpr = emulators("gpr", loop=True)
+    md = emulators("md", loop=True)
+    out = tmp_path / "killed.h5"
+    proc = start_detsig("record", "--port", gpr.port, "--port", md.port, "-o", str(out))
+    try:
+        wait_for_growth(out)
+        time.sleep(1.5)
+        overflow = gpr.report["overflow"] + md.report["overflow"]
+        kill_ns = time.time_ns()
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=10)
+    finally:
+        proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    with h5py.File(out, "r") as f:  # plain h5py, no repair step
+        for name, data in (("gpr0", gpr.lane.gpr.data), ("md0", md.lane.md.data)):
+            group = f["streams"][name]
+            host = group["host_time_ns"][:]
+            rows = group["data"][:]
+            assert len(rows) > 0
+            # Everything received up to 0.5 s before the kill is there ...
+            assert host[-1] >= kill_ns - 0.5e9, (name, (kill_ns - host[-1]) / 1e9)
+            # ... with nothing missing: the rows are the device's rows in order.
+            n = len(rows)
+            expected = np.concatenate([data] * (n // len(data) + 1))[:n]
+            np.testing.assert_array_equal(rows, expected)
+    assert overflow == 0  # the recorder kept up until the kill
