@@ -160,3 +160,15 @@ def test_debug_shows_the_traceback(tmp_path):
     result = _detsig("--debug", "info", str(path))
     assert result.returncode != 0
     assert "Traceback" in result.stderr
+
+
+def test_info_on_a_bit_flipped_superblock(recording, tmp_path):
+    """A flipped bit in the HDF5 superblock version is one sentence, not a traceback."""
+    damaged = tmp_path / "flipped.h5"
+    raw = bytearray(recording.read_bytes())
+    raw[8] ^= 0x40  # superblock version byte, right after the 8-byte HDF5 signature
+    damaged.write_bytes(bytes(raw))
+    result = _detsig("info", str(damaged))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -65,7 +65,7 @@ def is_detsig_recording(path: str | os.PathLike[str]) -> bool:
             return False
         with h5py.File(path, "r") as file:
             return _attr(file.attrs.get("detsig_format")) == FORMAT_NAME
-    except (OSError, ValueError):
+    except (OSError, ValueError, RuntimeError):
         return False
 
 
@@ -439,7 +439,7 @@ def open_recording(path: str | os.PathLike[str], *, swmr: bool = False) -> Recor
         try:
             file = h5py.File(path, "r", swmr=use_swmr, libver="latest" if use_swmr else None)
             break
-        except OSError as error:
+        except (OSError, RuntimeError, ValueError) as error:  # RuntimeError: bad superblock
             errors.append(str(error))
     if file is None:
         raise RecordingError(

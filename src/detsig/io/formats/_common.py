@@ -1,0 +1,325 @@
+"""Helpers shared by the format readers: checked scan construction, positions, NMEA GGA."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from detsig.errors import FormatError
+from detsig.model import GprHeader, GprScan
+
+#: Metres per international foot (pulseEKKO files may give positions in feet).
+METRES_PER_FOOT = 0.3048
+
+#: Length units seen in vendor headers, metres per unit.
+LENGTH_UNITS_M = {
+    "m": 1.0,
+    "metres": 1.0,
+    "meters": 1.0,
+    "meter": 1.0,
+    "cm": 0.01,
+    "mm": 0.001,
+    "ft": METRES_PER_FOOT,
+    "feet": METRES_PER_FOOT,
+    "in": 0.0254,
+    "km": 1000.0,
+}
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with NumPy scalars/arrays and bytes turned into JSON-serialisable values."""
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return json_safe(value.tolist())
+    if isinstance(value, np.generic):
+        return json_safe(value.item())
+    if isinstance(value, bytes):
+        return value.decode("latin-1").rstrip("\x00").strip()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def build_scan(path: Path, **fields: Any) -> GprScan:
+    """A :class:`GprScan` from reader output; model validation failures become FormatError."""
+    header_fields = fields.pop("header")
+    try:
+        header_fields["extra"] = json_safe(header_fields.get("extra", {}))
+        header = GprHeader(**header_fields)
+        return GprScan(header=header, **fields)
+    except ValueError as error:
+        raise FormatError(f"{path} has an impossible header value: {error}") from None
+
+
+def finite_positive(value: float) -> float | None:
+    """``value`` when it is a finite number > 0, else None."""
+    value = float(value)
+    return value if math.isfinite(value) and value > 0 else None
+
+
+def read_bytes(path: Path) -> bytes:
+    """The whole file, with OS errors as FormatError."""
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise FormatError(f"cannot read {path}: {error.strerror or error}") from None
+
+
+def read_text(path: Path) -> str:
+    """A text file decoded leniently (vendor headers mix encodings), OS errors as FormatError."""
+    raw = read_bytes(path)
+    if b"\x00" in raw[:4096]:
+        raise FormatError(f"{path} should be a text header but holds binary data")
+    return raw.decode("utf-8", errors="replace")
+
+
+def companion(path: Path, extension: str) -> Path | None:
+    """The file next to ``path`` with the same stem and ``extension`` in any letter case."""
+    for candidate in (
+        path.with_suffix("." + extension.upper()),
+        path.with_suffix("." + extension.lower()),
+    ):
+        if candidate.is_file():
+            return candidate
+    try:
+        for entry in path.parent.iterdir():
+            if entry.stem == path.stem and entry.suffix.lower() == "." + extension.lower():
+                return entry
+    except OSError:
+        return None
+    return None
+
+
+def extrapolate_rows(
+    known_index: npt.NDArray[Any], known_values: npt.NDArray[Any], n_rows: int
+) -> npt.NDArray[np.float64]:
+    """Values at rows 0..n_rows-1 from values known at some rows.
+
+    Linear between known rows and continued linearly beyond the first and last pair (one known
+    row: constant), as a survey wheel or GPS track keeps going past its last logged fix.
+
+    Parameters
+    ----------
+    known_index : ndarray, shape (n_known,)
+        Row indices with a value, strictly increasing.
+    known_values : ndarray, shape (n_known,)
+        The values at those rows.
+    n_rows : int
+        Number of rows wanted.
+    """
+    index = np.asarray(known_index, np.float64)
+    values = np.asarray(known_values, np.float64)
+    order = np.argsort(index, kind="stable")
+    index, values = index[order], values[order]
+    first = np.concatenate([[True], np.diff(index) > 0])  # repeated rows: keep the first value
+    index, values = index[first], values[first]
+    rows = np.arange(n_rows, dtype=np.float64)
+    result = np.interp(rows, index, values)
+    if index.size >= 2:
+        before = rows < index[0]
+        after = rows > index[-1]
+        slope_first = (values[1] - values[0]) / (index[1] - index[0])
+        slope_last = (values[-1] - values[-2]) / (index[-1] - index[-2])
+        result[before] = values[0] + (rows[before] - index[0]) * slope_first
+        result[after] = values[-1] + (rows[after] - index[-1]) * slope_last
+    return result
+
+
+def along_track_distance_m(
+    lat_deg: npt.NDArray[np.float64], lon_deg: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Cumulative geodesic distance along a WGS84 track, m, starting at 0.
+
+    References
+    ----------
+    Karney, C. F. F. (2013), Algorithms for geodesics, J. Geodesy 87, 43-55 (via ``pyproj.Geod``).
+    """
+    from pyproj import Geod
+
+    lat = np.asarray(lat_deg, np.float64)
+    lon = np.asarray(lon_deg, np.float64)
+    if lat.size < 2:
+        return np.zeros(lat.size)
+    _, _, step_m = Geod(ellps="WGS84").inv(lon[:-1], lat[:-1], lon[1:], lat[1:])
+    return np.concatenate([[0.0], np.cumsum(np.nan_to_num(np.asarray(step_m, np.float64)))])
+
+
+@dataclass(frozen=True)
+class GgaFix:
+    """One parsed NMEA GGA sentence (the fields a GPR position needs)."""
+
+    utc_seconds_of_day: float
+    lat_deg: float
+    lon_deg: float
+    alt_m: float
+    fix_quality: int
+    n_satellites: int
+    hdop: float
+
+
+def parse_gga(line: str) -> GgaFix | None:
+    """Parse one ``$xxGGA`` sentence with pynmea2 (checksum verified); None if unusable.
+
+    A sentence without a position (empty latitude or longitude) or with a bad checksum gives
+    None, never an exception.
+    """
+    import pynmea2
+
+    text = line.strip()
+    start = text.find("$")
+    if start < 0:
+        return None
+    try:
+        message = pynmea2.parse(text[start:], check=True)
+    except (pynmea2.ParseError, ValueError, TypeError, AttributeError):
+        return None
+    if not isinstance(message, pynmea2.types.talker.GGA):
+        return None
+    try:
+        lat = float(message.latitude)
+        lon = float(message.longitude)
+    except (ValueError, TypeError, AttributeError):
+        return None
+    if not message.lat or not message.lon or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    stamp = message.timestamp
+    seconds = (
+        math.nan
+        if stamp is None
+        else stamp.hour * 3600 + stamp.minute * 60 + stamp.second + stamp.microsecond * 1e-6
+    )
+
+    def number(raw: Any, kind: type = float, default: Any = math.nan) -> Any:
+        try:
+            return kind(raw)
+        except (TypeError, ValueError):
+            return default
+
+    return GgaFix(
+        utc_seconds_of_day=seconds,
+        lat_deg=lat,
+        lon_deg=lon,
+        alt_m=number(message.altitude),
+        fix_quality=number(message.gps_qual, int, 0),
+        n_satellites=number(message.num_sats, int, 0),
+        hdop=number(message.horizontal_dil),
+    )
+
+
+# -- HDF5 guard -------------------------------------------------------------------------------
+#: Seconds a damaged HDF5 file may take to have its metadata walked before it is refused.
+HDF5_PROBE_TIMEOUT_S = 10.0
+_PROBED: dict[tuple[str, int, int, int, int], str | None] = {}
+_PROBE_SCRIPT = """
+import sys
+from detsig.io.formats._common import _walk_hdf5
+sys.exit(_walk_hdf5(sys.argv[1]))
+"""
+
+
+def _walk_hdf5(path: str) -> int:
+    """Read every attribute and one element of every dataset; 0 if fine, 3 if h5py raised."""
+    import h5py
+
+    def visit(name: str, item: Any) -> None:
+        for key in item.attrs:
+            item.attrs[key]
+        if isinstance(item, h5py.Dataset) and item.size:
+            item[(0,) * item.ndim] if item.ndim else item[()]
+
+    try:
+        with h5py.File(path, "r") as file:
+            visit("/", file)
+            file.visititems(visit)
+    except Exception:
+        return 3
+    return 0
+
+
+def _probe_in_fork(path: Path, timeout_s: float) -> str | None:
+    import os
+    import signal
+    import time
+
+    pid = os.fork()
+    if pid == 0:  # the child: walk, then leave without running any cleanup of the parent's
+        code = 4
+        try:
+            code = _walk_hdf5(str(path))
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + timeout_s
+    delay = 0.0005
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return f"the HDF5 library did not finish reading its metadata within {timeout_s:g} s"
+        time.sleep(delay)
+        delay = min(0.05, delay * 2)
+    if os.WIFSIGNALED(status):
+        return f"the HDF5 library crashed on it (signal {os.WTERMSIG(status)})"
+    if os.WEXITSTATUS(status) not in (0, 3):
+        return f"the HDF5 library failed on it (exit {os.WEXITSTATUS(status)})"
+    return None
+
+
+def _probe_in_subprocess(path: Path, timeout_s: float) -> str | None:
+    import subprocess
+    import sys
+
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", _PROBE_SCRIPT, str(path)],
+            capture_output=True,
+            timeout=timeout_s,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return f"the HDF5 library did not finish reading its metadata within {timeout_s:g} s"
+    except OSError:
+        return None  # cannot start a child: read directly
+    if result.returncode < 0:
+        return f"the HDF5 library crashed on it (signal {-result.returncode})"
+    if result.returncode not in (0, 3):
+        return f"the HDF5 library failed on it (exit {result.returncode})"
+    return None
+
+
+def hdf5_damage(path: Path) -> str | None:
+    """Why libhdf5 cannot safely read ``path``'s metadata, or None when it can.
+
+    Some damaged HDF5 files make the HDF5 C library loop forever (e.g. a bit flip in the
+    global heap holding variable-length string attributes) or crash the process, and no Python
+    exception or signal can interrupt it. So a child process first walks every group,
+    attribute and dataset header; if it hangs past :data:`HDF5_PROBE_TIMEOUT_S` or dies, the
+    file is refused. A child that merely raises is fine: the real read then reports that error.
+    The child is a fork (a few ms) when this process has one thread, else a new interpreter
+    (about 0.4 s). Results are cached per file identity (path, size, modification and change
+    times, inode).
+    """
+    import os
+    import threading
+
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+    if key not in _PROBED:
+        single_threaded = threading.active_count() == 1 and hasattr(os, "fork")
+        probe = _probe_in_fork if single_threaded else _probe_in_subprocess
+        _PROBED[key] = probe(path, HDF5_PROBE_TIMEOUT_S)
+    return _PROBED[key]

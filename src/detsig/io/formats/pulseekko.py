@@ -1,0 +1,306 @@
+"""Sensors & Software pulseEKKO files: DT1 traces + HD text header (+ GPS sidecar).
+
+The ``.HD`` header is text: a file tag line (``1234``), free text, the date, then
+``KEY = value`` lines (``NUMBER OF TRACES``, ``NUMBER OF PTS/TRC``, ``TOTAL TIME WINDOW`` in ns,
+``TIMEZERO AT POINT``, ``STEP SIZE USED``, ``POSITION UNITS``, ``NOMINAL FREQUENCY`` in MHz ...).
+The ``.DT1`` file is a sequence of traces, each a 128-byte header of 25 little-endian float32
+words plus a 28-byte comment, followed by the samples (int16, or int32 when the header's
+bytes-per-point word says 4):
+
+====  =========================  ====  ======================================
+word  field                      word  field
+====  =========================  ====  ======================================
+0     trace number (1-based)     8-13  GPS x, y, z (three float64)
+1     position (POSITION UNITS)  14-19 receiver / transmitter x, y, z
+2     points per trace           20    time-zero adjustment
+3     topography                 21    zero flag (1 = trace is zeros)
+5     bytes per point            23    time of day, s after midnight
+6     time window, ns            24    comment flag
+7     number of stacks
+====  =========================  ====  ======================================
+
+A ``.GPS`` sidecar holds ``Trace #N at position X`` lines each followed by an NMEA GGA sentence.
+
+References
+----------
+Sensors & Software, "pulseEKKO PRO User's Guide", appendix "Data file formats" (DT1/HD).
+GPRPy (A. Plattner), ``gprpy/toolbox/gprIO_DT1.py``; ImpDAR ``impdar/lib/load/load_pulse_ekko.py``
+(which reads the time window from trace-header word 8, a GPS word, instead of word 6).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from detsig.errors import FormatError
+from detsig.io.formats._common import (
+    LENGTH_UNITS_M,
+    build_scan,
+    companion,
+    extrapolate_rows,
+    finite_positive,
+    parse_gga,
+    read_text,
+)
+from detsig.io.formats.registry import FormatPlugin
+from detsig.model import GprScan
+
+TRACE_HEADER_BYTES = 128
+_HEADER_WORDS = np.dtype(("<f4", (32,)))
+_TRACE_RE = re.compile(r"Trace\s*#?\s*(\d+)", re.IGNORECASE)
+
+
+def parse_hd(text: str) -> dict[str, Any]:
+    """The ``KEY = value`` fields of a pulseEKKO ``.HD`` header (numbers as float), plus
+    ``_lines`` (the other lines) and ``_date`` (ISO date when one is found)."""
+    fields: dict[str, Any] = {}
+    other: list[str] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if "=" in line:
+            key, _, value = line.partition("=")
+            key = key.strip().upper()
+            value = value.strip()
+            try:
+                fields[key] = float(value)
+            except ValueError:
+                fields[key] = value
+        else:
+            other.append(line)
+            match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", line) or re.fullmatch(
+                r"(\d{2})/(\d{2})/(\d{4})", line
+            )
+            if match and "_date" not in fields:
+                groups = match.groups()
+                year, month, day = (
+                    (groups[0], groups[1], groups[2])
+                    if len(groups[0]) == 4
+                    else (groups[2], groups[1], groups[0])
+                )
+                with contextlib.suppress(ValueError):
+                    fields["_date"] = _dt.date(int(year), int(month), int(day)).isoformat()
+    fields["_lines"] = other
+    return fields
+
+
+def _number(fields: dict[str, Any], key: str, path: Path) -> float:
+    value = fields.get(key)
+    if not isinstance(value, float) or not math.isfinite(value):
+        raise FormatError(f"{path} lacks a numeric '{key}' line")
+    return value
+
+
+def read_gps_sidecar(path: Path) -> dict[str, npt.NDArray[Any]] | None:
+    """Trace numbers (1-based) with their GGA position from a pulseEKKO ``.GPS`` file."""
+    try:
+        text = path.read_bytes().decode("ascii", errors="replace")
+    except OSError as error:
+        raise FormatError(f"cannot read the GPS sidecar {path}: {error}") from None
+    traces: list[int] = []
+    fixes: list[Any] = []
+    current: int | None = None
+    for line in text.splitlines():
+        match = _TRACE_RE.search(line)
+        if match:
+            current = int(match.group(1))
+            continue
+        if current is not None and "GGA" in line:
+            fix = parse_gga(line)
+            if fix is not None:
+                traces.append(current)
+                fixes.append(fix)
+            current = None
+    if not fixes:
+        return None
+    order = np.argsort(traces, kind="stable")
+    return {
+        "trace": np.asarray(traces)[order],
+        "lat_deg": np.array([f.lat_deg for f in fixes])[order],
+        "lon_deg": np.array([f.lon_deg for f in fixes])[order],
+        "fix_quality": np.array([f.fix_quality for f in fixes])[order],
+    }
+
+
+def _antenna(fields: dict[str, Any]) -> str:
+    """The free-text line after the file tag (the system, e.g. ``Data Collected with pE PRO``)."""
+    lines = [line for line in fields.get("_lines", []) if line != "1234"]
+    return lines[0] if lines else ""
+
+
+class PulseEkkoFormat(FormatPlugin):
+    """pulseEKKO DT1 + HD (+ GPS)."""
+
+    name = "pulseekko-dt1"
+    extensions = ("dt1", "hd")
+    description = "Sensors & Software pulseEKKO .DT1 traces with .HD header (+ .GPS)"
+
+    def sniff(self, path: Path, head_bytes: bytes) -> bool:
+        if path.suffix.lower() == ".hd" or head_bytes[:4] == b"1234":
+            text = head_bytes.decode("latin-1")
+            return "NUMBER OF PTS/TRC" in text.upper() and b"\x00" not in head_bytes
+        if len(head_bytes) < TRACE_HEADER_BYTES:
+            return False
+        words = np.frombuffer(head_bytes[:100], dtype="<f4")
+        with np.errstate(all="ignore"):
+            plausible = (
+                np.isfinite(words[:8]).all()
+                and words[0] >= 0
+                and float(words[2]).is_integer()
+                and 1 <= words[2] <= 65535
+                and words[5] in (2.0, 4.0)
+            )
+        return bool(plausible) and companion(path, "hd") is not None
+
+    def read(self, path: Path, *, gps: bool = True, **options: Any) -> list[GprScan]:
+        """Read the line; ``path`` may name the ``.DT1`` or the ``.HD`` file."""
+        if options:
+            raise FormatError(
+                f"the {self.name} reader does not take the option(s) {sorted(options)}"
+            )
+        if path.suffix.lower() == ".hd":
+            found_dt1 = companion(path, "dt1")
+            if found_dt1 is None:
+                raise FormatError(f"{path} is a pulseEKKO header without its .DT1 data file")
+            hd_path, dt1_path = path, found_dt1
+        else:
+            found_hd = companion(path, "hd")
+            if found_hd is None:
+                raise FormatError(
+                    f"{path} needs its .HD header next to it ({path.with_suffix('.HD').name})"
+                )
+            dt1_path, hd_path = path, found_hd
+        fields = parse_hd(read_text(hd_path))
+        n_traces = int(_number(fields, "NUMBER OF TRACES", hd_path))
+        n_samples = int(_number(fields, "NUMBER OF PTS/TRC", hd_path))
+        window_ns = _number(fields, "TOTAL TIME WINDOW", hd_path)
+        if n_traces < 1 or n_samples < 1 or not window_ns > 0:
+            raise FormatError(
+                f"{hd_path} gives impossible sizes ({n_traces} traces, {n_samples} points, "
+                f"{window_ns} ns window)"
+            )
+        try:
+            size = dt1_path.stat().st_size
+            with open(dt1_path, "rb") as stream:
+                first = stream.read(TRACE_HEADER_BYTES)
+        except OSError as error:
+            raise FormatError(f"cannot read {dt1_path}: {error.strerror or error}") from None
+        if len(first) < TRACE_HEADER_BYTES:
+            raise FormatError(f"{dt1_path} is truncated: it does not hold one trace header")
+        bytes_per_point = float(np.frombuffer(first, "<f4")[5])
+        if bytes_per_point not in (2.0, 4.0):
+            raise FormatError(
+                f"{dt1_path} has {bytes_per_point} bytes per point in its first trace header; "
+                "detsig reads 2 (int16) or 4 (int32)"
+            )
+        sample_type = np.dtype("<i2") if bytes_per_point == 2.0 else np.dtype("<i4")
+        record = np.dtype([("header", _HEADER_WORDS), ("data", sample_type, (n_samples,))])
+        expected = n_traces * record.itemsize
+        if size != expected:
+            problem = "is truncated" if size < expected else "is longer than its header says"
+            raise FormatError(
+                f"{dt1_path} {problem}: {hd_path.name} gives {n_traces} traces of "
+                f"{n_samples} points ({expected} bytes) but the file has {size} bytes"
+            )
+        try:
+            records = np.fromfile(dt1_path, dtype=record, count=n_traces)
+        except OSError as error:
+            raise FormatError(f"cannot read {dt1_path}: {error.strerror or error}") from None
+        if records.size != n_traces:
+            raise FormatError(f"{dt1_path} changed or was cut while it was being read")
+        words = records["header"]
+        if not np.array_equal(words[:, 2], np.full(n_traces, float(n_samples), np.float32)):
+            bad = int(np.flatnonzero(words[:, 2] != n_samples)[0])
+            raise FormatError(
+                f"{dt1_path} contradicts its header: trace {bad + 1} claims {words[bad, 2]} "
+                f"points, {hd_path.name} says {n_samples}"
+            )
+        if not np.all(words[:, 5] == bytes_per_point):
+            raise FormatError(f"{dt1_path} mixes traces of different sample sizes")
+        data = np.ascontiguousarray(records["data"])
+        return [self._scan(dt1_path, hd_path, fields, data, words, window_ns, gps=gps)]
+
+    def _scan(
+        self,
+        dt1_path: Path,
+        hd_path: Path,
+        fields: dict[str, Any],
+        data: npt.NDArray[Any],
+        words: npt.NDArray[np.float32],
+        window_ns: float,
+        *,
+        gps: bool,
+    ) -> GprScan:
+        n_traces, n_samples = data.shape
+        sample_interval_s = window_ns * 1e-9 / n_samples
+        unit_text = str(fields.get("POSITION UNITS", "m")).strip().lower()
+        unit_m = LENGTH_UNITS_M.get(unit_text)
+        extra: dict[str, Any] = {
+            key: value for key, value in fields.items() if not key.startswith("_")
+        }
+        extra["header_lines"] = fields.get("_lines", [])
+        extra["hd_file"] = hd_path.name
+        extra["trace_header_time_window_ns"] = float(words[0, 6])
+        extra["sample_interval_rule"] = "TOTAL TIME WINDOW / NUMBER OF PTS/TRC"
+        distance_m = None
+        step = fields.get("STEP SIZE USED")
+        trace_step_m = None
+        if unit_m is not None:
+            positions = words[:, 1].astype(np.float64)
+            if np.isfinite(positions).all() and np.ptp(positions) > 0:
+                distance_m = positions * unit_m
+            if isinstance(step, float):
+                trace_step_m = finite_positive(step * unit_m)
+        else:
+            extra["position_units_unknown"] = unit_text
+        time_of_day = words[:, 23].astype(np.float64)
+        trace_time_s = None
+        date = fields.get("_date")
+        in_day = np.isfinite(time_of_day).all() and np.all(
+            (time_of_day >= 0) & (time_of_day < 2 * 86400)
+        )
+        if date and in_day:
+            midnight = _dt.datetime.fromisoformat(date).replace(tzinfo=_dt.UTC).timestamp()
+            trace_time_s = midnight + time_of_day
+        zero_point = fields.get("TIMEZERO AT POINT")
+        time_zero_s = 0.0
+        if isinstance(zero_point, float) and 1.0 <= zero_point <= n_samples:
+            time_zero_s = (zero_point - 1.0) * sample_interval_s
+        lat = lon = None
+        gps_path = companion(dt1_path, "gps") if gps else None
+        if gps_path is not None:
+            track = read_gps_sidecar(gps_path)
+            if track is not None:
+                index = track["trace"].astype(np.float64) - 1.0
+                lat = extrapolate_rows(index, track["lat_deg"], n_traces)
+                lon = extrapolate_rows(index, track["lon_deg"], n_traces)
+                extra["gps_file"] = gps_path.name
+                extra["gps_fixes"] = int(index.size)
+        frequency = fields.get("NOMINAL FREQUENCY")
+        return build_scan(
+            dt1_path,
+            data=data,
+            header=dict(
+                sample_interval_s=sample_interval_s,
+                center_frequency_hz=frequency * 1e6 if isinstance(frequency, float) else math.nan,
+                time_zero_s=time_zero_s,
+                trace_step_m=trace_step_m,
+                antenna=_antenna(fields),
+                source_format=self.name,
+                extra=extra,
+            ),
+            distance_m=distance_m,
+            trace_time_s=trace_time_s,
+            lat_deg=lat,
+            lon_deg=lon,
+            name="gpr0",
+        )
