@@ -5,7 +5,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-export QT_QPA_PLATFORM ?= offscreen
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
 
 .PHONY: demo test test-nojit lint bench firmware-test system-deps clean help
@@ -30,12 +29,16 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
+# Tests draw Qt windows offscreen (no display needed); `make demo` opens a real window when
+# the desktop has a display.
+test: export QT_QPA_PLATFORM ?= offscreen
 test: lint system-deps
 	$(MAKE) -C firmware_io test
 	$(BIN)/python -m pytest -q
 	$(MAKE) test-nojit
 
 # The dsp and detect kernels must also be right as plain Python (their references are).
+test-nojit: export QT_QPA_PLATFORM ?= offscreen
 test-nojit: $(STAMP)
 	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest -q -m "not slow and not gui" tests/dsp
 

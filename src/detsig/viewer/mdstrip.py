@@ -1,0 +1,184 @@
+"""Metal-detector strip charts: one stacked plot per channel, x-linked to the B-scan.
+
+Each channel is a curve against the same along-lane axis as the B-scan (metres or trace
+index), so a metal-detector response sits straight below the hyperbola it belongs to. Curves
+are decimated by pyqtgraph's peak downsampling, so a window of tens of thousands of frames
+redraws in milliseconds and keeps every peak visible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+import pyqtgraph as pg
+from PySide6 import QtCore
+
+from detsig.viewer.bscan import CURSOR_COLOR
+from detsig.viewer.sources import MdInfo
+
+#: Curve colours per channel (colour-blind safe, Okabe-Ito).
+CHANNEL_COLORS = [
+    (0, 114, 178),
+    (213, 94, 0),
+    (0, 158, 115),
+    (204, 121, 167),
+    (86, 180, 233),
+    (230, 159, 0),
+    (0, 0, 0),
+    (240, 228, 66),
+]
+#: Width of the left axis of every strip and of the B-scan, pixels (so their x axes line up).
+LEFT_AXIS_WIDTH_PX = 72
+#: At most this many channels get a strip of their own; further channels share the last one.
+MAX_STRIPS = 6
+
+
+class MdStripView(pg.GraphicsLayoutWidget):
+    """Strip charts of one MD stream."""
+
+    def __init__(self, parent: object = None) -> None:
+        super().__init__(parent=parent)
+        self.info: MdInfo | None = None
+        self.plots: list[pg.PlotItem] = []
+        self.curves: list[pg.PlotDataItem] = []
+        self.cursor_lines: list[pg.InfiniteLine] = []
+        self.candidate_lines: dict[int, list[pg.InfiniteLine]] = {}
+        self._link: pg.PlotItem | None = None
+        self._right_margin_px = 0.0
+        self._spacer: pg.GraphicsWidget | None = None
+
+    def link_x(self, plot: pg.PlotItem) -> None:
+        """Share the horizontal axis with ``plot`` (the B-scan)."""
+        self._link = plot
+        for item in self.plots:
+            item.setXLink(plot)
+
+    def set_info(self, info: MdInfo | None) -> None:
+        """Build one strip per channel (at most :data:`MAX_STRIPS`)."""
+        if info == self.info:
+            return
+        self.clear()
+        self.plots, self.curves, self.cursor_lines = [], [], []
+        self.candidate_lines = {}
+        self.info = info
+        if info is None:
+            return
+        names = list(info.channel_names)
+        n_strips = min(len(names), MAX_STRIPS)
+        for strip in range(n_strips):
+            plot = self.addPlot(row=strip, col=0)
+            plot.setMenuEnabled(False)
+            plot.setMouseEnabled(x=False, y=False)
+            plot.disableAutoRange(axis="y")
+            plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH_PX)
+            shared = names[strip:] if strip == n_strips - 1 else [names[strip]]
+            label = shared[0] if len(shared) == 1 else f"{shared[0]}..{shared[-1]}"
+            plot.setLabel("left", label)
+            if strip < n_strips - 1:
+                plot.hideAxis("bottom")  # one shared distance axis at the bottom
+            line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(CURSOR_COLOR, width=1))
+            plot.addItem(line, ignoreBounds=True)
+            self.cursor_lines.append(line)
+            self.plots.append(plot)
+            if self._link is not None:
+                plot.setXLink(self._link)
+        for channel in range(len(names)):
+            plot = self.plots[min(channel, n_strips - 1)]
+            curve = plot.plot(
+                pen=pg.mkPen(CHANNEL_COLORS[channel % len(CHANNEL_COLORS)], width=1),
+                name=names[channel],
+            )
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setSkipFiniteCheck(True)
+            curve.setClipToView(True)
+            self.curves.append(curve)
+        self.plots[-1].setLabel("bottom", f"metal detector {info.name} ({info.units})")
+        self._spacer = pg.GraphicsWidget()
+        self.addItem(self._spacer, row=0, col=1, rowspan=n_strips)
+        self.set_right_margin(self._right_margin_px)
+
+    def set_right_margin(self, width_px: float) -> None:
+        """Leave ``width_px`` empty on the right, so the strips line up with the B-scan above
+        (whose A-scan and colour bar stand on its right)."""
+        self._right_margin_px = max(float(width_px), 0.0)
+        if self._spacer is not None:
+            self._spacer.setMinimumWidth(self._right_margin_px)
+            self._spacer.setMaximumWidth(self._right_margin_px)
+
+    def align_right_edge(self, target_margin_px: float) -> None:
+        """Adjust the right margin so the strips end ``target_margin_px`` from the right edge."""
+        if not self.plots:
+            return
+        actual = float(self.width() - self.plots[0].vb.sceneBoundingRect().right())
+        if self._spacer is None or self._spacer.maximumWidth() != self._right_margin_px:
+            self.set_right_margin(target_margin_px)
+        else:
+            self.set_right_margin(self._right_margin_px + target_margin_px - actual)
+
+    def set_x_label(self, x_unit: str) -> None:
+        """Label the bottom axis for distance (m) or trace index."""
+        if not self.plots or self.info is None:
+            return
+        what = "distance along lane" if x_unit == "m" else "trace"
+        self.plots[-1].setLabel(
+            "bottom",
+            f"{what} - metal detector {self.info.name}",
+            units="m" if x_unit == "m" else "",
+        )
+
+    def set_data(self, data: npt.NDArray[np.float32], x: npt.NDArray[np.float64]) -> None:
+        """Draw frames: ``data`` shape (n_frames, n_channels), ``x`` shape (n_frames,)."""
+        for channel, curve in enumerate(self.curves):
+            if data.shape[0] == 0 or channel >= data.shape[1]:
+                curve.setData([], [])
+            else:
+                curve.setData(x, data[:, channel])
+        if data.shape[0] == 0:
+            return
+        n_strips = len(self.plots)
+        for strip, plot in enumerate(self.plots):
+            channels = data[:, strip:] if strip == n_strips - 1 else data[:, strip : strip + 1]
+            low, high = float(np.nanmin(channels)), float(np.nanmax(channels))
+            if not (np.isfinite(low) and np.isfinite(high)):
+                continue
+            self._fit_y(plot, low, high)
+
+    @staticmethod
+    def _fit_y(plot: pg.PlotItem, low: float, high: float) -> None:
+        """Fit the vertical range with hysteresis: refit only when the data leave the range or
+        fill less than half of it, so a scrolling live view does not relabel its axes (the
+        costly part of a redraw) on every frame."""
+        span = max(high - low, 1e-9)
+        (view_low, view_high) = plot.vb.viewRange()[1]
+        view_span = view_high - view_low
+        inside = view_low <= low and high <= view_high
+        if inside and span >= 0.5 * view_span:
+            return
+        margin = 0.1 * span
+        plot.setYRange(low - margin, high + margin, padding=0)
+
+    def set_cursor(self, x: float) -> None:
+        """Move the cursor line of every strip to ``x``."""
+        for line in self.cursor_lines:
+            line.setValue(x)
+
+    def set_candidates(self, xs: Sequence[float]) -> None:
+        """Mark candidate positions (at most 100) with vertical lines in every strip."""
+        positions = list(xs)[:100]
+        for plot in self.plots:
+            lines = self.candidate_lines.setdefault(id(plot), [])
+            while len(lines) < len(positions):
+                line = pg.InfiniteLine(
+                    angle=90,
+                    movable=False,
+                    pen=pg.mkPen((230, 140, 0), width=1, style=QtCore.Qt.PenStyle.DashLine),
+                )
+                plot.addItem(line, ignoreBounds=True)
+                lines.append(line)
+            for line, x in zip(lines, positions, strict=False):
+                line.setValue(x)
+                line.setVisible(True)
+            for line in lines[len(positions) :]:
+                line.setVisible(False)
