@@ -64,11 +64,17 @@ def _format_text(info: dict[str, Any]) -> str:
             line += f", fixes {fixes}"
         lines.append(line)
         device = stream.get("device") or {}
-        if device.get("model") or device.get("serial"):
-            lines.append(
-                f"             device {device.get('model', '?')} serial {device.get('serial', '?')}"
-                f" firmware {device.get('firmware', '?')}"
+        described = [
+            f"{label}{device[key]}"
+            for key, label in (
+                ("model", "device "),
+                ("serial", "serial "),
+                ("firmware", "firmware "),
             )
+            if device.get(key)
+        ]
+        if described:
+            lines.append("             " + " ".join(described))
     events = info.get("events") or {}
     if events:
         lines.append("  events: " + ", ".join(f"{k} {n}" for k, n in sorted(events.items())))
