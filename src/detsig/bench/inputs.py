@@ -1,0 +1,56 @@
+"""Reading the inputs of a scoring run: ground truth from a recording or a truth JSON file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from detsig.errors import InputError
+from detsig.model import GroundTruth
+
+__all__ = ["load_truth"]
+
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+def load_truth(path: str | os.PathLike[str]) -> GroundTruth:
+    """Ground truth from a recording's ``/truth`` or a truth JSON file (recognised by content).
+
+    The JSON form is an object with ``targets`` (DESIGN.md section 3), the surveyed extent
+    ``x_start_m`` and ``x_end_m``, and optionally ``swept_width_m``.
+
+    Parameters
+    ----------
+    path : path-like
+        The recording (``.h5``) or JSON file.
+
+    Returns
+    -------
+    GroundTruth
+
+    Raises
+    ------
+    InputError
+        Missing or unreadable file, a recording without ``/truth``, or invalid truth JSON.
+    """
+    path = Path(path)
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(8)
+    except FileNotFoundError:
+        raise InputError(f"truth file {path} does not exist") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a folder; give a recording or a truth JSON file") from None
+    except OSError as error:
+        raise InputError(f"cannot read {path} ({error.strerror})") from None
+    if head.startswith(_HDF5_SIGNATURE):
+        from detsig.io.recording import open_recording
+
+        with open_recording(path) as recording:
+            truth = recording.truth()
+        if truth is None:
+            raise InputError(
+                f"{path} holds no /truth; give a simulated or surveyed lane, or a truth JSON file"
+            )
+        return truth
+    return GroundTruth.load_json(path)
