@@ -1,0 +1,847 @@
+"""Processing pipelines: ordered steps with parameters, described in TOML, validated, runnable
+in one batch call or chunk by chunk through the streaming forms.
+
+A pipeline file lists steps per stream kind::
+
+    name = "my-gpr"
+    description = "dewow, background removal, gain"
+
+    [[gpr]]
+    step = "dewow"
+    window_samples = 31
+
+    [[gpr]]
+    step = "remove_background"
+    window_traces = 101
+
+    [[md]]
+    step = "remove_baseline"
+    window_s = 2.0
+
+Sampling parameters (``sample_interval_s``, ``sample_rate_hz``, ``time_zero_s``,
+``trace_step_m``, ``center_frequency_hz``) come from the stream being processed, through a
+:class:`StreamContext`; a step may override them. ``detsig process --list-steps`` prints every
+step with its parameters. Presets ship in ``detsig/dsp/presets/<name>.toml``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from detsig.dsp import streaming
+from detsig.dsp._validate import ParameterError
+from detsig.dsp.background import remove_background
+from detsig.dsp.bandpass import bandpass
+from detsig.dsp.depth import time_to_depth
+from detsig.dsp.dewow import dewow
+from detsig.dsp.envelope import envelope
+from detsig.dsp.gain import gain_agc, gain_power, gain_sec
+from detsig.dsp.md import (
+    estimate_ground,
+    ground_balance,
+    ground_model_from_phase,
+    remove_baseline,
+    smooth,
+)
+from detsig.dsp.migration import migrate_kirchhoff, migrate_stolt
+from detsig.dsp.timezero import first_break, time_zero
+from detsig.errors import PipelineError
+
+KINDS = ("gpr", "md")
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class StreamContext:
+    """What a step needs to know about the stream it processes.
+
+    Attributes
+    ----------
+    kind : {"gpr", "md"}
+    sample_interval_s : float or None
+        GPR: time between samples, s.
+    time_zero_s : float
+        GPR: time of the ground surface in the trace, s.
+    trace_step_m : float or None
+        GPR: distance between traces, m (migration needs it).
+    center_frequency_hz : float
+        GPR antenna centre frequency, Hz (NaN when unknown).
+    sample_rate_hz : float or None
+        MD: frames per second, Hz.
+    """
+
+    kind: str
+    sample_interval_s: float | None = None
+    time_zero_s: float = 0.0
+    trace_step_m: float | None = None
+    center_frequency_hz: float = math.nan
+    sample_rate_hz: float | None = None
+
+
+@dataclass(frozen=True)
+class Param:
+    """One step parameter: accepted Python types and default (``_MISSING`` = required)."""
+
+    types: tuple[type, ...]
+    default: Any = _MISSING
+    help: str = ""
+
+    @property
+    def required(self) -> bool:
+        return self.default is _MISSING
+
+
+_INT = (int,)
+_FLOAT = (int, float)
+_OPT_INT = (int, type(None))
+_OPT_FLOAT = (int, float, type(None))
+_STR = (str,)
+_BOOL = (bool,)
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """A kind of step: its parameters and how it runs.
+
+    ``make_stream(params, context)`` builds the streaming filter (None when the step needs the
+    whole line); ``run_batch(x, params, context)`` runs it on a whole block; ``update_context``
+    says how the step changes the stream (time zero, sample axis).
+    """
+
+    name: str
+    kind: str
+    summary: str
+    params: Mapping[str, Param]
+    run_batch: Callable[[npt.NDArray[Any], dict[str, Any], StreamContext], npt.NDArray[Any]]
+    make_stream: Callable[[dict[str, Any], StreamContext], streaming.StreamFilter | None]
+    update_context: Callable[[dict[str, Any], StreamContext], StreamContext] = (
+        lambda params, context: context
+    )
+    last_only: bool = False
+
+
+def _need(context_value: Any, name: str, step: str) -> Any:
+    if context_value is None or (isinstance(context_value, float) and math.isnan(context_value)):
+        raise ParameterError(
+            f"step {step} needs {name}, which the stream does not give; set {name} in the step"
+        )
+    return context_value
+
+
+def _dt(params: dict[str, Any], context: StreamContext, step: str) -> float:
+    value = params.get("sample_interval_s")
+    return float(
+        value if value is not None else _need(context.sample_interval_s, "sample_interval_s", step)
+    )
+
+
+def _rate(params: dict[str, Any], context: StreamContext, step: str) -> float:
+    value = params.get("sample_rate_hz")
+    return float(
+        value if value is not None else _need(context.sample_rate_hz, "sample_rate_hz", step)
+    )
+
+
+def _frames(seconds: float, rate_hz: float) -> int:
+    return max(round(float(seconds) * rate_hz), 1)
+
+
+def _row(function: Callable[..., Any], **kwargs: Any) -> streaming.RowFilter:
+    function(np.zeros((0, 0), np.float32), **kwargs)  # check the parameters now, on no data
+    return streaming.RowFilter(function, **kwargs)
+
+
+# -- GPR steps --------------------------------------------------------------------------------
+
+
+def _dewow_kwargs(p: dict[str, Any], c: StreamContext) -> dict[str, Any]:
+    return {"window_samples": p["window_samples"]}
+
+
+def _time_zero_kwargs(p: dict[str, Any], c: StreamContext) -> dict[str, Any]:
+    return {
+        "shift_samples": p["shift_samples"],
+        "target_sample": p["target_sample"],
+        "threshold_fraction": p["threshold_fraction"],
+        "per_trace": p["per_trace"],
+    }
+
+
+def _time_zero_context(p: dict[str, Any], c: StreamContext) -> StreamContext:
+    dt = c.sample_interval_s or 0.0
+    if p["shift_samples"] is None:
+        return dataclasses.replace(c, time_zero_s=p["target_sample"] * dt)
+    return dataclasses.replace(c, time_zero_s=c.time_zero_s - p["shift_samples"] * dt)
+
+
+def _time_zero_stream(p: dict[str, Any], c: StreamContext) -> streaming.StreamFilter | None:
+    if p["shift_samples"] is None and not p["per_trace"]:
+        return None  # a line median: resolved by a pre-pass (see BoundPipeline.prepare)
+    return _row(time_zero, **_time_zero_kwargs(p, c))
+
+
+def _background_stream(p: dict[str, Any], c: StreamContext) -> streaming.StreamFilter | None:
+    if p["window_traces"] is None:
+        return None
+    return streaming.BackgroundStream(p["window_traces"], p["method"])
+
+
+def _gain_kwargs(p: dict[str, Any], c: StreamContext, step: str) -> dict[str, Any]:
+    kwargs = {k: v for k, v in p.items() if k not in ("sample_interval_s", "time_zero_s")}
+    kwargs["sample_interval_s"] = _dt(p, c, step)
+    kwargs["time_zero_s"] = c.time_zero_s if p.get("time_zero_s") is None else p["time_zero_s"]
+    return kwargs
+
+
+def _bandpass_kwargs(p: dict[str, Any], c: StreamContext) -> dict[str, Any]:
+    low, high = p["low_hz"], p["high_hz"]
+    if p["low_fraction"] is not None or p["high_fraction"] is not None:
+        centre = _need(c.center_frequency_hz, "center_frequency_hz", "bandpass")
+        if p["low_fraction"] is not None:
+            low = p["low_fraction"] * centre
+        if p["high_fraction"] is not None:
+            high = p["high_fraction"] * centre
+    rate = 1.0 / _dt(p, c, "bandpass")
+    return {
+        "low_hz": low,
+        "high_hz": high,
+        "sample_rate_hz": rate,
+        "order": p["order"],
+        "zero_phase": p["zero_phase"],
+    }
+
+
+def _migration_kwargs(p: dict[str, Any], c: StreamContext, step: str) -> dict[str, Any]:
+    kwargs = {k: v for k, v in p.items() if k not in ("sample_interval_s", "trace_step_m")}
+    kwargs["sample_interval_s"] = _dt(p, c, step)
+    step_m = p.get("trace_step_m") if p.get("trace_step_m") is not None else c.trace_step_m
+    kwargs["trace_step_m"] = _need(step_m, "trace_step_m", step)
+    return kwargs
+
+
+def _migrate_check_time_zero(c: StreamContext, step: str) -> None:
+    if c.time_zero_s and c.sample_interval_s and abs(c.time_zero_s) > 0.5 * c.sample_interval_s:
+        raise ParameterError(
+            f"step {step} needs time zero at the first sample (it is {c.time_zero_s:g} s); "
+            "put a time_zero step with target_sample = 0 before it"
+        )
+
+
+def _depth_kwargs(p: dict[str, Any], c: StreamContext) -> dict[str, Any]:
+    return {
+        "sample_interval_s": _dt(p, c, "time_to_depth"),
+        "velocity_m_per_s": p["velocity_m_per_s"],
+        "time_zero_s": c.time_zero_s,
+        "depth_step_m": p["depth_step_m"],
+        "max_depth_m": p["max_depth_m"],
+    }
+
+
+def _depth_only(x: npt.NDArray[Any], **kwargs: Any) -> npt.NDArray[Any]:
+    return time_to_depth(x, **kwargs)[0]
+
+
+def _migrate_stolt_batch(x: Any, p: dict[str, Any], c: StreamContext) -> Any:
+    _migrate_check_time_zero(c, "migrate_stolt")
+    return migrate_stolt(x, **_migration_kwargs(p, c, "migrate_stolt"))
+
+
+def _migrate_kirchhoff_batch(x: Any, p: dict[str, Any], c: StreamContext) -> Any:
+    _migrate_check_time_zero(c, "migrate_kirchhoff")
+    return migrate_kirchhoff(x, **_migration_kwargs(p, c, "migrate_kirchhoff"))
+
+
+# -- MD steps ---------------------------------------------------------------------------------
+
+
+def _baseline_kwargs(p: dict[str, Any], c: StreamContext) -> dict[str, Any]:
+    rate = _rate(p, c, "remove_baseline")
+    return {
+        "method": p["method"],
+        "window_frames": _frames(p["window_s"], rate),
+        "cutoff_hz": p["cutoff_hz"],
+        "sample_rate_hz": rate,
+        "order": p["order"],
+    }
+
+
+def _md_bandpass_kwargs(p: dict[str, Any], c: StreamContext) -> dict[str, Any]:
+    return {
+        "low_hz": p["low_hz"],
+        "high_hz": p["high_hz"],
+        "sample_rate_hz": _rate(p, c, "bandpass"),
+        "order": p["order"],
+    }
+
+
+def _ground_stream(p: dict[str, Any], c: StreamContext) -> streaming.StreamFilter:
+    if p["ground_phase_deg"] is not None:
+        return streaming.GroundBalanceStream(model=ground_model_from_phase(p["ground_phase_deg"]))
+    if p["quiet_start_s"] is None or p["quiet_stop_s"] is None:
+        raise ParameterError(
+            "ground_balance needs quiet_start_s and quiet_stop_s (a stretch with no target) "
+            "or ground_phase_deg"
+        )
+    rate = _rate(p, c, "ground_balance")
+    return streaming.GroundBalanceStream(
+        quiet_start=round(p["quiet_start_s"] * rate),
+        quiet_stop=round(p["quiet_stop_s"] * rate),
+        n_components=p["n_components"],
+    )
+
+
+def _ground_batch(x: Any, p: dict[str, Any], c: StreamContext) -> Any:
+    stream = _ground_stream(p, c)
+    assert isinstance(stream, streaming.GroundBalanceStream)
+    if stream.state is not None:
+        return ground_balance(x, stream.state)
+    if x.shape[0] < (stream.quiet_stop or 0):
+        raise ParameterError(
+            f"the quiet stretch ends at frame {stream.quiet_stop}, after the {x.shape[0]} frames"
+        )
+    return ground_balance(
+        x, estimate_ground(x[stream.quiet_start : stream.quiet_stop], p["n_components"])
+    )
+
+
+def _spec_list() -> list[StepSpec]:
+    gain_common = {
+        "reference_time_s": Param(_FLOAT, 1e-9, "time at which the gain is 1, s"),
+        "sample_interval_s": Param(_OPT_FLOAT, None, "override the stream's sample interval, s"),
+        "time_zero_s": Param(_OPT_FLOAT, None, "override the stream's time zero, s"),
+    }
+    return [
+        StepSpec(
+            "dewow",
+            "gpr",
+            "subtract a centred running mean along each trace",
+            {"window_samples": Param(_INT, help="odd window length, samples")},
+            lambda x, p, c: dewow(x, **_dewow_kwargs(p, c)),
+            lambda p, c: _row(dewow, **_dewow_kwargs(p, c)),
+        ),
+        StepSpec(
+            "time_zero",
+            "gpr",
+            "shift traces so the first break (or a fixed shift) is time zero",
+            {
+                "shift_samples": Param(_OPT_INT, None, "fixed shift, samples (default: detect)"),
+                "target_sample": Param(_INT, 0, "where the first break should land, samples"),
+                "threshold_fraction": Param(_FLOAT, 0.25, "first break: fraction of the peak"),
+                "per_trace": Param(_BOOL, False, "detect per trace instead of the line median"),
+            },
+            lambda x, p, c: time_zero(x, **_time_zero_kwargs(p, c)),
+            _time_zero_stream,
+            _time_zero_context,
+        ),
+        StepSpec(
+            "remove_background",
+            "gpr",
+            "subtract the mean/median trace (line or sliding window)",
+            {
+                "window_traces": Param(
+                    _OPT_INT, None, "odd sliding window, traces (default: line)"
+                ),
+                "method": Param(_STR, "mean", "mean or median"),
+            },
+            lambda x, p, c: remove_background(x, p["window_traces"], method=p["method"]),
+            _background_stream,
+        ),
+        StepSpec(
+            "bandpass",
+            "gpr",
+            "Butterworth band-pass along each trace",
+            {
+                "low_hz": Param(_OPT_FLOAT, None, "lower corner, Hz"),
+                "high_hz": Param(_OPT_FLOAT, None, "upper corner, Hz"),
+                "low_fraction": Param(_OPT_FLOAT, None, "lower corner / centre frequency"),
+                "high_fraction": Param(_OPT_FLOAT, None, "upper corner / centre frequency"),
+                "order": Param(_INT, 4, "Butterworth order"),
+                "zero_phase": Param(_BOOL, True, "forward-backward (True) or causal"),
+                "sample_interval_s": Param(_OPT_FLOAT, None, "override, s"),
+            },
+            lambda x, p, c: bandpass(x, **_bandpass_kwargs(p, c)),
+            lambda p, c: _row(bandpass, **_bandpass_kwargs(p, c)),
+        ),
+        StepSpec(
+            "gain_power",
+            "gpr",
+            "multiply by (t / t_ref) ** power after time zero",
+            {"power": Param(_FLOAT, help="exponent of two-way time"), **gain_common},
+            lambda x, p, c: gain_power(x, **_gain_kwargs(p, c, "gain_power")),
+            lambda p, c: _row(gain_power, **_gain_kwargs(p, c, "gain_power")),
+        ),
+        StepSpec(
+            "gain_sec",
+            "gpr",
+            "spreading and exponential compensation gain",
+            {
+                "exponent_per_s": Param(_FLOAT, help="exponential compensation a, 1/s"),
+                "power": Param(_FLOAT, 1.0, "spreading exponent"),
+                "max_gain": Param(_FLOAT, 1e4, "largest gain"),
+                **gain_common,
+            },
+            lambda x, p, c: gain_sec(x, **_gain_kwargs(p, c, "gain_sec")),
+            lambda p, c: _row(gain_sec, **_gain_kwargs(p, c, "gain_sec")),
+        ),
+        StepSpec(
+            "gain_agc",
+            "gpr",
+            "divide by the RMS of a centred window",
+            {"window_samples": Param(_INT, help="odd window length, samples")},
+            lambda x, p, c: gain_agc(x, p["window_samples"]),
+            lambda p, c: _row(gain_agc, window_samples=p["window_samples"]),
+        ),
+        StepSpec(
+            "envelope",
+            "gpr",
+            "instantaneous amplitude (Hilbert envelope)",
+            {},
+            lambda x, p, c: envelope(x),
+            lambda p, c: _row(envelope),
+        ),
+        StepSpec(
+            "migrate_stolt",
+            "gpr",
+            "Stolt f-k migration at a constant velocity (whole line)",
+            {
+                "velocity_m_per_s": Param(_FLOAT, help="radar velocity, m/s"),
+                "pad_traces": Param(_INT, 0, "zero traces appended"),
+                "pad_samples": Param(_INT, 0, "zero samples appended"),
+                "trace_step_m": Param(_OPT_FLOAT, None, "override the trace spacing, m"),
+                "sample_interval_s": Param(_OPT_FLOAT, None, "override, s"),
+            },
+            _migrate_stolt_batch,
+            lambda p, c: None,
+        ),
+        StepSpec(
+            "migrate_kirchhoff",
+            "gpr",
+            "Kirchhoff diffraction summation (whole line)",
+            {
+                "velocity_m_per_s": Param(_FLOAT, help="radar velocity, m/s"),
+                "aperture_m": Param(_OPT_FLOAT, None, "largest contributing offset, m"),
+                "interpolation": Param(_STR, "linear", "linear or nearest"),
+                "trace_step_m": Param(_OPT_FLOAT, None, "override the trace spacing, m"),
+                "sample_interval_s": Param(_OPT_FLOAT, None, "override, s"),
+            },
+            _migrate_kirchhoff_batch,
+            lambda p, c: None,
+        ),
+        StepSpec(
+            "time_to_depth",
+            "gpr",
+            "resample traces to a uniform depth axis (last step)",
+            {
+                "velocity_m_per_s": Param(_FLOAT, help="radar velocity, m/s"),
+                "depth_step_m": Param(_OPT_FLOAT, None, "output depth step, m"),
+                "max_depth_m": Param(_OPT_FLOAT, None, "deepest output sample, m"),
+                "sample_interval_s": Param(_OPT_FLOAT, None, "override, s"),
+            },
+            lambda x, p, c: _depth_only(x, **_depth_kwargs(p, c)),
+            lambda p, c: _row(_depth_only, **_depth_kwargs(p, c)),
+            last_only=True,
+        ),
+        StepSpec(
+            "remove_baseline",
+            "md",
+            "remove slow drift (running median or high-pass)",
+            {
+                "method": Param(_STR, "median", "median or highpass"),
+                "window_s": Param(_FLOAT, 2.0, "median window, s"),
+                "cutoff_hz": Param(_OPT_FLOAT, None, "high-pass corner, Hz"),
+                "order": Param(_INT, 2, "high-pass order"),
+                "sample_rate_hz": Param(_OPT_FLOAT, None, "override the frame rate, Hz"),
+            },
+            lambda x, p, c: remove_baseline(x, **_baseline_kwargs(p, c)),
+            lambda p, c: streaming.BaselineStream(**_baseline_kwargs(p, c)),
+        ),
+        StepSpec(
+            "bandpass",
+            "md",
+            "causal Butterworth filter along time",
+            {
+                "low_hz": Param(_OPT_FLOAT, None, "lower corner, Hz"),
+                "high_hz": Param(_OPT_FLOAT, None, "upper corner, Hz"),
+                "order": Param(_INT, 2, "Butterworth order"),
+                "sample_rate_hz": Param(_OPT_FLOAT, None, "override the frame rate, Hz"),
+            },
+            lambda x, p, c: _md_bandpass_batch(x, p, c),
+            lambda p, c: streaming.BandpassStream(**_md_bandpass_kwargs(p, c)),
+        ),
+        StepSpec(
+            "ground_balance",
+            "md",
+            "cancel the ground response (quiet stretch or ground phase)",
+            {
+                "quiet_start_s": Param(_OPT_FLOAT, None, "start of the quiet stretch, s"),
+                "quiet_stop_s": Param(_OPT_FLOAT, None, "end of the quiet stretch, s"),
+                "ground_phase_deg": Param(_OPT_FLOAT, None, "known VLF ground phase (I/Q), deg"),
+                "n_components": Param(_INT, 1, "ground directions to cancel"),
+                "sample_rate_hz": Param(_OPT_FLOAT, None, "override the frame rate, Hz"),
+            },
+            _ground_batch,
+            _ground_stream,
+        ),
+        StepSpec(
+            "smooth",
+            "md",
+            "causal moving average",
+            {
+                "window_s": Param(_FLOAT, help="window length, s"),
+                "sample_rate_hz": Param(_OPT_FLOAT, None, "override the frame rate, Hz"),
+            },
+            lambda x, p, c: smooth(x, _frames(p["window_s"], _rate(p, c, "smooth"))),
+            lambda p, c: streaming.SmoothStream(_frames(p["window_s"], _rate(p, c, "smooth"))),
+        ),
+    ]
+
+
+def _md_bandpass_batch(x: Any, p: dict[str, Any], c: StreamContext) -> Any:
+    stream = streaming.BandpassStream(**_md_bandpass_kwargs(p, c))
+    return np.concatenate([stream.process(x), stream.finish()])
+
+
+#: every step, keyed by (kind, name)
+STEPS: dict[tuple[str, str], StepSpec] = {(s.kind, s.name): s for s in _spec_list()}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One configured step: its spec and the full parameter set (defaults filled in)."""
+
+    spec: StepSpec
+    params: dict[str, Any]
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready ``{"step": name, "params": {...}}``."""
+        return {"step": self.spec.name, "params": dict(self.params)}
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """An ordered list of steps per stream kind.
+
+    Build one with :func:`load_pipeline` (a preset name or a TOML file) or
+    :meth:`from_mapping`.
+    """
+
+    name: str
+    description: str
+    steps: Mapping[str, tuple[Step, ...]] = field(default_factory=dict)
+    source: str = ""
+
+    @classmethod
+    def from_mapping(cls, document: Mapping[str, Any], *, source: str = "") -> Pipeline:
+        """Validate a parsed TOML document; raises :class:`PipelineError` naming the problem."""
+        where = f" in {source}" if source else ""
+        allowed = {"name", "description", *KINDS}
+        unknown = sorted(set(document) - allowed)
+        if unknown:
+            raise PipelineError(
+                f"unknown key(s) {unknown}{where}; a pipeline has name, description and "
+                "[[gpr]] / [[md]] step tables"
+            )
+        steps: dict[str, tuple[Step, ...]] = {}
+        for kind in KINDS:
+            entries = document.get(kind, [])
+            if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+                raise PipelineError(f"{kind} must be a list of [[{kind}]] tables{where}")
+            steps[kind] = tuple(
+                _validate_step(kind, index, entry, where) for index, entry in enumerate(entries)
+            )
+            for index, step in enumerate(steps[kind][:-1]):
+                if step.spec.last_only:
+                    raise PipelineError(
+                        f"[[{kind}]] step {index + 1} ({step.spec.name}) must be the last step"
+                        f"{where}: it changes the sample axis"
+                    )
+        if not any(steps.values()):
+            raise PipelineError(f"the pipeline{where} has no steps")
+        name = document.get("name", Path(source).stem if source else "pipeline")
+        return cls(str(name), str(document.get("description", "")), steps, source)
+
+    @classmethod
+    def from_toml(cls, text: str, *, source: str = "") -> Pipeline:
+        """Parse and validate TOML text."""
+        try:
+            document = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise PipelineError(f"{source or 'the pipeline'} is not valid TOML: {error}") from None
+        return cls.from_mapping(document, source=source)
+
+    def steps_for(self, kind: str) -> tuple[Step, ...]:
+        """The steps applied to streams of ``kind`` (empty: copied unprocessed)."""
+        return tuple(self.steps.get(kind, ()))
+
+    def bind(self, context: StreamContext) -> BoundPipeline:
+        """The steps for one stream, with its sampling context resolved (checked now)."""
+        return BoundPipeline(self, context)
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready description (name, description, steps per kind)."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "steps": {k: [s.describe() for s in v] for k, v in self.steps.items() if v},
+        }
+
+
+def _validate_step(kind: str, index: int, entry: Mapping[str, Any], where: str) -> Step:
+    label = f"[[{kind}]] step {index + 1}"
+    name = entry.get("step")
+    if not isinstance(name, str):
+        raise PipelineError(f"{label}{where} has no 'step = \"NAME\"' line")
+    spec = STEPS.get((kind, name))
+    if spec is None:
+        known = ", ".join(sorted(n for k, n in STEPS if k == kind))
+        raise PipelineError(f"{label}{where}: unknown {kind} step {name!r}; known: {known}")
+    label = f"{label} ({name}){where}"
+    params: dict[str, Any] = {}
+    given = {k: v for k, v in entry.items() if k != "step"}
+    unknown = sorted(set(given) - set(spec.params))
+    if unknown:
+        raise PipelineError(
+            f"{label}: unknown parameter(s) {unknown}; it takes {sorted(spec.params) or 'none'}"
+        )
+    for pname, param in spec.params.items():
+        if pname not in given:
+            if param.required:
+                raise PipelineError(f"{label}: missing the required parameter {pname}")
+            params[pname] = param.default
+            continue
+        value = given[pname]
+        if isinstance(value, bool) and bool not in param.types:
+            ok = False
+        else:
+            ok = isinstance(value, param.types)
+        if not ok:
+            wanted = " or ".join("none" if t is type(None) else t.__name__ for t in param.types)
+            raise PipelineError(f"{label}: {pname} must be {wanted}, got {value!r}")
+        params[pname] = float(value) if param.types == _FLOAT else value
+    return Step(spec, params)
+
+
+class BoundPipeline:
+    """A pipeline's steps for one stream, with contexts resolved and parameters checked.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+    context : StreamContext
+        The input stream's sampling description.
+
+    Raises
+    ------
+    PipelineError
+        A parameter does not suit this stream (a corner above Nyquist, no trace step for
+        migration ...), naming the step.
+    """
+
+    def __init__(self, pipeline: Pipeline, context: StreamContext) -> None:
+        self.pipeline = pipeline
+        self.steps = list(pipeline.steps_for(context.kind))
+        self.contexts: list[StreamContext] = []
+        current = context
+        for step in self.steps:
+            self.contexts.append(current)
+            current = step.spec.update_context(step.params, current)
+        self.output_context = current
+        for index, (step, step_context) in enumerate(zip(self.steps, self.contexts, strict=True)):
+            with _step_errors(index, step, context.kind):
+                step.spec.make_stream(step.params, step_context)
+
+    @property
+    def streamable(self) -> bool:
+        """True when every step runs chunk by chunk (after :meth:`prepare`, if needed)."""
+        for index, (step, step_context) in enumerate(zip(self.steps, self.contexts, strict=True)):
+            prepared = index == 0 and self.needs_prepare
+            if step.spec.make_stream(step.params, step_context) is None and not prepared:
+                return False
+        return True
+
+    @property
+    def needs_prepare(self) -> bool:
+        """True when the first step is a line-median time zero, found by a pre-pass."""
+        if not self.steps:
+            return False
+        first = self.steps[0]
+        return (
+            first.spec.name == "time_zero"
+            and first.params["shift_samples"] is None
+            and not first.params["per_trace"]
+        )
+
+    def prepare(self, chunks: Iterable[npt.ArrayLike]) -> None:
+        """Pre-pass over the raw input: fix a detected line time-zero shift, so the chunked run
+        equals the batch call. ``chunks`` yields the input rows in order."""
+        if not self.needs_prepare:
+            return
+        first = self.steps[0]
+        breaks = [first_break(chunk, first.params["threshold_fraction"]) for chunk in chunks]
+        all_breaks = np.concatenate(breaks) if breaks else np.zeros(0, np.int64)
+        valid = all_breaks[all_breaks >= 0]
+        shift = int(np.median(valid)) - first.params["target_sample"] if valid.size else 0
+        params = {**first.params, "shift_samples": shift}
+        self.steps[0] = Step(first.spec, params)
+
+    def run(self, x: npt.ArrayLike) -> npt.NDArray[Any]:
+        """Run every step on the whole block ``x`` (rows = traces or frames)."""
+        data: npt.NDArray[Any] = np.asarray(x)
+        for index, (step, step_context) in enumerate(zip(self.steps, self.contexts, strict=True)):
+            with _step_errors(index, step, step_context.kind):
+                data = step.spec.run_batch(data, step.params, step_context)
+        return np.ascontiguousarray(data, dtype=np.float32)
+
+    def stream(self) -> ChainStream:
+        """A chained streaming filter (needs :attr:`streamable`; run :meth:`prepare` first)."""
+        filters = []
+        for index, (step, step_context) in enumerate(zip(self.steps, self.contexts, strict=True)):
+            with _step_errors(index, step, step_context.kind):
+                made = step.spec.make_stream(step.params, step_context)
+            if made is None:
+                raise PipelineError(
+                    f"step {index + 1} ({step.spec.name}) needs the whole line and cannot stream"
+                )
+            filters.append(made)
+        labels = [
+            f"[[{c.kind}]] step {i + 1} ({s.spec.name})"
+            for i, (s, c) in enumerate(zip(self.steps, self.contexts, strict=True))
+        ]
+        return ChainStream(filters, labels)
+
+    def provenance(self) -> list[dict[str, Any]]:
+        """The steps as run, JSON-ready: name, every parameter (defaults included) and the
+        stream values each step used."""
+        entries = []
+        for step, step_context in zip(self.steps, self.contexts, strict=True):
+            entries.append(
+                {
+                    "step": step.spec.name,
+                    "params": dict(step.params),
+                    "context": {
+                        k: v
+                        for k, v in dataclasses.asdict(step_context).items()
+                        if v is not None and not (isinstance(v, float) and math.isnan(v))
+                    },
+                }
+            )
+        return entries
+
+
+class _step_errors:  # noqa: N801 - used as a context manager
+    def __init__(self, index: int, step: Step, kind: str) -> None:
+        self.label = f"[[{kind}]] step {index + 1} ({step.spec.name})"
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is not None and issubclass(exc_type, ParameterError):
+            raise PipelineError(f"{self.label}: {exc}") from None
+
+
+class ChainStream(streaming.StreamFilter):
+    """Streaming filters run one after another; ``finish`` drains each in order."""
+
+    def __init__(
+        self, filters: list[streaming.StreamFilter], labels: list[str] | None = None
+    ) -> None:
+        super().__init__()
+        self.filters = filters
+        self.labels = labels or [f"step {i + 1}" for i in range(len(filters))]
+        self.lag = sum(f.lag for f in filters)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {"filters": self.filters, "labels": self.labels}
+
+    def _process(self, chunk: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        data = chunk
+        for item, label in zip(self.filters, self.labels, strict=True):
+            try:
+                data = item.process(data)
+            except ParameterError as error:
+                raise PipelineError(f"{label}: {error}") from None
+        return np.ascontiguousarray(data, dtype=np.float32)
+
+    def _finish(self) -> npt.NDArray[Any]:
+        data: npt.NDArray[Any] | None = None
+        for item, label in zip(self.filters, self.labels, strict=True):
+            try:
+                if data is not None and len(data):
+                    head = item.process(data)
+                    data = np.concatenate([head, item.finish()])
+                else:
+                    data = item.finish()
+            except ParameterError as error:
+                raise PipelineError(f"{label}: {error}") from None
+        return np.ascontiguousarray(data if data is not None else self._empty(), dtype=np.float32)
+
+
+def preset_names() -> list[str]:
+    """Names of the pipelines shipped with detsig."""
+    folder = resources.files("detsig.dsp") / "presets"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def load_pipeline(name_or_path: str | Path) -> Pipeline:
+    """A preset by name (``gpr-default``, ``md-default``) or a TOML file by path.
+
+    Raises
+    ------
+    PipelineError
+        No such preset or file, invalid TOML, an unknown step or parameter, a wrong type.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pipeline = load_pipeline("md-default")
+    >>> [step.spec.name for step in pipeline.steps_for("md")]
+    ['remove_baseline', 'smooth']
+    >>> bound = pipeline.bind(StreamContext("md", sample_rate_hz=100.0))
+    >>> bound.run(np.zeros((10, 2))).shape
+    (10, 2)
+    """
+    text_name = str(name_or_path)
+    if text_name in preset_names():
+        resource = resources.files("detsig.dsp") / "presets" / f"{text_name}.toml"
+        return Pipeline.from_toml(
+            resource.read_text(encoding="utf-8"), source=f"preset {text_name}"
+        )
+    path = Path(name_or_path)
+    if not path.is_file():
+        raise PipelineError(
+            f"no preset or file named {text_name!r}; presets: {', '.join(preset_names())}, "
+            "or give a .toml file"
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise PipelineError(f"cannot read {path}: {error}") from None
+    return Pipeline.from_toml(text, source=str(path))
+
+
+def describe_steps() -> str:
+    """Every step with its parameters, as text for ``--list-steps``."""
+    lines = []
+    for kind in KINDS:
+        lines.append(f"{kind} steps:")
+        for (k, name), spec in STEPS.items():
+            if k != kind:
+                continue
+            lines.append(f"  {name}: {spec.summary}")
+            for pname, param in spec.params.items():
+                default = "required" if param.required else f"default {json.dumps(param.default)}"
+                lines.append(f"      {pname} ({default}): {param.help}")
+    return "\n".join(lines)

@@ -1,0 +1,345 @@
+"""Small stateful wrappers around the streaming forms, for live use and chunked replay.
+
+Every wrapper has the same interface: ``process(chunk) -> y`` for each new block of rows and
+``finish() -> y`` once at the end (it returns the rows a lagging filter still holds). Joining
+every returned block gives the batch result. ``lag`` is the number of input rows a filter
+holds back before it can return them. The state between calls is a frozen dataclass of small
+arrays (``state``), so a wrapper pickles cheaply and can move to another thread or process.
+
+Examples
+--------
+>>> import numpy as np
+>>> from detsig.dsp import remove_background
+>>> x = np.random.default_rng(0).normal(size=(50, 8)).astype(np.float32)
+>>> stream = BackgroundStream(window_traces=5)
+>>> y = np.vstack([stream.process(x[:17]), stream.process(x[17:]), stream.finish()])
+>>> bool(np.allclose(y, remove_background(x, 5), atol=1e-6))
+True
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from detsig.dsp._validate import ParameterError, as_float_2d, out_dtype
+from detsig.dsp.background import BackgroundState, remove_background_stream
+from detsig.dsp.bandpass import SosState, bandpass_stream
+from detsig.dsp.md import (
+    BaselineState,
+    GroundModel,
+    WindowState,
+    estimate_ground,
+    ground_balance,
+    remove_baseline_stream,
+    smooth_stream,
+)
+from detsig.dsp.timezero import first_break, time_zero
+
+
+class StreamFilter:
+    """Base class: a filter fed row blocks one after another."""
+
+    #: rows held back before they can be returned
+    lag: int = 0
+
+    def __init__(self) -> None:
+        self._n_columns: int | None = None
+        self._n_out_columns: int | None = None
+        self._dtype: Any = None
+
+    def process(self, chunk: npt.ArrayLike) -> npt.NDArray[Any]:
+        """Filter the next rows; returns the rows that are ready (maybe fewer, maybe none)."""
+        array = np.asarray(chunk)
+        if array.ndim != 2:
+            raise ParameterError(f"a chunk must be 2-D (rows, columns), got {array.ndim}-D")
+        if self._n_columns is None:
+            self._n_columns = array.shape[1]
+            self._dtype = out_dtype(array)
+        elif array.shape[1] != self._n_columns:
+            raise ParameterError(
+                f"this chunk has {array.shape[1]} columns, the stream had {self._n_columns}"
+            )
+        result = self._process(as_float_2d("chunk", array, self._dtype))
+        self._n_out_columns = result.shape[1]
+        return result
+
+    def finish(self) -> npt.NDArray[Any]:
+        """End of the stream: the rows still held back (empty for filters without lag)."""
+        return self._finish()
+
+    def reset(self) -> None:
+        """Forget everything, as if newly made."""
+        self.__init__(**self.params)  # type: ignore[misc]
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The filter's parameters (as given to the constructor)."""
+        raise NotImplementedError
+
+    def _empty(self) -> npt.NDArray[Any]:
+        width = self._n_out_columns if self._n_out_columns is not None else self._n_columns
+        return np.empty((0, width or 0), dtype=self._dtype or np.float32)
+
+    def _process(self, chunk: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        raise NotImplementedError
+
+    def _finish(self) -> npt.NDArray[Any]:
+        return self._empty()
+
+
+class RowFilter(StreamFilter):
+    """A filter that treats every row on its own (dewow, gains, band-pass along a trace ...).
+
+    Parameters
+    ----------
+    function : callable
+        ``function(x, **kwargs) -> y`` over (n_rows, n_columns) arrays, rows independent.
+    **kwargs
+        Its parameters.
+    """
+
+    def __init__(self, function: Callable[..., npt.NDArray[Any]], **kwargs: Any) -> None:
+        super().__init__()
+        self.function = function
+        self.kwargs = kwargs
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {"function": self.function, **self.kwargs}
+
+    def reset(self) -> None:
+        StreamFilter.__init__(self)
+
+    @property
+    def state(self) -> None:
+        """Row filters keep no state."""
+        return None
+
+    def _process(self, chunk: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        return self.function(chunk, **self.kwargs)
+
+
+class BackgroundStream(StreamFilter):
+    """Sliding-window background removal (:func:`remove_background_stream`); lags
+    ``window_traces // 2`` traces."""
+
+    def __init__(self, window_traces: int, method: str = "mean") -> None:
+        super().__init__()
+        self.window_traces = window_traces
+        self.method = method
+        self.lag = int(window_traces) // 2
+        self.state: BackgroundState | None = None
+        remove_background_stream(np.empty((0, 0)), window_traces, method=method)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {"window_traces": self.window_traces, "method": self.method}
+
+    def _process(self, chunk: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        y, self.state = remove_background_stream(
+            chunk, self.window_traces, method=self.method, state=self.state
+        )
+        return y
+
+    def _finish(self) -> npt.NDArray[Any]:
+        if self.state is None:
+            return self._empty()
+        y, self.state = remove_background_stream(
+            self._empty(), self.window_traces, method=self.method, state=self.state, final=True
+        )
+        return y
+
+
+class TimeZeroStream(StreamFilter):
+    """Time-zero shift. A given ``shift_samples`` or ``per_trace=True`` is exact per trace; a
+    detected line shift is fixed from the median first break of the first chunk (pass
+    ``shift_samples`` computed over the whole line to reproduce the batch call exactly)."""
+
+    def __init__(
+        self,
+        shift_samples: int | None = None,
+        target_sample: int = 0,
+        threshold_fraction: float = 0.25,
+        per_trace: bool = False,
+    ) -> None:
+        super().__init__()
+        self.shift_samples = shift_samples
+        self.target_sample = target_sample
+        self.threshold_fraction = threshold_fraction
+        self.per_trace = per_trace
+        self.state: int | None = shift_samples
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {
+            "shift_samples": self.shift_samples,
+            "target_sample": self.target_sample,
+            "threshold_fraction": self.threshold_fraction,
+            "per_trace": self.per_trace,
+        }
+
+    def _process(self, chunk: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        if self.per_trace and self.state is None:
+            return time_zero(
+                chunk,
+                target_sample=self.target_sample,
+                threshold_fraction=self.threshold_fraction,
+                per_trace=True,
+            )
+        if self.state is None and len(chunk):
+            breaks = first_break(chunk, self.threshold_fraction)
+            valid = breaks[breaks >= 0]
+            if valid.size:
+                self.state = int(np.median(valid)) - int(self.target_sample)
+        return time_zero(chunk, shift_samples=self.state or 0)
+
+
+class BandpassStream(StreamFilter):
+    """Causal Butterworth filter along time (axis 0) with :class:`SosState` between chunks."""
+
+    def __init__(
+        self, low_hz: float | None, high_hz: float | None, sample_rate_hz: float, order: int = 4
+    ) -> None:
+        super().__init__()
+        self.low_hz = low_hz
+        self.high_hz = high_hz
+        self.sample_rate_hz = sample_rate_hz
+        self.order = order
+        self.state: SosState | None = None
+        bandpass_stream(np.empty((0, 1)), low_hz, high_hz, sample_rate_hz, order=order)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {
+            "low_hz": self.low_hz,
+            "high_hz": self.high_hz,
+            "sample_rate_hz": self.sample_rate_hz,
+            "order": self.order,
+        }
+
+    def _process(self, chunk: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        y, self.state = bandpass_stream(
+            chunk,
+            self.low_hz,
+            self.high_hz,
+            self.sample_rate_hz,
+            order=self.order,
+            state=self.state,
+        )
+        return y
+
+
+class BaselineStream(StreamFilter):
+    """Metal-detector drift removal (:func:`detsig.dsp.remove_baseline_stream`)."""
+
+    def __init__(
+        self,
+        method: str = "median",
+        window_frames: int = 101,
+        cutoff_hz: float | None = None,
+        sample_rate_hz: float | None = None,
+        order: int = 2,
+    ) -> None:
+        super().__init__()
+        self._kwargs = {
+            "method": method,
+            "window_frames": window_frames,
+            "cutoff_hz": cutoff_hz,
+            "sample_rate_hz": sample_rate_hz,
+            "order": order,
+        }
+        self.state: BaselineState | None = None
+        remove_baseline_stream(np.empty((0, 1)), **self._kwargs)  # type: ignore[arg-type]
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self._kwargs)
+
+    def _process(self, chunk: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        y, self.state = remove_baseline_stream(chunk, state=self.state, **self._kwargs)  # type: ignore[arg-type]
+        return y
+
+
+class SmoothStream(StreamFilter):
+    """Causal moving average (:func:`detsig.dsp.smooth_stream`)."""
+
+    def __init__(self, window_frames: int) -> None:
+        super().__init__()
+        self.window_frames = window_frames
+        self.state: WindowState | None = None
+        smooth_stream(np.empty((0, 1)), window_frames)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {"window_frames": self.window_frames}
+
+    def _process(self, chunk: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        y, self.state = smooth_stream(chunk, self.window_frames, state=self.state)
+        return y
+
+
+class GroundBalanceStream(StreamFilter):
+    """Ground balance whose model is known (``model``) or estimated from the frames
+    ``quiet_start .. quiet_stop - 1`` of this stream; frames are held back until the quiet
+    stretch has passed (lag ``quiet_stop``), then everything equals the batch result."""
+
+    def __init__(
+        self,
+        model: GroundModel | None = None,
+        quiet_start: int = 0,
+        quiet_stop: int | None = None,
+        n_components: int = 1,
+    ) -> None:
+        super().__init__()
+        if model is None and (quiet_stop is None or quiet_stop - quiet_start < 2):
+            raise ParameterError(
+                "ground balance needs a model or a quiet stretch of at least 2 frames "
+                "(quiet_start < quiet_stop - 1)"
+            )
+        self.model = model
+        self.quiet_start = int(quiet_start)
+        self.quiet_stop = None if quiet_stop is None else int(quiet_stop)
+        self.n_components = n_components
+        self.lag = 0 if model is not None else int(quiet_stop or 0)
+        self.state: GroundModel | None = model
+        self._held: list[npt.NDArray[Any]] = []
+        self._n_held = 0
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "quiet_start": self.quiet_start,
+            "quiet_stop": self.quiet_stop,
+            "n_components": self.n_components,
+        }
+
+    def _process(self, chunk: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        if self.state is not None:
+            return ground_balance(chunk, self.state)
+        self._held.append(chunk)
+        self._n_held += len(chunk)
+        if self._n_held < (self.quiet_stop or 0):
+            return self._empty()
+        held = np.concatenate(self._held)
+        self._held = []
+        self.state = estimate_ground(held[self.quiet_start : self.quiet_stop], self.n_components)
+        return ground_balance(held, self.state)
+
+    def _finish(self) -> npt.NDArray[Any]:
+        if self.state is None and self._n_held:
+            raise ParameterError(
+                f"the stream ended after {self._n_held} frames, before the quiet stretch "
+                f"(frames {self.quiet_start} to {self.quiet_stop}) was complete"
+            )
+        return self._empty()
+
+
+def row_filter(function: Callable[..., npt.NDArray[Any]], **kwargs: Any) -> RowFilter:
+    """A :class:`RowFilter` of ``function`` with fixed keyword arguments."""
+    return RowFilter(functools.partial(function), **kwargs)
