@@ -1,0 +1,57 @@
+"""Anomaly detectors for metal-detector and GPR data, and their fusion.
+
+Every detector produces :class:`~detsig.model.Candidate` objects with a ``score`` (higher is
+more confident) and runs the same way in batch and in streaming form:
+
+- ``md-cfar`` (:mod:`detsig.detect.md_detector`): baseline tracking, CA/OS-CFAR, hysteresis,
+  minimum duration, decay time constant (PI) or phase (VLF);
+- ``gpr-energy`` (:mod:`detsig.detect.gpr_energy`): background removal and CFAR of the energy
+  in a depth window across traces;
+- ``gpr-hyperbola`` (:mod:`detsig.detect.gpr_hyperbola`): diffraction templates over a
+  velocity grid, apex, depth and relative permittivity;
+- ``fused`` (:mod:`detsig.detect.fusion`): MD/GPR association and dual-sensor rules.
+
+:func:`detect` runs one by name; :class:`DetectProcessor` runs one live in ``detsig record``.
+Algorithms, parameters, references and measured performance: ``docs/detection.md``.
+"""
+
+from detsig.detect.cfar import CfarParams, ca_cfar, cfar_ratio, os_cfar
+from detsig.detect.fusion import FusionParams, fuse_candidates, fused_score
+from detsig.detect.gpr_energy import EnergyParams, detect_energy
+from detsig.detect.gpr_hyperbola import HyperbolaParams, detect_hyperbolas
+from detsig.detect.md_detector import MdDetectorParams, detect_md, fit_decay
+from detsig.detect.registry import DETECTORS, Detector, detect, detector_names, get_detector
+from detsig.detect.streaming import DetectProcessor, LaneDetector, MdStreamInfo
+
+
+def live_processor(detector: str = "auto", **options: object) -> DetectProcessor:
+    """The live detector of ``detsig record --detect`` (``auto``: fused with GPR and MD, else
+    the detector of the sensor present), with default thresholds unless given."""
+    return DetectProcessor(detector, **options)  # type: ignore[arg-type]
+
+
+__all__ = [
+    "DETECTORS",
+    "CfarParams",
+    "DetectProcessor",
+    "Detector",
+    "EnergyParams",
+    "FusionParams",
+    "HyperbolaParams",
+    "LaneDetector",
+    "MdDetectorParams",
+    "MdStreamInfo",
+    "ca_cfar",
+    "cfar_ratio",
+    "detect",
+    "detect_energy",
+    "detect_hyperbolas",
+    "detect_md",
+    "detector_names",
+    "fit_decay",
+    "fuse_candidates",
+    "fused_score",
+    "get_detector",
+    "live_processor",
+    "os_cfar",
+]

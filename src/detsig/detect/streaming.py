@@ -1,0 +1,481 @@
+"""The detectors in streaming form, and the live processor that runs them in ``detsig record``.
+
+Every detector of :mod:`detsig.detect.registry` is built here from stream descriptions and fed
+row blocks (GPR traces, MD frames) with their positions; it keeps its state explicitly
+between blocks and returns candidates as soon as they are final. Joined, the candidates equal
+those of the batch call on the whole recording, whatever the block sizes: each stage computes
+a row from a fixed window of rows with a fixed summation order (see
+:mod:`detsig.detect._stream`). The batch functions are this same code fed one block.
+
+:class:`DetectProcessor` implements the recorder's :class:`detsig.acquire.processing.LiveProcessor`
+protocol (``on_start`` / ``on_rows`` / ``on_stop``): the candidates found live equal those
+``detsig detect`` finds in the finished recording, unless the live processor fell behind and
+skipped blocks (the recording then holds a ``processing_behind`` event).
+
+Examples
+--------
+>>> import numpy as np
+>>> from detsig.model import MdSeries
+>>> x = np.random.default_rng(0).normal(0, 2, (3000, 1))
+>>> x[1500:1550] += 300.0
+>>> lane = LaneDetector("md-cfar", md=MdStreamInfo(500.0, ("gate0",)))
+>>> found = [c for block in np.array_split(x, 7) for c in lane.feed_md(block)]
+>>> found += lane.finish()
+>>> from detsig.detect import detect
+>>> found == detect(MdSeries(x, 500.0, ("gate0",)), detector="md-cfar")
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy.typing as npt
+
+from detsig.detect.fusion import FusionParams, fuse_candidates
+from detsig.detect.gpr_common import GprGeometry
+from detsig.detect.gpr_energy import EnergyParams, EnergyStreamDetector
+from detsig.detect.gpr_hyperbola import HyperbolaParams, HyperbolaStreamDetector
+from detsig.detect.md_detector import MdDetectorParams, MdStreamDetector
+from detsig.errors import InputError
+from detsig.model import Candidate
+
+DETECTOR_NAMES = ("md-cfar", "gpr-energy", "gpr-hyperbola", "fused")
+
+
+@dataclass(frozen=True)
+class MdStreamInfo:
+    """What the MD detector needs to know about a metal-detector stream.
+
+    Parameters
+    ----------
+    sample_rate_hz : float
+        Frame rate, Hz.
+    channel_names : tuple of str
+        Channel names.
+    gate_delays_s : tuple of float
+        PI gate delays, s (empty when unknown or VLF).
+    name : str
+        Stream name.
+    """
+
+    sample_rate_hz: float
+    channel_names: tuple[str, ...]
+    gate_delays_s: tuple[float, ...] = ()
+    name: str = "md0"
+
+
+def _sort_key(candidate: Candidate) -> tuple[float, float, str]:
+    x = candidate.x_m if math.isfinite(candidate.x_m) else math.inf
+    t = candidate.time_s if math.isfinite(candidate.time_s) else math.inf
+    return (x, t, candidate.stream)
+
+
+def sort_candidates(candidates: Sequence[Candidate]) -> list[Candidate]:
+    """Candidates in the canonical order: along the lane, then by time and stream."""
+    return sorted(candidates, key=_sort_key)
+
+
+class FusionStream:
+    """Fuses MD and GPR candidates as they arrive (as :func:`~detsig.detect.fuse_candidates`).
+
+    A fused candidate is returned once neither sensor can still report a candidate within
+    ``association_m`` of it (tracked from the detectors' safe distances, for positions that
+    never decrease); everything else at :meth:`finish`.
+    """
+
+    def __init__(self, params: FusionParams, all_scores: bool) -> None:
+        self.params = params
+        self.all_scores = all_scores
+        self.md: list[Candidate] = []
+        self.gpr: list[Candidate] = []
+        self._done_md: set[int] = set()
+        self._done_gpr: set[int] = set()
+
+    def add(
+        self,
+        md: Sequence[Candidate],
+        gpr: Sequence[Candidate],
+        safe_md_m: float,
+        safe_gpr_m: float,
+    ) -> list[Candidate]:
+        """Take new component candidates; returns the fused candidates now final."""
+        self.md.extend(c for c in md if math.isfinite(c.x_m))
+        self.gpr.extend(c for c in gpr if math.isfinite(c.x_m))
+        if not (math.isfinite(safe_md_m) or safe_md_m == -math.inf) or not (
+            math.isfinite(safe_gpr_m) or safe_gpr_m == -math.inf
+        ):
+            return []
+        reach = self.params.association_m
+        ready_gpr = [
+            i
+            for i, c in enumerate(self.gpr)
+            if i not in self._done_gpr and c.x_m + reach < safe_md_m
+        ]
+        ready_md = [
+            i
+            for i, c in enumerate(self.md)
+            if i not in self._done_md and c.x_m + reach < safe_gpr_m
+        ]
+        return self._emit(ready_md, ready_gpr)
+
+    def finish(self) -> list[Candidate]:
+        """Everything not yet returned."""
+        ready_md = [i for i in range(len(self.md)) if i not in self._done_md]
+        ready_gpr = [i for i in range(len(self.gpr)) if i not in self._done_gpr]
+        return self._emit(ready_md, ready_gpr)
+
+    def _emit(self, ready_md: list[int], ready_gpr: list[int]) -> list[Candidate]:
+        if not ready_md and not ready_gpr:
+            return []
+        # fuse the ready GPR candidates against every MD candidate seen (the MD ones that
+        # can still matter are all here), and the ready MD candidates against every GPR one
+        from_gpr = fuse_candidates(
+            self.md, [self.gpr[i] for i in ready_gpr], self.params, all_scores=True
+        )
+        from_gpr = [c for c in from_gpr if c.extras.get("gpr_score") is not None]
+        md_only = fuse_candidates(
+            [self.md[i] for i in ready_md], self.gpr, self.params, all_scores=True
+        )
+        md_only = [c for c in md_only if c.extras.get("gpr_score") is None]
+        self._done_gpr.update(ready_gpr)
+        self._done_md.update(ready_md)
+        fused = sort_candidates(from_gpr + md_only)
+        if not self.all_scores:
+            fused = [c for c in fused if c.score >= self.params.threshold]
+        return fused
+
+
+class LaneDetector:
+    """One named detector over the streams of a lane, fed row blocks (explicit state).
+
+    Parameters
+    ----------
+    name : {"md-cfar", "gpr-energy", "gpr-hyperbola", "fused"}
+        The detector.
+    md : MdStreamInfo, optional
+        The metal-detector stream (needed by md-cfar and fused).
+    gpr : GprGeometry, optional
+        The GPR line's geometry (needed by the GPR detectors and fused).
+    gpr_stream : str
+        GPR stream name.
+    threshold : float, optional
+        Score threshold (default: the detector's).
+    all_scores : bool
+        Report every scored peak.
+    **params
+        Detector parameters (see :func:`detsig.detect.registry.parameters`); for ``fused``
+        the fusion parameters plus ``md={...}`` and ``gpr={...}`` for the two detectors.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        md: MdStreamInfo | None = None,
+        gpr: GprGeometry | None = None,
+        gpr_stream: str = "gpr0",
+        threshold: float | None = None,
+        all_scores: bool = False,
+        **params: Any,
+    ) -> None:
+        if name not in DETECTOR_NAMES:
+            raise InputError(
+                f"unknown detector {name!r}; choose one of {', '.join(DETECTOR_NAMES)}"
+            )
+        self.name = name
+        self.md_detector: MdStreamDetector | None = None
+        self.gpr_detector: HyperbolaStreamDetector | EnergyStreamDetector | None = None
+        self.fusion: FusionStream | None = None
+        if threshold is not None:
+            params = {**params, "threshold": float(threshold)}
+        if name == "md-cfar":
+            if md is None:
+                raise InputError("md-cfar needs a metal-detector stream; this input has none")
+            self.md_detector = _md(md, MdDetectorParams.from_kwargs(**params), all_scores)
+        elif name in ("gpr-energy", "gpr-hyperbola"):
+            if gpr is None:
+                raise InputError(f"{name} needs a GPR stream; this input has none")
+            if name == "gpr-energy":
+                self.gpr_detector = EnergyStreamDetector(
+                    gpr,
+                    EnergyParams.from_kwargs(**params),
+                    stream=gpr_stream,
+                    all_scores=all_scores,
+                )
+            else:
+                self.gpr_detector = HyperbolaStreamDetector(
+                    gpr,
+                    HyperbolaParams.from_kwargs(**params),
+                    stream=gpr_stream,
+                    all_scores=all_scores,
+                )
+        else:
+            if md is None or gpr is None:
+                raise InputError(
+                    "fused needs both a metal-detector and a GPR stream; use md-cfar or "
+                    "gpr-hyperbola for a single sensor"
+                )
+            md_params = dict(params.pop("md", None) or {})
+            gpr_params = dict(params.pop("gpr", None) or {})
+            fusion = FusionParams.from_kwargs(**params)
+            self.md_detector = _md(md, MdDetectorParams.from_kwargs(**md_params), True)
+            self.gpr_detector = HyperbolaStreamDetector(
+                gpr,
+                HyperbolaParams.from_kwargs(**gpr_params),
+                stream=gpr_stream,
+                all_scores=True,
+            )
+            self.fusion = FusionStream(fusion, all_scores)
+
+    def _fused(self, md: Sequence[Candidate], gpr: Sequence[Candidate]) -> list[Candidate]:
+        assert self.fusion is not None
+        assert self.md_detector is not None and self.gpr_detector is not None
+        return self.fusion.add(
+            md,
+            gpr,
+            self.md_detector.segmenter.safe_distance_m,
+            self.gpr_detector.safe_distance_m
+            if isinstance(self.gpr_detector, HyperbolaStreamDetector)
+            else math.nan,
+        )
+
+    def feed_md(
+        self,
+        frames: npt.ArrayLike,
+        distance_m: npt.ArrayLike | None = None,
+        lat_deg: npt.ArrayLike | None = None,
+        lon_deg: npt.ArrayLike | None = None,
+    ) -> list[Candidate]:
+        """Next metal-detector frames (n, n_channels) with their positions (optional)."""
+        if self.md_detector is None:
+            return []
+        found = self.md_detector.process(frames, distance_m, lat_deg=lat_deg, lon_deg=lon_deg)
+        return self._fused(found, []) if self.fusion is not None else found
+
+    def feed_gpr(
+        self,
+        traces: npt.ArrayLike,
+        distance_m: npt.ArrayLike | None = None,
+        lat_deg: npt.ArrayLike | None = None,
+        lon_deg: npt.ArrayLike | None = None,
+    ) -> list[Candidate]:
+        """Next GPR traces (n, n_samples) with their positions (optional)."""
+        if self.gpr_detector is None:
+            return []
+        found = self.gpr_detector.process(traces, distance_m, lat_deg=lat_deg, lon_deg=lon_deg)
+        return self._fused([], found) if self.fusion is not None else found
+
+    def finish(self) -> list[Candidate]:
+        """End of the streams: every remaining candidate."""
+        md = self.md_detector.finish() if self.md_detector is not None else []
+        gpr = self.gpr_detector.finish() if self.gpr_detector is not None else []
+        if self.fusion is None:
+            return md + gpr
+        self.fusion.add(md, gpr, math.nan, math.nan)
+        return self.fusion.finish()
+
+
+def _md(info: MdStreamInfo, params: MdDetectorParams, all_scores: bool) -> MdStreamDetector:
+    return MdStreamDetector(
+        info.sample_rate_hz,
+        info.channel_names,
+        info.gate_delays_s,
+        params,
+        stream=info.name,
+        all_scores=all_scores,
+    )
+
+
+class DetectProcessor:
+    """Runs a detector live inside ``detsig record`` (the recorder's ``LiveProcessor``).
+
+    Parameters
+    ----------
+    detector : str
+        Detector name (default ``"fused"``; falls back to the single-sensor detector of the
+        stream present when fused lacks one of its streams, as ``detsig detect`` does with
+        ``--detector auto``).
+    threshold : float, optional
+        Score threshold.
+    all_scores : bool
+        Report every scored peak.
+    **params
+        Detector parameters.
+
+    Notes
+    -----
+    The first GPR and the first MD stream by name are used (as ``detsig detect`` picks them
+    in a recording); GNSS streams are ignored (their positions arrive as ``lat_deg`` /
+    ``lon_deg`` of each row).
+    """
+
+    def __init__(
+        self,
+        detector: str = "fused",
+        *,
+        threshold: float | None = None,
+        all_scores: bool = False,
+        **params: Any,
+    ) -> None:
+        if detector not in (*DETECTOR_NAMES, "auto"):
+            raise InputError(
+                f"unknown detector {detector!r}; choose one of {', '.join(DETECTOR_NAMES)}"
+            )
+        self.detector = detector
+        self.threshold = threshold
+        self.all_scores = all_scores
+        self.params = params
+        self.lane: LaneDetector | None = None
+        self.gpr_name: str | None = None
+        self.md_name: str | None = None
+        self.n_candidates = 0
+
+    def on_start(self, streams: Mapping[str, Any]) -> None:
+        """Build the detector from the session's stream descriptions (``StreamInfo``)."""
+        gpr = sorted(n for n, s in streams.items() if s.kind == "gpr")
+        md = sorted(n for n, s in streams.items() if s.kind == "md")
+        self.gpr_name = gpr[0] if gpr else None
+        self.md_name = md[0] if md else None
+        gpr_geometry = md_info = None
+        if self.gpr_name is not None:
+            info = streams[self.gpr_name]
+            gpr_geometry = geometry_from_stream_info(info)
+        if self.md_name is not None:
+            md_info = md_info_from_stream_info(streams[self.md_name])
+        name = resolve_detector(self.detector, md_info is not None, gpr_geometry is not None)
+        if name is None:
+            return
+        self.lane = LaneDetector(
+            name,
+            md=md_info,
+            gpr=gpr_geometry,
+            gpr_stream=self.gpr_name or "gpr0",
+            threshold=self.threshold,
+            all_scores=self.all_scores,
+            **self.params,
+        )
+
+    def on_rows(self, stream: str, block: Any) -> list[Candidate]:
+        """Process one recorded block (``RecordedRows``)."""
+        if self.lane is None:
+            return []
+        if stream == self.md_name:
+            found = self.lane.feed_md(block.data, block.distance_m, block.lat_deg, block.lon_deg)
+        elif stream == self.gpr_name:
+            found = self.lane.feed_gpr(block.data, block.distance_m, block.lat_deg, block.lon_deg)
+        else:
+            return []
+        self.n_candidates += len(found)
+        return found
+
+    def on_stop(self) -> list[Candidate]:
+        """End of the session: the remaining candidates."""
+        if self.lane is None:
+            return []
+        found = self.lane.finish()
+        self.n_candidates += len(found)
+        return found
+
+
+def resolve_detector(name: str, has_md: bool, has_gpr: bool) -> str | None:
+    """The detector to run: ``auto`` is fused with both sensors, else the one present."""
+    if name != "auto":
+        return name
+    if has_md and has_gpr:
+        return "fused"
+    if has_gpr:
+        return "gpr-hyperbola"
+    if has_md:
+        return "md-cfar"
+    return None
+
+
+def geometry_from_stream_info(info: Any) -> GprGeometry:
+    """GPR geometry of a live stream (``StreamInfo``), as a recording of it would give."""
+    from detsig.detect.sources import gpr_geometry_from_stream
+
+    hello = info.hello if isinstance(info.hello, Mapping) else {}
+    config = hello.get("config", {})
+    return gpr_geometry_from_stream(
+        int(info.width),
+        float(info.sample_interval_s),
+        {},
+        config if isinstance(config, Mapping) else {},
+    )
+
+
+def md_info_from_stream_info(info: Any) -> MdStreamInfo:
+    """MD description of a live stream (``StreamInfo``), as a recording of it would give."""
+    from detsig.detect.sources import md_gate_delays
+
+    hello = info.hello if isinstance(info.hello, Mapping) else {}
+    config = hello.get("config", {})
+    names = tuple(info.channel_names) or tuple(f"ch{i}" for i in range(int(info.width)))
+    delays = md_gate_delays({}, config if isinstance(config, Mapping) else {})
+    rate = float(info.sample_rate_hz)
+    return MdStreamInfo(
+        sample_rate_hz=rate if rate > 0 else 1.0,
+        channel_names=names,
+        gate_delays_s=delays if len(delays) == len(names) else (),
+        name=info.name,
+    )
+
+
+def run_lane(
+    lane_input: Any,
+    name: str,
+    *,
+    threshold: float | None = None,
+    all_scores: bool = False,
+    block_rows: int | None = None,
+    **params: Any,
+) -> list[Candidate]:
+    """Run a detector over a :class:`~detsig.detect.sources.LaneInput` (in blocks of
+    ``block_rows`` rows, or at once); returns the candidates in canonical order."""
+    md = lane_input.md
+    gpr = lane_input.gpr
+    md_info = None
+    if md is not None:
+        series = md.series
+        md_info = MdStreamInfo(
+            series.sample_rate_hz, series.channel_names, series.gate_delays_s, series.name
+        )
+    detector = LaneDetector(
+        name,
+        md=md_info,
+        gpr=gpr.geometry if gpr is not None else None,
+        gpr_stream=gpr.scan.name if gpr is not None else "gpr0",
+        threshold=threshold,
+        all_scores=all_scores,
+        **params,
+    )
+    found: list[Candidate] = []
+
+    def blocks(n: int) -> list[slice]:
+        step = n if not block_rows else max(int(block_rows), 1)
+        return [slice(i, min(i + step, n)) for i in range(0, n, step)] or [slice(0, 0)]
+
+    if md is not None and detector.md_detector is not None:
+        series = md.series
+        for part in blocks(series.n_frames):
+            found += detector.feed_md(
+                series.data[part],
+                None if series.distance_m is None else series.distance_m[part],
+                None if md.lat_deg is None else md.lat_deg[part],
+                None if md.lon_deg is None else md.lon_deg[part],
+            )
+    if gpr is not None and detector.gpr_detector is not None:
+        scan = gpr.scan
+        for part in blocks(scan.n_traces):
+            found += detector.feed_gpr(
+                scan.data[part],
+                None if scan.distance_m is None else scan.distance_m[part],
+                None if scan.lat_deg is None else scan.lat_deg[part],
+                None if scan.lon_deg is None else scan.lon_deg[part],
+            )
+    found += detector.finish()
+    return sort_candidates(found)
