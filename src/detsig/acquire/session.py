@@ -11,6 +11,7 @@ fails; nothing else is ever removed.
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
 import sys
@@ -272,11 +273,12 @@ class LiveSession:
             for name, (url, driver) in zip(names, self.drivers.items(), strict=True):
                 info = self.streams[name]
                 config = driver.stream.config if driver.stream else {}
-                attrs = {"port": url}
+                attrs: dict[str, Any] = {"port": url}
                 if info.kind == "gpr":
-                    for key in ("traces_per_s", "trace_step_m"):
+                    for key in ("traces_per_s", "trace_step_m", "antenna_height_m"):
                         if isinstance(config.get(key), int | float):
                             attrs[key] = config[key]
+                    time_zero = config.get("time_zero_s")
                     interval = info.sample_interval_s
                     self.writer.add_gpr_stream(
                         name,
@@ -285,10 +287,16 @@ class LiveSession:
                         dtype=info.dtype,
                         sample_interval_s=interval if interval > 0 else 1e-10,
                         center_frequency_hz=float(config.get("center_frequency_hz", math.nan)),
+                        time_zero_s=float(time_zero)
+                        if isinstance(time_zero, int | float)
+                        else None,
                         extra_columns=extra,
                         attrs=attrs,
                     )
                 else:
+                    gates = config.get("gate_delays_s")
+                    if isinstance(gates, list) and len(gates) == info.width:
+                        attrs["gate_delays_s"] = json.dumps([float(g) for g in gates])
                     rate = info.sample_rate_hz
                     self.writer.add_md_stream(
                         name,

@@ -71,8 +71,16 @@ class SimulatedLane:
         return self.md.distance_m
 
     def hello(self, kind: str) -> dict[str, Any]:
-        """The HELLO object a device streaming this lane announces (wire protocol)."""
-        return device_hello(kind, self.scenario, self.seed)
+        """The HELLO object a device streaming this lane announces (wire protocol).
+
+        The GPR announces its time zero (the ground-surface echo) and antenna height too, so
+        live recordings keep the depth reference that ``detsig simulate`` files have.
+        """
+        hello = device_hello(kind, self.scenario, self.seed)
+        if kind == "gpr":
+            hello["config"]["time_zero_s"] = self.gpr.header.time_zero_s
+            hello["config"]["antenna_height_m"] = self.scenario.gpr.antenna_height_m
+        return hello
 
 
 def device_hello(kind: str, scenario: Scenario, seed: int) -> dict[str, Any]:
