@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from detsig.dsp._simd import BLOCK, scan_block
+
 
 @njit(cache=True, nogil=True, inline="always")
 def _value(v, mode):  # pragma: no cover - compiled
@@ -58,13 +60,11 @@ def _window_stat_row(x, r, half, mode, inv_count, out):  # pragma: no cover - co
 
 
 @njit(cache=True, nogil=True)
-def window_stat_rows(x, half, mode, out):  # pragma: no cover - compiled
-    """Centred running-window statistic along each row, window truncated at the row ends.
-
-    mode 0: ``out = x - mean(window)`` (dewow); mode 1: ``out = x / rms(window)`` (AGC,
-    0 where the window RMS is 0). Running sums in float64. Four rows advance together with
-    their sums in registers, so the four dependency chains overlap.
-    """
+def _running_window_rows(x, half, mode, out):  # pragma: no cover - compiled
+    """``window_stat_rows`` for float64 data: a float64 running sum per row (add the entering
+    sample, subtract the leaving one), four rows at a time with their sums in registers so
+    the four dependency chains overlap. Its rounding error follows the recent window, not the
+    whole trace, which float64 callers (rtol 1e-9) need; see ``window_stat_rows``."""
     n_rows, n = x.shape
     inv_count = np.empty(n, np.float64)
     for i in range(n):
@@ -95,6 +95,64 @@ def window_stat_rows(x, half, mode, out):  # pragma: no cover - compiled
     while r < n_rows:
         _window_stat_row(x, r, half, mode, inv_count, out)
         r += 1
+
+
+@njit(cache=True, nogil=True, boundscheck=False, error_model="numpy")
+def window_stat_rows(x, half, mode, out):  # pragma: no cover - compiled
+    """Centred running-window statistic along each row, window truncated at the row ends.
+
+    mode 0: ``out = x - mean(window)`` (dewow); mode 1: ``out = x / rms(window)`` (AGC,
+    0 where the window RMS is 0; float32 data divide in float32).
+
+    Per row, the float64 prefix sums ``P(k) = a[0] + ... + a[k]`` (``a = x`` or ``x**2``) are
+    formed 8 samples at a time in vector registers (``_simd.scan_block``), with ``P = 0`` before
+    the row and ``P = P(n - 1)`` after it, so the window sum is ``P(i + half) - P(i - half - 1)``
+    and the truncated edges need no special case. The output pass is a plain vectorised loop.
+    Every row takes the same path, so the result of a row never depends on its neighbours.
+
+    Accuracy: for float32 data this is within 0.5 ulp (dewow) and 2 ulp (AGC) of an exact
+    result. The prefix difference loses ``eps64 * P / window sum`` relative accuracy, more than a
+    running sum for float64 callers who ask for ~1e-9, so float64 data take
+    ``_running_window_rows`` instead.
+    """
+    if x.itemsize == 8:
+        _running_window_rows(x, half, mode, out)
+        return
+    n_rows, n = x.shape
+    square = mode == 1
+    single = out.itemsize == 4
+    inv_count = np.empty(n, np.float64)
+    for i in range(n):
+        inv_count[i] = 1.0 / (min(i + half, n - 1) - max(i - half, 0) + 1)
+    base = half + 1  # p[base + k] = P(k); p[:base] = 0 = P(< 0)
+    span = 2 * half + 1  # p[i] = P(i - half - 1), p[i + span] = P(i + half)
+    p = np.zeros(n + span + BLOCK)
+    n_blocks = n // BLOCK
+    for r in range(n_rows):
+        xr = x[r]
+        orow = out[r]
+        carry = 0.0
+        for b in range(n_blocks):
+            carry = scan_block(xr, b * BLOCK, p, base + b * BLOCK, carry, square)
+        for k in range(n_blocks * BLOCK, n):
+            value = np.float64(xr[k])
+            carry += value * value if square else value
+            p[base + k] = carry
+        for k in range(n, n + half):
+            p[base + k] = carry
+        lo = p[:n]  # P(i - half - 1)
+        hi = p[span : span + n]  # P(i + half)
+        if not square:
+            for i in range(n):
+                orow[i] = np.float64(xr[i]) - (hi[i] - lo[i]) * inv_count[i]
+        elif single:  # float32 data: float32 square root and division (16 lanes, 1 ulp)
+            for i in range(n):
+                mean32 = np.float32((hi[i] - lo[i]) * inv_count[i])
+                orow[i] = np.float32(xr[i]) / np.sqrt(mean32) if mean32 > 0 else np.float32(0.0)
+        else:
+            for i in range(n):
+                mean = (hi[i] - lo[i]) * inv_count[i]
+                orow[i] = np.float64(xr[i]) / np.sqrt(mean) if mean > 0.0 else 0.0
 
 
 @njit(cache=True, nogil=True)
