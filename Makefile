@@ -37,10 +37,10 @@ test: lint system-deps
 	$(BIN)/python -m pytest -q
 	$(MAKE) test-nojit
 
-# The dsp and detect kernels must also be right as plain Python (their references are).
+# The dsp and detect kernels must also be right as plain Python (as their references are).
 test-nojit: export QT_QPA_PLATFORM ?= offscreen
 test-nojit: $(STAMP)
-	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest -q -m "not slow and not gui" tests/dsp
+	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest -q -m "not slow and not gui" tests/dsp tests/detect
 
 bench: $(STAMP)
 	$(BIN)/detsig bench speed
