@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import os
-import select
 import threading
 import time
 import tty
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from detsig.acquire import LiveSession, SessionOptions
-from detsig.wire import Ack, Command, FrameDecoder, FrameEncoder, Hello, decode_message
+from detsig.wire import GprTrace, Hello
+
+from ..pty_device import PtyDevice
 
 
 def run_session(
@@ -44,61 +46,28 @@ def run_session(
     return session
 
 
-class ScriptedDevice:
+class ScriptedDevice(PtyDevice):
     """A pty device that answers hello/start/stop and, once started, calls ``stream(self)``
     in its own thread (which sends frames with :meth:`send`)."""
 
-    def __init__(self, hello: Hello, stream: Callable[[ScriptedDevice], None]) -> None:
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.slave)
-        self.port = os.ttyname(self.slave)
-        self.hello = hello
-        self.stream = stream
-        self.encoder = FrameEncoder()
-        self.started = threading.Event()
-        self.stopped = threading.Event()
-        self._lock = threading.Lock()
-        self._decoder = FrameDecoder()
-        self._threads = [threading.Thread(target=self._serve, daemon=True)]
-        self._threads[0].start()
+    def __init__(self, hello: Hello, stream: Callable[[PtyDevice], None]) -> None:
+        super().__init__(hello, stream)
 
-    def send(self, message, device_time_us: int = 0) -> None:
-        with self._lock:
-            wire = self.encoder.encode(message, device_time_us)
-            view = memoryview(wire)
-            while view:
-                try:
-                    view = view[os.write(self.master, view) :]
-                except BlockingIOError:
-                    time.sleep(0.001)
 
-    def _serve(self) -> None:
-        while not self.stopped.is_set():
-            ready, _, _ = select.select([self.master], [], [], 0.02)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(self.master, 4096)
-            except OSError:
+def counting_traces(n_traces: int, *, delay_s: float = 0.0) -> Callable[[PtyDevice], None]:
+    """A :class:`ScriptedDevice` stream: after ``delay_s``, trace ``i`` (16 int16 samples of
+    value ``i``, device time ``i * 10 ms``) every 10 ms until ``n_traces`` or the device
+    closes."""
+
+    def stream(device: PtyDevice) -> None:
+        time.sleep(delay_s)
+        for i in range(n_traces):
+            if device.stopped.is_set():
                 return
-            for frame in self._decoder.feed(chunk):
-                command = decode_message(frame)
-                assert isinstance(command, Command)
-                self.send(Ack(command.cmd, True))
-                if command.cmd == "hello":
-                    self.send(self.hello)
-                elif command.cmd == "start" and not self.started.is_set():
-                    self.started.set()
-                    thread = threading.Thread(target=self.stream, args=(self,), daemon=True)
-                    self._threads.append(thread)
-                    thread.start()
+            device.send(GprTrace(np.full(16, i, np.int16)), device_time_us=i * 10_000)
+            time.sleep(0.01)
 
-    def close(self) -> None:
-        self.stopped.set()
-        for thread in self._threads:
-            thread.join(2)
-        os.close(self.master)
-        os.close(self.slave)
+    return stream
 
 
 class PtyWriter:

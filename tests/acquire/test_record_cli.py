@@ -104,20 +104,13 @@ def test_sigterm_closes_the_file_cleanly(tmp_path, emulators):
 
 
 def test_duration_counts_from_the_first_frame(tmp_path):
-    from detsig.wire import GprTrace, Hello
+    from detsig.wire import Hello
 
-    from .conftest import ScriptedDevice
-
-    def stream(device: ScriptedDevice) -> None:
-        time.sleep(1.5)  # the device starts sending 1.5 s after 'start'
-        for i in range(400):
-            if device.stopped.is_set():
-                return
-            device.send(GprTrace(np.full(16, i, np.int16)), device_time_us=i * 10_000)
-            time.sleep(0.01)
+    from .conftest import ScriptedDevice, counting_traces
 
     hello = Hello("gpr", "late", "L1", "0", {"samples": 16, "sample_interval_s": 1e-10})
-    device = ScriptedDevice(hello, stream)
+    # the device starts sending 1.5 s after 'start'
+    device = ScriptedDevice(hello, counting_traces(400, delay_s=1.5))
     out = tmp_path / "late.h5"
     try:
         start = time.monotonic()

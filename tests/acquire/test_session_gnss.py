@@ -13,9 +13,9 @@ import pytest
 from pyproj import Geod
 
 from detsig.io.recording import open_recording
-from detsig.wire import GprTrace, Hello
+from detsig.wire import Hello
 
-from .conftest import PtyWriter, ScriptedDevice, run_session
+from .conftest import PtyWriter, ScriptedDevice, counting_traces, run_session
 
 pytestmark = pytest.mark.slow
 
@@ -87,15 +87,8 @@ def test_distance_and_lat_lon_from_gnss_without_encoder(tmp_path):
     lat0, lon0 = 45.0, 16.0
     writer_stop = []
 
-    def trace_stream(device: ScriptedDevice) -> None:
-        for i in range(300):
-            if device.stopped.is_set():
-                return
-            device.send(GprTrace(np.full(16, i, np.int16)), device_time_us=i * 10_000)
-            time.sleep(0.01)
-
     hello = Hello("gpr", "no-wheel", "N1", "0", {"samples": 16, "sample_interval_s": 1e-10})
-    device = ScriptedDevice(hello, trace_stream)
+    device = ScriptedDevice(hello, counting_traces(300))
     master, slave = os.openpty()
     tty.setraw(slave)
 

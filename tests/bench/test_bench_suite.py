@@ -89,10 +89,8 @@ def test_quick_suite_on_two_workers_equals_one_worker(tmp_path: Path) -> None:
 def test_reduced_suite_on_an_existing_scheduler(tmp_path: Path) -> None:
     from distributed import LocalCluster
 
-    with LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
-    ) as cluster:
-        code = main(
+    def run(executor: list[str], out: str) -> int:
+        return main(
             [
                 "bench",
                 "detection",
@@ -103,35 +101,19 @@ def test_reduced_suite_on_an_existing_scheduler(tmp_path: Path) -> None:
                 "--detectors",
                 "gpr-energy",
                 "--no-progress",
-                "--scheduler",
-                cluster.scheduler_address,
+                *executor,
                 "--mode",
                 "centre",
                 "-o",
-                str(tmp_path / "remote"),
+                str(tmp_path / out),
             ]
         )
-    assert code == 0
-    code = main(
-        [
-            "bench",
-            "detection",
-            "--suite",
-            "quick",
-            "--seeds",
-            "3",
-            "--detectors",
-            "gpr-energy",
-            "--no-progress",
-            "--workers",
-            "1",
-            "--mode",
-            "centre",
-            "-o",
-            str(tmp_path / "local"),
-        ]
-    )
-    assert code == 0
+
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        assert run(["--scheduler", cluster.scheduler_address], "remote") == 0
+    assert run(["--workers", "1"], "local") == 0
     remote = results_without_timing(tmp_path / "remote")
     assert remote == results_without_timing(tmp_path / "local")
     assert remote["halo"] == {"mode": "centre", "halo_m": 0.5}

@@ -90,7 +90,7 @@ def test_pipeline_preset_and_toml(lane_file, tmp_path, capsys):
         (["--param", "bogus=1"], "no parameter 'bogus'"),
         (["--param", "novalue"], "KEY=VALUE"),
         (["--pipeline", "nope"], "neither a preset"),
-        (["--gpr-stream", "gpr7"], "no gpr stream named 'gpr7'"),
+        (["--gpr-stream", "gpr7"], "no GPR stream named 'gpr7'"),
     ],
 )
 def test_bad_input_is_one_sentence_and_exit_2(

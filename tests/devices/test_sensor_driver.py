@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import threading
 import time
 import tty
 
@@ -14,64 +13,12 @@ import pytest
 from detsig.devices import EventItem, MessageItem, RowBlock, SensorDriver
 from detsig.errors import DeviceError
 from detsig.links import open_link
-from detsig.wire import (
-    Ack,
-    Command,
-    FrameDecoder,
-    FrameEncoder,
-    GprTrace,
-    Hello,
-    Mark,
-    MdBlock,
-    decode_message,
-)
+from detsig.wire import GprTrace, Hello, Mark, MdBlock
+
+from ..pty_device import PtyDevice
 
 GPR_HELLO = Hello("gpr", "test-gpr", "T1", "0", {"samples": 8, "sample_interval_s": 1e-10})
 MD_HELLO = Hello("md", "test-md", "T2", "0", {"channels": ["a", "b"], "sample_rate_hz": 1000.0})
-
-
-class PtyDevice:
-    """A tiny device on a pty: answers hello/start/stop; the test pushes frames by hand."""
-
-    def __init__(self, hello: Hello | None) -> None:
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.slave)
-        self.port = os.ttyname(self.slave)
-        self.hello = hello
-        self.encoder = FrameEncoder()
-        self.commands: list[str] = []
-        self._decoder = FrameDecoder()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def send(self, message, device_time_us: int = 0) -> None:
-        os.write(self.master, self.encoder.encode(message, device_time_us))
-
-    def _serve(self) -> None:
-        import select
-
-        while not self._stop.is_set():
-            ready, _, _ = select.select([self.master], [], [], 0.02)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(self.master, 4096)
-            except OSError:
-                return
-            for frame in self._decoder.feed(chunk):
-                command = decode_message(frame)
-                assert isinstance(command, Command)
-                self.commands.append(command.cmd)
-                self.send(Ack(command.cmd, True))
-                if command.cmd == "hello" and self.hello is not None:
-                    self.send(self.hello)
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(1)
-        os.close(self.master)
-        os.close(self.slave)
 
 
 @pytest.fixture

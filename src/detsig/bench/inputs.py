@@ -6,11 +6,10 @@ import os
 from pathlib import Path
 
 from detsig.errors import InputError
+from detsig.io._files import HDF5_SIGNATURE, read_head
 from detsig.model import GroundTruth
 
 __all__ = ["load_truth"]
-
-_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 
 def load_truth(path: str | os.PathLike[str]) -> GroundTruth:
@@ -34,16 +33,8 @@ def load_truth(path: str | os.PathLike[str]) -> GroundTruth:
         Missing or unreadable file, a recording without ``/truth``, or invalid truth JSON.
     """
     path = Path(path)
-    try:
-        with open(path, "rb") as stream:
-            head = stream.read(8)
-    except FileNotFoundError:
-        raise InputError(f"truth file {path} does not exist") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a folder; give a recording or a truth JSON file") from None
-    except OSError as error:
-        raise InputError(f"cannot read {path} ({error.strerror})") from None
-    if head.startswith(_HDF5_SIGNATURE):
+    head = read_head(path, 8, "truth file", "give a recording or a truth JSON file")
+    if head.startswith(HDF5_SIGNATURE):
         from detsig.io.recording import open_recording
 
         with open_recording(path) as recording:

@@ -15,6 +15,8 @@ import math
 import numpy as np
 from numba import njit
 
+from detsig.dsp._kernels_window import sorted_insert, sorted_remove
+
 
 @njit(cache=True, nogil=True)
 def _cell_mean(buf, g0, end, col, g, half):  # pragma: no cover - compiled
@@ -116,9 +118,9 @@ def os_cfar_rows(
         count = 0
         g = start
         for r in range(max(g - guard - train, 0), max(g - guard, 0)):
-            count = _insert(cells, count, abs(buf[r - g0, j]))
+            count = sorted_insert(cells, count, abs(buf[r - g0, j]))
         for r in range(g + guard + 1, min(g + guard + train, end) + 1):
-            count = _insert(cells, count, abs(buf[r - g0, j]))
+            count = sorted_insert(cells, count, abs(buf[r - g0, j]))
         while True:
             k = g - start
             if cell_half == 0:
@@ -136,41 +138,16 @@ def os_cfar_rows(
                 break
             entering = g - guard - 1
             if entering >= 0:
-                count = _insert(cells, count, abs(buf[entering - g0, j]))
+                count = sorted_insert(cells, count, abs(buf[entering - g0, j]))
             leaving = g - guard - train - 1
             if leaving >= 0:
-                count = _remove(cells, count, abs(buf[leaving - g0, j]))
+                count = sorted_remove(cells, count, abs(buf[leaving - g0, j]))
             leaving = g + guard
             if leaving <= end:
-                count = _remove(cells, count, abs(buf[leaving - g0, j]))
+                count = sorted_remove(cells, count, abs(buf[leaving - g0, j]))
             entering = g + guard + train
             if entering <= end:
-                count = _insert(cells, count, abs(buf[entering - g0, j]))
-
-
-@njit(cache=True, nogil=True)
-def _insert(values, count, value):  # pragma: no cover - compiled
-    i = count
-    while i > 0 and values[i - 1] > value:
-        values[i] = values[i - 1]
-        i -= 1
-    values[i] = value
-    return count + 1
-
-
-@njit(cache=True, nogil=True)
-def _remove(values, count, value):  # pragma: no cover - compiled
-    lo = 0
-    hi = count
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if values[mid] < value:
-            lo = mid + 1
-        else:
-            hi = mid
-    for i in range(lo, count - 1):
-        values[i] = values[i + 1]
-    return count - 1
+                count = sorted_insert(cells, count, abs(buf[entering - g0, j]))
 
 
 @njit(cache=True, nogil=True)

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detsig.detect import _kernels
+from detsig.model import Candidate
 
 #: compute(buf, g0, start, stop) -> array with one row per row start .. stop - 1
 RowCompute = Callable[[npt.NDArray[np.float64], int, int, int], npt.NDArray[np.float64]]
@@ -79,6 +80,44 @@ class Segment:
     peak_row: int
     peak: float
     features: npt.NDArray[np.float64] = field(repr=False)
+
+    def candidate(
+        self,
+        detector: str,
+        stream: str,
+        extras: dict[str, Any],
+        *,
+        position_column: int = 0,
+        depth_m: float = math.nan,
+    ) -> Candidate:
+        """The segment as one candidate at its peak, scored by the peak statistic.
+
+        Parameters
+        ----------
+        detector, stream : str
+            Detector and stream names written into the candidate.
+        extras : dict
+            Detector-specific fields.
+        position_column : int
+            The peak's features hold distance (m), time (s), latitude and longitude (deg) in
+            the four columns starting here.
+        depth_m : float
+            Depth estimate, m (NaN: none).
+        """
+        distance, time_s, lat, lon = (
+            float(v) for v in self.features[position_column : position_column + 4]
+        )
+        return Candidate(
+            score=self.peak,
+            detector=detector,
+            stream=stream,
+            x_m=distance,
+            lat_deg=lat,
+            lon_deg=lon,
+            time_s=time_s,
+            depth_m=depth_m,
+            extras=extras,
+        )
 
 
 class Segmenter:

@@ -66,6 +66,7 @@ from typing import Any
 
 import numpy as np
 
+from detsig.detect._params import params_from_kwargs
 from detsig.errors import InputError
 from detsig.model import Candidate
 
@@ -134,13 +135,7 @@ class FusionParams:
     @classmethod
     def from_kwargs(cls, **params: Any) -> FusionParams:
         """Build from keyword parameters, naming an unknown one clearly."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(params) - known)
-        if unknown:
-            raise InputError(
-                f"fused has no parameter {unknown[0]!r} (known: {', '.join(sorted(known))})"
-            )
-        return cls(**params)
+        return params_from_kwargs(cls, "fused", params)
 
 
 def _nearest(x_m: float, others: Sequence[Candidate], within_m: float) -> Candidate | None:

@@ -30,12 +30,13 @@ References
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from detsig.detect._params import params_from_kwargs, resolve_params
 from detsig.detect._stream import LookaheadStage, Segment, Segmenter
 from detsig.detect.cfar import CfarParams, ratio, run_cfar_rows
 from detsig.detect.gpr_common import GprGeometry, GprPreprocessor
@@ -108,13 +109,7 @@ class EnergyParams:
     @classmethod
     def from_kwargs(cls, **params: Any) -> EnergyParams:
         """Build from keyword parameters, naming an unknown one clearly."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(params) - known)
-        if unknown:
-            raise InputError(
-                f"gpr-energy has no parameter {unknown[0]!r} (known: {', '.join(sorted(known))})"
-            )
-        return cls(**params)
+        return params_from_kwargs(cls, "gpr-energy", params)
 
 
 class EnergyStreamDetector:
@@ -221,27 +216,18 @@ class EnergyStreamDetector:
         p = self.params
         if not self.all_scores and segment.peak < p.threshold:
             return None
-        distance, time_s, lat, lon, sample, energy = (float(v) for v in segment.features[:6])
+        sample, energy = (float(v) for v in segment.features[4:6])
         two_way = sample * self.geometry.sample_interval_s - self.geometry.time_zero_s
         depth = math.nan
         if p.relative_permittivity is not None:
             depth = velocity_from_permittivity(p.relative_permittivity) * two_way / 2.0
-        return Candidate(
-            score=segment.peak,
-            detector=DETECTOR_NAME,
-            stream=self.stream,
-            x_m=distance,
-            lat_deg=lat,
-            lon_deg=lon,
-            time_s=time_s,
-            depth_m=depth,
-            extras={
-                "peak_trace": segment.peak_row,
-                "two_way_time_s": two_way,
-                "window_rms": round(energy, 4),
-                "n_traces": segment.last_row - segment.start_row + 1,
-            },
-        )
+        extras = {
+            "peak_trace": segment.peak_row,
+            "two_way_time_s": two_way,
+            "window_rms": round(energy, 4),
+            "n_traces": segment.last_row - segment.start_row + 1,
+        }
+        return segment.candidate(DETECTOR_NAME, self.stream, extras, depth_m=depth)
 
 
 def detect_energy(
@@ -269,10 +255,7 @@ def detect_energy(
     -------
     list of Candidate
     """
-    if params is None:
-        params = EnergyParams.from_kwargs(**kwargs)
-    elif kwargs:
-        params = replace(params, **kwargs)
+    params = resolve_params(EnergyParams, "gpr-energy", params, kwargs)
     detector = EnergyStreamDetector(
         GprGeometry.from_scan(scan, attrs), params, stream=scan.name, all_scores=all_scores
     )

@@ -48,13 +48,14 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from detsig.detect import _kernels
+from detsig.detect._params import params_from_kwargs, resolve_params
 from detsig.detect._stream import LookaheadStage, Segment, Segmenter
 from detsig.detect.cfar import CfarParams, ratio, run_cfar_rows
 from detsig.detect.gpr_common import GprGeometry, GprPreprocessor
@@ -165,13 +166,7 @@ class HyperbolaParams:
     @classmethod
     def from_kwargs(cls, **params: Any) -> HyperbolaParams:
         """Build from keyword parameters, naming an unknown one clearly."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(params) - known)
-        if unknown:
-            raise InputError(
-                f"gpr-hyperbola has no parameter {unknown[0]!r} (known: {', '.join(sorted(known))})"
-            )
-        return cls(**params)
+        return params_from_kwargs(cls, "gpr-hyperbola", params)
 
 
 def refracted_one_way_s(
@@ -666,9 +661,7 @@ class HyperbolaStreamDetector:
         if not self.all_scores and segment.peak < p.threshold:
             return None
         f = segment.features
-        s_frac, v_frac, sign, amplitude, level, z_top, distance, time_s, lat, lon = (
-            float(v) for v in f[:10]
-        )
+        s_frac, v_frac, sign, amplitude, level, z_top = (float(v) for v in f[:6])
         bank = self.bank
         n_picks = int(f[12])
         if f[11] >= 0:
@@ -701,16 +694,8 @@ class HyperbolaStreamDetector:
             "n_traces": segment.last_row - segment.start_row + 1,
             "n_picks": n_picks,
         }
-        return Candidate(
-            score=segment.peak,
-            detector=DETECTOR_NAME,
-            stream=self.stream,
-            x_m=distance,
-            lat_deg=lat,
-            lon_deg=lon,
-            time_s=time_s,
-            depth_m=depth,
-            extras=extras,
+        return segment.candidate(
+            DETECTOR_NAME, self.stream, extras, position_column=6, depth_m=depth
         )
 
 
@@ -741,10 +726,7 @@ def detect_hyperbolas(
         With ``depth_m`` and extras ``two_way_time_s``, ``velocity_m_per_s``,
         ``relative_permittivity``, ``polarity``, ``apex_amplitude``, ``reflection_strength``.
     """
-    if params is None:
-        params = HyperbolaParams.from_kwargs(**kwargs)
-    elif kwargs:
-        params = replace(params, **kwargs)
+    params = resolve_params(HyperbolaParams, "gpr-hyperbola", params, kwargs)
     detector = HyperbolaStreamDetector(
         GprGeometry.from_scan(scan, attrs), params, stream=scan.name, all_scores=all_scores
     )

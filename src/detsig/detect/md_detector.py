@@ -40,13 +40,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from detsig.detect import _kernels
+from detsig.detect._params import params_from_kwargs, resolve_params
 from detsig.detect._stream import LookaheadStage, Segment, Segmenter
 from detsig.detect.cfar import CfarParams, ratio, run_cfar_rows
 from detsig.detect.gpr_common import row_values
@@ -133,13 +134,7 @@ class MdDetectorParams:
     @classmethod
     def from_kwargs(cls, **params: Any) -> MdDetectorParams:
         """Build from keyword parameters, naming an unknown one clearly."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(params) - known)
-        if unknown:
-            raise InputError(
-                f"md-cfar has no parameter {unknown[0]!r} (known: {', '.join(sorted(known))})"
-            )
-        return cls(**params)
+        return params_from_kwargs(cls, "md-cfar", params)
 
 
 def fit_decay(
@@ -373,7 +368,6 @@ class MdStreamDetector:
             return None
         n = self.n_channels
         f = segment.features
-        distance, time_s, lat, lon = (float(v) for v in f[:4])
         signed = f[4 : 4 + n]
         test = f[4 + n : 4 + 2 * n]
         level = f[4 + 2 * n : 4 + 3 * n]
@@ -395,16 +389,7 @@ class MdStreamDetector:
             extras["n_gates_fitted"] = int(np.count_nonzero(usable & (signed > 0)))
         elif self.technology == "vlf" and n >= 2:
             extras["vlf_phase_deg"] = round(math.degrees(math.atan2(signed[1], signed[0])), 3)
-        return Candidate(
-            score=segment.peak,
-            detector=DETECTOR_NAME,
-            stream=self.stream,
-            x_m=distance,
-            lat_deg=lat,
-            lon_deg=lon,
-            time_s=time_s,
-            extras=extras,
-        )
+        return segment.candidate(DETECTOR_NAME, self.stream, extras)
 
 
 def detect_md(
@@ -444,10 +429,7 @@ def detect_md(
     >>> len(found), 1000 <= found[0].extras["peak_frame"] < 1050
     (1, True)
     """
-    if params is None:
-        params = MdDetectorParams.from_kwargs(**kwargs)
-    elif kwargs:
-        params = replace(params, **kwargs)
+    params = resolve_params(MdDetectorParams, "md-cfar", params, kwargs)
     detector = MdStreamDetector(
         series.sample_rate_hz,
         series.channel_names,

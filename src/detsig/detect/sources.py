@@ -122,20 +122,8 @@ def md_gate_delays(attrs: Mapping[str, Any], config: Mapping[str, Any]) -> tuple
 
 
 def _from_recording(recording: Any, gpr_stream: str | None, md_stream: str | None) -> LaneInput:
-    def choose(kind: str, wanted: str | None) -> Any:
-        streams = recording.streams_of_kind(kind)
-        if wanted is None:
-            return streams[0] if streams else None
-        for stream in streams:
-            if stream.name == wanted:
-                return stream
-        names = ", ".join(s.name for s in streams) or "none"
-        raise InputError(
-            f"{recording.path} has no {kind} stream named {wanted!r} (its {kind} streams: {names})"
-        )
-
     gpr_input = md_input = None
-    gpr = choose("gpr", gpr_stream)
+    gpr = recording.stream_of_kind("gpr", gpr_stream)
     if gpr is not None and gpr.n_rows:
         config = gpr.device.get("config", {}) if isinstance(gpr.device, dict) else {}
         scan = gpr.read_scan()
@@ -146,7 +134,7 @@ def _from_recording(recording: Any, gpr_stream: str | None, md_stream: str | Non
             config if isinstance(config, dict) else {},
         )
         gpr_input = GprInput(scan, geometry)
-    md = choose("md", md_stream)
+    md = recording.stream_of_kind("md", md_stream)
     if md is not None and md.n_rows:
         config = md.device.get("config", {}) if isinstance(md.device, dict) else {}
         series = md.read_md()

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from detsig.errors import FormatError, InputError
+from detsig.io._files import HDF5_SIGNATURE, read_head
 from detsig.model import CANDIDATE_FIELDS, Candidate
 
 __all__ = [
@@ -46,7 +47,6 @@ __all__ = [
     "write_candidates_geojson",
 ]
 
-_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 _FLOAT_FIELDS = ("x_m", "y_m", "lat_deg", "lon_deg", "time_s", "depth_m", "score")
 
 
@@ -331,16 +331,8 @@ def read_candidates(path: str | os.PathLike[str]) -> list[Candidate]:
         its content is not candidates.
     """
     path = Path(path)
-    try:
-        with open(path, "rb") as stream:
-            head = stream.read(512)
-    except FileNotFoundError:
-        raise InputError(f"candidates file {path} does not exist") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a folder; give a candidates file") from None
-    except OSError as error:
-        raise InputError(f"cannot read {path} ({error.strerror})") from None
-    if head.startswith(_HDF5_SIGNATURE):
+    head = read_head(path, 512, "candidates file", "give a candidates file")
+    if head.startswith(HDF5_SIGNATURE):
         return _read_recording_candidates(path)
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped[:1] in (b"{", b"["):

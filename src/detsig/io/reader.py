@@ -19,7 +19,7 @@ import h5py
 import numpy as np
 import numpy.typing as npt
 
-from detsig.errors import RecordingError
+from detsig.errors import InputError, RecordingError
 from detsig.io._tables import Event, rows_to_candidates, rows_to_events, rows_to_truth
 from detsig.io.writer import FORMAT_NAME, FORMAT_VERSION
 from detsig.model import (
@@ -265,6 +265,26 @@ class Recording:
     def streams_of_kind(self, kind: str) -> list[StreamReader]:
         """The streams of one kind (``"gpr"``, ``"md"``, ``"gnss"``)."""
         return [s for s in self.streams.values() if s.kind == kind]
+
+    def stream_of_kind(self, kind: str, name: str | None = None) -> StreamReader | None:
+        """The stream of one kind named ``name``, or the first of that kind (None: there is
+        none) when ``name`` is None.
+
+        Raises
+        ------
+        InputError
+            No stream of that kind has that name (the message lists the ones there are).
+        """
+        streams = self.streams_of_kind(kind)
+        if name is None:
+            return streams[0] if streams else None
+        for stream in streams:
+            if stream.name == name:
+                return stream
+        names = ", ".join(s.name for s in streams) or "none"
+        raise InputError(
+            f"{self.path} has no {kind.upper()} stream named {name!r} (its {kind} streams: {names})"
+        )
 
     def refresh(self) -> None:
         """Pick up rows appended by a SWMR writer since the file was opened."""

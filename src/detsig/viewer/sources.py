@@ -407,10 +407,9 @@ class RecordingSource(ViewSource):
         self.title = self.path.name
         self.recording = open_recording(self.path, swmr=swmr)
         try:
-            self._gpr_reader = self._pick(gpr_stream, "gpr")
-            self._md_reader = self._pick(md_stream, "md")
-            gnss = self.recording.streams_of_kind("gnss")
-            self._gnss_reader = gnss[0] if gnss else None
+            self._gpr_reader = self.recording.stream_of_kind("gpr", gpr_stream)
+            self._md_reader = self.recording.stream_of_kind("md", md_stream)
+            self._gnss_reader = self.recording.stream_of_kind("gnss")
         except InputError:
             self.recording.close()
             raise
@@ -458,18 +457,6 @@ class RecordingSource(ViewSource):
         self._n_candidate_rows = -1
         self._truth = truth if truth is not None else self.recording.truth()
         self._load_columns()
-
-    def _pick(self, name: str | None, kind: str) -> Any:
-        streams = self.recording.streams_of_kind(kind)
-        if name is None:
-            return streams[0] if streams else None
-        for stream in streams:
-            if stream.name == name:
-                return stream
-        names = ", ".join(s.name for s in streams) or "none"
-        raise InputError(
-            f"{self.path} has no {kind.upper()} stream named {name!r} ({kind} streams: {names})"
-        )
 
     @staticmethod
     def _column(reader: Any, name: str, start: int, stop: int) -> FloatArray:

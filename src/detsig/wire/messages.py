@@ -205,8 +205,38 @@ class Hello:
         )
 
 
+def _samples_head(payload: bytes, what: str) -> tuple[int, int, np.dtype[Any]]:
+    """The two header fields after the sample format of a GPR_TRACE / MD_BLOCK payload, and
+    the sample dtype; FrameError for a payload shorter than the header or an unknown format."""
+    if len(payload) < _SAMPLES_HEAD.size:
+        raise FrameError(f"{what} payload of {len(payload)} bytes is shorter than 4")
+    fmt, byte, count = _SAMPLES_HEAD.unpack_from(payload)
+    return byte, count, _sample_dtype(fmt, what)
+
+
 @dataclass(frozen=True, eq=False)
-class GprTrace:
+class _SampleMessage:
+    """A message carrying one read-only sample array (equal when format and samples are)."""
+
+    samples: npt.NDArray[Any]
+
+    @property
+    def sample_format(self) -> SampleFormat:
+        """Sample format, from the dtype."""
+        return sample_format_of(self.samples.dtype)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, type(self)):
+            return NotImplemented
+        return self.sample_format == other.sample_format and bool(
+            np.array_equal(self.samples, other.samples, equal_nan=True)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, eq=False)
+class GprTrace(_SampleMessage):
     """GPR_TRACE (0x10): one radar trace.
 
     Payload: u8 sample_format, u8 reserved (0), u16 n_samples, then the samples.
@@ -219,7 +249,6 @@ class GprTrace:
     """
 
     message_type: ClassVar[MessageType] = MessageType.GPR_TRACE
-    samples: npt.NDArray[Any]
 
     def __post_init__(self) -> None:
         samples = np.asarray(self.samples)
@@ -229,23 +258,9 @@ class GprTrace:
         object.__setattr__(self, "samples", _readonly(samples))
 
     @property
-    def sample_format(self) -> SampleFormat:
-        """Sample format, from the dtype."""
-        return sample_format_of(self.samples.dtype)
-
-    @property
     def n_samples(self) -> int:
         """Samples in the trace."""
         return int(self.samples.shape[0])
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, GprTrace):
-            return NotImplemented
-        return self.sample_format == other.sample_format and bool(
-            np.array_equal(self.samples, other.samples, equal_nan=True)
-        )
-
-    __hash__ = None  # type: ignore[assignment]
 
     def to_payload(self) -> bytes:
         """Binary payload."""
@@ -254,10 +269,7 @@ class GprTrace:
     @classmethod
     def from_payload(cls, payload: bytes) -> GprTrace:
         """Parse a GPR_TRACE payload; the samples are a read-only view of ``payload``."""
-        if len(payload) < _SAMPLES_HEAD.size:
-            raise FrameError(f"GPR_TRACE payload of {len(payload)} bytes is shorter than 4")
-        fmt, _reserved, n_samples = _SAMPLES_HEAD.unpack_from(payload)
-        dtype = _sample_dtype(fmt, "GPR_TRACE")
+        _reserved, n_samples, dtype = _samples_head(payload, "GPR_TRACE")
         expected = _SAMPLES_HEAD.size + n_samples * dtype.itemsize
         if len(payload) != expected:
             raise FrameError(
@@ -269,7 +281,7 @@ class GprTrace:
 
 
 @dataclass(frozen=True, eq=False)
-class MdBlock:
+class MdBlock(_SampleMessage):
     """MD_BLOCK (0x20): a block of metal-detector frames.
 
     Payload: u8 sample_format, u8 n_channels, u16 n_frames, then n_frames x n_channels
@@ -282,7 +294,6 @@ class MdBlock:
     """
 
     message_type: ClassVar[MessageType] = MessageType.MD_BLOCK
-    samples: npt.NDArray[Any]
 
     def __post_init__(self) -> None:
         samples = np.asarray(self.samples)
@@ -294,11 +305,6 @@ class MdBlock:
         object.__setattr__(self, "samples", _readonly(samples))
 
     @property
-    def sample_format(self) -> SampleFormat:
-        """Sample format, from the dtype."""
-        return sample_format_of(self.samples.dtype)
-
-    @property
     def n_frames(self) -> int:
         """Frames (rows) in the block."""
         return int(self.samples.shape[0])
@@ -308,15 +314,6 @@ class MdBlock:
         """Channels (columns)."""
         return int(self.samples.shape[1])
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, MdBlock):
-            return NotImplemented
-        return self.sample_format == other.sample_format and bool(
-            np.array_equal(self.samples, other.samples, equal_nan=True)
-        )
-
-    __hash__ = None  # type: ignore[assignment]
-
     def to_payload(self) -> bytes:
         """Binary payload."""
         return _samples_payload(self.sample_format, self.n_channels, self.n_frames, self.samples)
@@ -324,10 +321,7 @@ class MdBlock:
     @classmethod
     def from_payload(cls, payload: bytes) -> MdBlock:
         """Parse an MD_BLOCK payload; the samples are a read-only view of ``payload``."""
-        if len(payload) < _SAMPLES_HEAD.size:
-            raise FrameError(f"MD_BLOCK payload of {len(payload)} bytes is shorter than 4")
-        fmt, n_channels, n_frames = _SAMPLES_HEAD.unpack_from(payload)
-        dtype = _sample_dtype(fmt, "MD_BLOCK")
+        n_channels, n_frames, dtype = _samples_head(payload, "MD_BLOCK")
         if n_channels == 0:
             raise FrameError("MD_BLOCK has 0 channels; expected 1-255")
         expected = _SAMPLES_HEAD.size + n_frames * n_channels * dtype.itemsize

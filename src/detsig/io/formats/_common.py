@@ -82,6 +82,60 @@ def read_text(path: Path) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
+def header_field(line: str, separator: str) -> tuple[str, float | str] | None:
+    """One ``KEY<separator>value`` line of an ASCII vendor header: the upper-case key and the
+    value (a float when it reads as one, else the stripped text); None without the separator."""
+    key, sep, value = line.partition(separator)
+    if not sep:
+        return None
+    value = value.strip()
+    try:
+        return key.strip().upper(), float(value)
+    except ValueError:
+        return key.strip().upper(), value
+
+
+def header_number(fields: Mapping[str, Any], key: str, path: Path, *, separator: str = "") -> float:
+    """The finite number of header field ``key``; FormatError naming the ``key<separator>``
+    line that ``path`` lacks otherwise."""
+    value = fields.get(key)
+    if not isinstance(value, float) or not math.isfinite(value):
+        raise FormatError(f"{path} lacks a numeric '{key}{separator}' line")
+    return value
+
+
+def check_data_size(
+    data_path: Path,
+    header_path: Path,
+    n_traces: int,
+    n_samples: int,
+    expected: int,
+    size: int,
+    *,
+    samples_word: str = "samples",
+) -> None:
+    """FormatError unless the data file's ``size`` is the ``expected`` byte count that the
+    header's ``n_traces`` traces of ``n_samples`` samples make."""
+    if size != expected:
+        problem = "is truncated" if size < expected else "is longer than its header says"
+        raise FormatError(
+            f"{data_path} {problem}: {header_path.name} gives {n_traces} traces of "
+            f"{n_samples} {samples_word} ({expected} bytes) but the file has {size} bytes"
+        )
+
+
+def read_array(path: Path, dtype: np.dtype[Any], count: int) -> npt.NDArray[Any]:
+    """The first ``count`` items of ``dtype`` in a binary file; OS errors and a file cut
+    while being read are FormatError."""
+    try:
+        data = np.fromfile(path, dtype=dtype, count=count)
+    except OSError as error:
+        raise FormatError(f"cannot read {path}: {error.strerror or error}") from None
+    if data.size != count:
+        raise FormatError(f"{path} changed or was cut while it was being read")
+    return data
+
+
 def companion(path: Path, extension: str) -> Path | None:
     """The file next to ``path`` with the same stem and ``extension`` in any letter case."""
     for candidate in (
@@ -97,6 +151,53 @@ def companion(path: Path, extension: str) -> Path | None:
     except OSError:
         return None
     return None
+
+
+def header_and_data(
+    path: Path, header_ext: str, data_exts: tuple[str, ...], vendor: str
+) -> tuple[Path, Path]:
+    """The header and data file of a vendor line stored as two files, from either one.
+
+    Parameters
+    ----------
+    path : Path
+        The header (extension ``header_ext``, any case) or the data file.
+    header_ext : str
+        Header extension without the dot, as it is shown in messages (``"HD"``).
+    data_exts : tuple of str
+        Data extensions, first found wins, as shown in messages (``("rd3", "rd7")``).
+    vendor : str
+        Name of the format in messages (``"MALA"``).
+
+    Returns
+    -------
+    header_path, data_path : Path
+
+    Raises
+    ------
+    FormatError
+        The other file of the pair is not next to ``path``.
+    """
+    if path.suffix.lower() == "." + header_ext.lower():
+        for ext in data_exts:
+            found = companion(path, ext)
+            if found is not None:
+                return path, found
+        shown = "/".join("." + ext for ext in data_exts)
+        raise FormatError(f"{path} is a {vendor} header without its {shown} data file")
+    header = companion(path, header_ext)
+    if header is None:
+        raise FormatError(
+            f"{path} needs its .{header_ext} header next to it "
+            f"({path.with_suffix('.' + header_ext).name})"
+        )
+    return header, path
+
+
+def reject_options(name: str, options: Mapping[str, Any], role: str = "reader") -> None:
+    """FormatError when a plugin's ``read``/``write`` got options it does not take."""
+    if options:
+        raise FormatError(f"the {name} {role} does not take the option(s) {sorted(options)}")
 
 
 def extrapolate_rows(

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from detsig.errors import FormatError, RecordingError
-from detsig.io.formats._common import hdf5_damage, json_safe
+from detsig.io.formats._common import hdf5_damage, json_safe, reject_options
 from detsig.io.formats.gprmax import HDF5_SIGNATURE
 from detsig.io.formats.registry import FormatPlugin
 from detsig.model import GprScan
@@ -53,10 +53,7 @@ class DetsigRecordingFormat(FormatPlugin):
 
     def read(self, path: Path, **options: Any) -> list[GprScan]:
         """The GPR streams of the recording, in file order."""
-        if options:
-            raise FormatError(
-                f"the {self.name} reader does not take the option(s) {sorted(options)}"
-            )
+        reject_options(self.name, options)
         from detsig.io.recording import open_recording
 
         try:
@@ -126,10 +123,7 @@ class DetsigRecordingFormat(FormatPlugin):
         operator, site, notes : str
             Root attributes of the recording.
         """
-        if options:
-            raise FormatError(
-                f"the {self.name} writer does not take the option(s) {sorted(options)}"
-            )
+        reject_options(self.name, options, "writer")
         from detsig.io.recording import RecordingWriter
 
         formats = sorted({scan.header.source_format for scan in scans})

@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detsig.errors import FormatError
-from detsig.io.formats._common import build_scan, hdf5_damage, json_safe
+from detsig.io.formats._common import build_scan, hdf5_damage, json_safe, reject_options
 from detsig.io.formats.registry import FormatPlugin
 from detsig.model import GprScan
 
@@ -103,10 +103,7 @@ class GprMaxFormat(FormatPlugin):
         center_frequency_hz : float
             The source waveform's centre frequency, Hz, when known (not stored in the file).
         """
-        if options:
-            raise FormatError(
-                f"the {self.name} reader does not take the option(s) {sorted(options)}"
-            )
+        reject_options(self.name, options)
         if component not in COMPONENTS:
             raise FormatError(
                 f"unknown gprMax field component {component!r}; use one of {', '.join(COMPONENTS)}"

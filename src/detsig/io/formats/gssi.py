@@ -68,6 +68,7 @@ from detsig.io.formats._common import (
     extrapolate_rows,
     finite_positive,
     parse_gga,
+    reject_options,
 )
 from detsig.io.formats.registry import FormatPlugin
 from detsig.model import GprScan
@@ -353,10 +354,7 @@ class GssiDztFormat(FormatPlugin):
         marks_from_data : bool
             Take marks from the mark word of each trace (ignored when every trace has one).
         """
-        if options:
-            raise FormatError(
-                f"the {self.name} reader does not take the option(s) {sorted(options)}"
-            )
+        reject_options(self.name, options)
         try:
             size = path.stat().st_size
             with open(path, "rb") as stream:

@@ -28,10 +28,16 @@ from detsig.errors import FormatError
 from detsig.io.formats._common import (
     along_track_distance_m,
     build_scan,
+    check_data_size,
     companion,
     extrapolate_rows,
     finite_positive,
+    header_and_data,
+    header_field,
+    header_number,
+    read_array,
     read_text,
+    reject_options,
 )
 from detsig.io.formats.registry import FormatPlugin
 from detsig.model import GprScan
@@ -43,15 +49,9 @@ def parse_rad(text: str) -> dict[str, Any]:
     """The ``KEY:value`` fields of a MALA ``.rad`` header (numbers as float)."""
     fields: dict[str, Any] = {}
     for raw in text.splitlines():
-        key, sep, value = raw.partition(":")
-        if not sep:
-            continue
-        key = key.strip().upper()
-        value = value.strip()
-        try:
-            fields[key] = float(value)
-        except ValueError:
-            fields[key] = value
+        field = header_field(raw, ":")
+        if field is not None:
+            fields[field[0]] = field[1]
     return fields
 
 
@@ -101,10 +101,7 @@ def read_cor(path: Path) -> dict[str, npt.NDArray[Any]] | None:
 
 
 def _rad_number(fields: dict[str, Any], key: str, path: Path) -> float:
-    value = fields.get(key)
-    if not isinstance(value, float) or not math.isfinite(value):
-        raise FormatError(f"{path} lacks a numeric '{key}:' line")
-    return value
+    return header_number(fields, key, path, separator=":")
 
 
 class MalaRamacFormat(FormatPlugin):
@@ -132,25 +129,8 @@ class MalaRamacFormat(FormatPlugin):
 
     def read(self, path: Path, *, gps: bool = True, **options: Any) -> list[GprScan]:
         """Read the line; ``path`` may name the ``.rd3``/``.rd7`` or the ``.rad`` file."""
-        if options:
-            raise FormatError(
-                f"the {self.name} reader does not take the option(s) {sorted(options)}"
-            )
-        if path.suffix.lower() == ".rad":
-            rad_path = path
-            found = [companion(path, ext) for ext in ("rd3", "rd7")]
-            present = [p for p in found if p is not None]
-            if not present:
-                raise FormatError(f"{path} is a MALA header without its .rd3/.rd7 data file")
-            data_path = present[0]
-        else:
-            data_path = path
-            found_rad = companion(path, "rad")
-            if found_rad is None:
-                raise FormatError(
-                    f"{path} needs its .rad header next to it ({path.with_suffix('.rad').name})"
-                )
-            rad_path = found_rad
+        reject_options(self.name, options)
+        rad_path, data_path = header_and_data(path, "rad", ("rd3", "rd7"), "MALA")
         sample_type = _SAMPLE_TYPES.get(data_path.suffix.lower())
         if sample_type is None:
             raise FormatError(
@@ -170,18 +150,8 @@ class MalaRamacFormat(FormatPlugin):
         except OSError as error:
             raise FormatError(f"cannot read {data_path}: {error.strerror or error}") from None
         expected = n_traces * n_samples * sample_type.itemsize
-        if size != expected:
-            problem = "is truncated" if size < expected else "is longer than its header says"
-            raise FormatError(
-                f"{data_path} {problem}: {rad_path.name} gives {n_traces} traces of {n_samples} "
-                f"samples ({expected} bytes) but the file has {size} bytes"
-            )
-        try:
-            data = np.fromfile(data_path, dtype=sample_type, count=n_traces * n_samples)
-        except OSError as error:
-            raise FormatError(f"cannot read {data_path}: {error.strerror or error}") from None
-        if data.size != n_traces * n_samples:
-            raise FormatError(f"{data_path} changed or was cut while it was being read")
+        check_data_size(data_path, rad_path, n_traces, n_samples, expected, size)
+        data = read_array(data_path, sample_type, n_traces * n_samples)
         data = data.reshape(n_traces, n_samples)
         return [self._scan(data_path, rad_path, fields, data, frequency_mhz, gps=gps)]
 

@@ -44,11 +44,17 @@ from detsig.errors import FormatError
 from detsig.io.formats._common import (
     LENGTH_UNITS_M,
     build_scan,
+    check_data_size,
     companion,
     extrapolate_rows,
     finite_positive,
+    header_and_data,
+    header_field,
+    header_number,
     parse_gga,
+    read_array,
     read_text,
+    reject_options,
 )
 from detsig.io.formats.registry import FormatPlugin
 from detsig.model import GprScan
@@ -67,14 +73,9 @@ def parse_hd(text: str) -> dict[str, Any]:
         line = raw.strip()
         if not line:
             continue
-        if "=" in line:
-            key, _, value = line.partition("=")
-            key = key.strip().upper()
-            value = value.strip()
-            try:
-                fields[key] = float(value)
-            except ValueError:
-                fields[key] = value
+        field = header_field(line, "=")
+        if field is not None:
+            fields[field[0]] = field[1]
         else:
             other.append(line)
             match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", line) or re.fullmatch(
@@ -91,13 +92,6 @@ def parse_hd(text: str) -> dict[str, Any]:
                     fields["_date"] = _dt.date(int(year), int(month), int(day)).isoformat()
     fields["_lines"] = other
     return fields
-
-
-def _number(fields: dict[str, Any], key: str, path: Path) -> float:
-    value = fields.get(key)
-    if not isinstance(value, float) or not math.isfinite(value):
-        raise FormatError(f"{path} lacks a numeric '{key}' line")
-    return value
 
 
 def read_gps_sidecar(path: Path) -> dict[str, npt.NDArray[Any]] | None:
@@ -163,26 +157,12 @@ class PulseEkkoFormat(FormatPlugin):
 
     def read(self, path: Path, *, gps: bool = True, **options: Any) -> list[GprScan]:
         """Read the line; ``path`` may name the ``.DT1`` or the ``.HD`` file."""
-        if options:
-            raise FormatError(
-                f"the {self.name} reader does not take the option(s) {sorted(options)}"
-            )
-        if path.suffix.lower() == ".hd":
-            found_dt1 = companion(path, "dt1")
-            if found_dt1 is None:
-                raise FormatError(f"{path} is a pulseEKKO header without its .DT1 data file")
-            hd_path, dt1_path = path, found_dt1
-        else:
-            found_hd = companion(path, "hd")
-            if found_hd is None:
-                raise FormatError(
-                    f"{path} needs its .HD header next to it ({path.with_suffix('.HD').name})"
-                )
-            dt1_path, hd_path = path, found_hd
+        reject_options(self.name, options)
+        hd_path, dt1_path = header_and_data(path, "HD", ("DT1",), "pulseEKKO")
         fields = parse_hd(read_text(hd_path))
-        n_traces = int(_number(fields, "NUMBER OF TRACES", hd_path))
-        n_samples = int(_number(fields, "NUMBER OF PTS/TRC", hd_path))
-        window_ns = _number(fields, "TOTAL TIME WINDOW", hd_path)
+        n_traces = int(header_number(fields, "NUMBER OF TRACES", hd_path))
+        n_samples = int(header_number(fields, "NUMBER OF PTS/TRC", hd_path))
+        window_ns = header_number(fields, "TOTAL TIME WINDOW", hd_path)
         if n_traces < 1 or n_samples < 1 or not window_ns > 0:
             raise FormatError(
                 f"{hd_path} gives impossible sizes ({n_traces} traces, {n_samples} points, "
@@ -205,18 +185,10 @@ class PulseEkkoFormat(FormatPlugin):
         sample_type = np.dtype("<i2") if bytes_per_point == 2.0 else np.dtype("<i4")
         record = np.dtype([("header", _HEADER_WORDS), ("data", sample_type, (n_samples,))])
         expected = n_traces * record.itemsize
-        if size != expected:
-            problem = "is truncated" if size < expected else "is longer than its header says"
-            raise FormatError(
-                f"{dt1_path} {problem}: {hd_path.name} gives {n_traces} traces of "
-                f"{n_samples} points ({expected} bytes) but the file has {size} bytes"
-            )
-        try:
-            records = np.fromfile(dt1_path, dtype=record, count=n_traces)
-        except OSError as error:
-            raise FormatError(f"cannot read {dt1_path}: {error.strerror or error}") from None
-        if records.size != n_traces:
-            raise FormatError(f"{dt1_path} changed or was cut while it was being read")
+        check_data_size(
+            dt1_path, hd_path, n_traces, n_samples, expected, size, samples_word="points"
+        )
+        records = read_array(dt1_path, record, n_traces)
         words = records["header"]
         if not np.array_equal(words[:, 2], np.full(n_traces, float(n_samples), np.float32)):
             bad = int(np.flatnonzero(words[:, 2] != n_samples)[0])

@@ -36,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detsig.errors import FormatError
-from detsig.io.formats._common import build_scan, finite_positive
+from detsig.io.formats._common import build_scan, finite_positive, reject_options
 from detsig.io.formats.registry import FormatPlugin
 from detsig.model import GprScan
 
@@ -156,10 +156,7 @@ class SegyFormat(FormatPlugin):
         allow_partial : bool
             Drop an incomplete last trace instead of raising FormatError.
         """
-        if options:
-            raise FormatError(
-                f"the {self.name} reader does not take the option(s) {sorted(options)}"
-            )
+        reject_options(self.name, options)
         if sample_interval_unit not in _INTERVAL_UNITS_S:
             raise FormatError(
                 f"sample_interval_unit must be one of {sorted(_INTERVAL_UNITS_S)}, "
@@ -362,10 +359,7 @@ class SegyFormat(FormatPlugin):
         The file is written under a temporary name and linked into place, so an existing file
         is never replaced, even by a concurrent writer.
         """
-        if options:
-            raise FormatError(
-                f"the {self.name} writer does not take the option(s) {sorted(options)}"
-            )
+        reject_options(self.name, options, "writer")
         if not scans:
             raise FormatError("there are no traces to write")
         first = scans[0]
