@@ -70,6 +70,51 @@ def counting_traces(n_traces: int, *, delay_s: float = 0.0) -> Callable[[PtyDevi
     return stream
 
 
+def _nmea(body: str) -> bytes:
+    checksum = 0
+    for char in body.encode("ascii"):
+        checksum ^= char
+    return f"${body}*{checksum:02X}\r\n".encode("ascii")
+
+
+class NmeaReceiver:
+    """A GNSS receiver on a raw pty: GGA + RMC (RTK fix) at ``rate_hz`` in real time."""
+
+    def __init__(self, rate_hz: float = 10.0) -> None:
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.slave)
+        self.port = os.ttyname(self.slave)
+        self.rate_hz = rate_hz
+        self.stopped = threading.Event()
+        self.epochs = 0
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        t0 = time.monotonic()
+        while not self.stopped.is_set():
+            second = 36000.0 + self.epochs / self.rate_hz
+            hhmmss = (
+                time.strftime("%H%M%S", time.gmtime(second)) + f".{int(second * 100) % 100:02d}"
+            )
+            lat = f"4807.{38 + self.epochs % 50:03d}"
+            sentences = _nmea(
+                f"GPGGA,{hhmmss},{lat},N,01131.000,E,4,12,0.7,545.4,M,46.9,M,1.0,0000"
+            ) + _nmea(f"GPRMC,{hhmmss},A,{lat},N,01131.000,E,0.5,54.7,261126,,,D")
+            try:
+                os.write(self.master, sentences)
+            except OSError:
+                return
+            self.epochs += 1
+            self.stopped.wait(max(0.0, t0 + self.epochs / self.rate_hz - time.monotonic()))
+
+    def close(self) -> None:
+        self.stopped.set()
+        self._thread.join(2)
+        os.close(self.master)
+        os.close(self.slave)
+
+
 class PtyWriter:
     """The master side of a raw pty that a thread fills with ``data`` (a GNSS replay)."""
 

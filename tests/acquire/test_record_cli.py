@@ -154,3 +154,119 @@ def test_sigkill_leaves_a_readable_file(tmp_path, emulators):
             expected = np.concatenate([data] * (n // len(data) + 1))[:n]
             np.testing.assert_array_equal(rows, expected)
     assert overflow == 0  # the recorder kept up until the kill
+
+
+def test_port_that_is_a_text_file_is_one_sentence(tmp_path):
+    text = tmp_path / "some_text_file.txt"
+    text.write_text("not a device\n")
+    out = tmp_path / "x.h5"
+    result = detsig("record", "--port", str(text), "-o", str(out))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"detsig record: error: {text} is not a serial port (it is a regular file); give a "
+        "serial device such as /dev/ttyUSB0 or an emulator's pty (the path 'detsig emulate' "
+        "prints)"
+    )
+    assert not out.exists()
+
+
+def test_gnss_only_duration_counts_from_the_first_fix(tmp_path):
+    from .conftest import NmeaReceiver
+
+    receiver = NmeaReceiver()
+    out = tmp_path / "gnss.h5"
+    try:
+        start = time.monotonic()
+        command = ["record", "--gnss", receiver.port, "-o", str(out), "--duration", "2"]
+        result = subprocess.run(
+            [sys.executable, "-m", "detsig", *command, "--quiet"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        elapsed = time.monotonic() - start
+    finally:
+        receiver.close()
+    assert result.returncode == 0, result.stderr
+    assert "(duration)" in result.stderr
+    assert elapsed < 12
+    with open_recording(out) as rec:
+        track = rec.streams["gnss0"].read_track()
+    span_s = (track.host_time_ns[-1] - track.host_time_ns[0]) / 1e9
+    assert 1.5 < span_s < 3.0, span_s
+    assert np.all(track.fix_quality == 4)
+
+
+def test_info_on_a_file_being_recorded_without_swmr_says_so(tmp_path, emulators):
+    gpr = emulators("gpr", loop=True)
+    out = tmp_path / "busy.h5"
+    proc = start_detsig("record", "--port", gpr.port, "-o", str(out), "--quiet")
+    try:
+        wait_for_growth(out)
+        result = detsig("info", str(out))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"detsig info: error: {out} is being written by another program (e.g. detsig record); "
+        f"to read it while it grows, record with --swmr and use 'detsig view --follow {out}', "
+        "or wait until the recording ends"
+    )
+    assert "h5clear" not in result.stderr and "damaged" not in result.stderr
+    assert proc.returncode == 0
+    with open_recording(out) as rec:  # the recording itself is unharmed
+        assert rec.streams["gpr0"].n_rows > 0
+
+
+def test_swmr_recording_is_followed_then_survives_sigkill(tmp_path, emulators):
+    from detsig.viewer.sources import FollowSource
+
+    gpr = emulators("gpr", loop=True)
+    lane = gpr.lane.gpr.data
+    out = tmp_path / "followed.h5"
+    proc = start_detsig("record", "--port", gpr.port, "-o", str(out), "--swmr", "--quiet")
+    try:
+        wait_for_growth(out)
+        # A follower sees the rows grow, and they are the device's rows.
+        with open_recording(out, swmr=True) as rec:
+            stream = rec.streams["gpr0"]
+            seen = [stream.n_rows]
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and len(set(seen)) < 4:
+                time.sleep(0.3)
+                rec.refresh()
+                seen.append(stream.n_rows)
+            assert len(set(seen)) >= 4 and seen == sorted(seen), seen
+            n = seen[-1]
+            np.testing.assert_array_equal(stream.data[:n], lane[:n])
+        # What 'detsig view --follow' uses (headless: --screenshot does not follow).
+        source = FollowSource(out)
+        try:
+            first = source.status().n_traces
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and source.status().n_traces <= first + 20:
+                time.sleep(0.3)
+                source.refresh()
+            status = source.status()
+            assert status.state == "following" and status.n_traces > first + 20
+        finally:
+            source.close()
+        # A plain reader is not refused either (open_recording retries in SWMR mode).
+        info = detsig("info", str(out))
+        assert info.returncode == 0, info.stderr
+        time.sleep(0.5)
+        kill_ns = time.time_ns()
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=10)
+    finally:
+        proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    with h5py.File(out, "r", swmr=True) as f:
+        host = f["streams/gpr0/host_time_ns"][:]
+        assert len(host) > 0 and host[-1] >= kill_ns - 0.6e9
+    with open_recording(out) as rec:  # detsig opens the crashed SWMR file without repair
+        g = rec.streams["gpr0"]
+        n = g.n_rows
+        assert n > 0
+        np.testing.assert_array_equal(g.data[:n], lane[:n])

@@ -157,3 +157,85 @@ def test_display_snapshot_holds_the_newest_rows(tmp_path, emulators):
     assert s.total_rows == gpr.lane.gpr.data.shape[0]
     np.testing.assert_array_equal(s.data, gpr.lane.gpr.data[-50:])
     assert snap.counters["gpr0"]["rows"] == s.total_rows
+
+
+def test_device_streaming_before_the_recorder_joins_records_no_stale_frames(tmp_path, emulators):
+    # A device that streams from power-on (no --wait-start) and nobody reads for 2 s: its
+    # port buffer holds stale traces, then the device overflows. The recording must start at
+    # the first live frame: contiguous device rows, no gap against the stale ones.
+    gpr = emulators("gpr", loop=True, wait_start=False)
+    time.sleep(2.0)
+    assert gpr.report["overflow"] > 0  # the device really could not send while nobody read
+    out = tmp_path / "late-join.h5"
+    t_join_ns = time.time_ns()
+    run_session(out, [gpr.port], lambda s: s.status().streams[0].rows > 150, timeout_s=20)
+    lane = gpr.lane.gpr.data
+    with open_recording(out) as rec:
+        g = rec.streams["gpr0"]
+        rows = g.data[:]
+        seq = g.column("seq").astype(np.int64)
+        host = g.column("host_time_ns")
+        counts = rec.event_counts()
+    assert counts.get("gap", 0) == 0 and counts.get("bad_frame", 0) == 0, counts
+    assert len(rows) > 150
+    # Nothing buffered before the recorder asked for HELLO is recorded ...
+    assert host[0] >= t_join_ns
+    assert seq[0] > max(gpr.report["overflow_seqs"])
+    # ... and the rows are consecutive device rows from wherever the device was.
+    start = np.flatnonzero(np.all(lane == rows[0], axis=1))
+    assert start.size >= 1
+    tiled = np.concatenate([lane] * (len(rows) // len(lane) + 2))
+    np.testing.assert_array_equal(rows, tiled[start[0] : start[0] + len(rows)])
+    assert start[0] > 0 or gpr.report["passes"] > 0
+
+
+def test_swmr_session_creates_no_dataset_after_swmr_starts(tmp_path, emulators):
+    # Everything a session may write (rows with lat/lon, events of every kind, candidates) must
+    # go to datasets that exist before start_swmr(): HDF5 readers cannot see objects created
+    # later, and creating them in SWMR mode is unsupported.
+    from detsig.detect import live_processor
+
+    from .conftest import NmeaReceiver
+
+    gpr = emulators("gpr", "standard", speed=8.0, corrupt_rate=0.03, seed=5)
+    md = emulators("md", "standard", speed=8.0, seed=5)
+    receiver = NmeaReceiver()
+    out = tmp_path / "swmr.h5"
+    layout: list[list[str]] = []
+
+    def until(session) -> bool:
+        if not layout:
+            assert session.writer.file.swmr_mode
+            names: list[str] = []
+            session.writer.file.visit(names.append)
+            layout.append(sorted(names))
+        return gpr.wait(0) and md.wait(0)
+
+    try:
+        session = run_session(
+            out,
+            [gpr.port, md.port],
+            until,
+            gnss=receiver.port,
+            swmr=True,
+            processor=live_processor(),
+            timeout_s=30,
+        )
+    finally:
+        receiver.close()
+    assert session.recorder is not None and session.recorder.error is None
+    with open_recording(out, swmr=True) as rec:
+        names: list[str] = []
+        rec.file.visit(names.append)
+        counts = rec.event_counts()
+        g = rec.streams["gpr0"]
+        assert len(gpr.lane.gpr.data) - gpr.report["corrupted"] <= g.n_rows < len(gpr.lane.gpr.data)
+        assert np.isfinite(g.column("lat_deg")).any()
+        n_candidates = len(rec.candidates())
+    assert sorted(names) == layout[0]
+    assert {"candidates", "events", "streams/gnss0/lat_deg", "streams/gpr0/lat_deg"} <= set(names)
+    assert counts.get("bad_frame", 0) == gpr.report["corrupted"] > 0
+    # Candidates went to the pre-created table (none may come when processing falls behind,
+    # e.g. with NUMBA_DISABLE_JIT=1; the layout check above still holds).
+    assert n_candidates == session.recorder.n_candidates
+    assert counts.get("processing_error", 0) == 0

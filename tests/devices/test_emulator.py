@@ -338,14 +338,24 @@ def test_cli_prints_the_port_and_stops_cleanly_on_sigterm(tmp_path):
     assert not link.exists()
 
 
-def test_cli_bad_rate_is_one_sentence_exit_2():
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--drop-rate", "2"], "--drop-rate must be a probability between 0 and 1 (e.g. 0.01)"),
+        (["--corrupt-rate", "2"], "--corrupt-rate must be a probability between 0 and 1"),
+        (["--corrupt-rate", "0.6", "--drop-rate", "0.6"], "--corrupt-rate + --drop-rate must"),
+        (["--speed", "0"], "--speed must be a positive number"),
+        (["--block-frames", "0"], "--block-frames must be 1-65535"),
+    ],
+)
+def test_cli_bad_option_is_one_sentence_with_the_flag_name(args, message):
     result = subprocess.run(
-        [sys.executable, "-m", "detsig", "emulate", "gpr", "--drop-rate", "2"],
+        [sys.executable, "-m", "detsig", "emulate", "gpr", *args],
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert result.returncode == 2
-    assert result.stderr.strip() == (
-        "detsig emulate: error: drop_rate must be between 0 and 1, got 2.0"
-    )
+    stderr = result.stderr.strip()
+    assert stderr.startswith(f"detsig emulate: error: {message}"), stderr
+    assert "_rate" not in stderr and "_frames" not in stderr and "\n" not in stderr

@@ -188,3 +188,53 @@ def test_port_present_polls_paths_and_urls(tmp_path):
     assert not port_present(str(tmp_path / "gone"))
     (tmp_path / "here").touch()
     assert port_present(str(tmp_path / "here"))
+
+
+def test_read_waiting_returns_what_arrived_without_waiting():
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    try:
+        path = os.ttyname(slave)
+        os.write(master, b"stale")
+        with open_link(path, read_timeout_s=1.0) as link:
+            time.sleep(0.05)
+            start = time.monotonic()
+            assert link.read_waiting() == b"stale"
+            assert link.read_waiting() == b""
+            assert time.monotonic() - start < 0.5  # never waits for the read timeout
+            os.write(master, b"fresh")
+            assert _read_until(link, 5) == b"fresh"
+            assert link.bytes_read == 10
+    finally:
+        os.close(master)
+        os.close(slave)
+    with open_link("loop://", read_timeout_s=0.01) as link:
+        link.write(b"old")
+        time.sleep(0.05)
+        assert link.read_waiting() == b"old"
+        link.write(b"new")
+        assert _read_until(link, 3) == b"new"
+
+
+@pytest.mark.parametrize(
+    ("kind", "what"),
+    [
+        ("text", "a regular file"),
+        ("folder", "a folder"),
+        ("null", "a device that is not a terminal"),
+    ],
+)
+def test_not_a_serial_port_is_one_sentence(tmp_path, kind, what):
+    if kind == "text":
+        (tmp_path / "notes.txt").write_text("hello\n")
+        path = str(tmp_path / "notes.txt")
+    else:
+        path = str(tmp_path) if kind == "folder" else "/dev/null"
+    with pytest.raises(DeviceError) as caught:
+        open_link(path)
+    message = str(caught.value)
+    assert message == (
+        f"{path} is not a serial port (it is {what}); give a serial device such as "
+        "/dev/ttyUSB0 or an emulator's pty (the path 'detsig emulate' prints)"
+    )
+    assert "ioctl" not in message and "(25" not in message

@@ -96,6 +96,8 @@ class Recorder(threading.Thread):
         self.last_fix: GnssFix | None = None
         self.events_written: dict[str, int] = {}
         self.n_candidates = 0
+        #: Monotonic time of the first trace/frame written (of the first GNSS fix row when
+        #: there is no GPR/MD stream); ``--duration`` and the status clock count from it.
         self.first_row_monotonic: float | None = None
         self.error: BaseException | None = None
         self.done = threading.Event()
@@ -177,6 +179,9 @@ class Recorder(threading.Thread):
         assert isinstance(stream, TrackStreamWriter)
         stream.append(fixes_to_track(fixes))
         self.gnss_fixes += len(fixes)
+        if not self.states and self.first_row_monotonic is None:
+            # GNSS-only session: the recording starts with the first fix sentence.
+            self.first_row_monotonic = time.monotonic()
         for fix in fixes:
             if fix.has_position:
                 self.gnss.add(fix.host_time_ns, fix.lat_deg, fix.lon_deg)

@@ -63,6 +63,13 @@ class SessionOptions:
     switch_interval_s : float or None
         Python's thread switch interval while the session runs, s (restored at stop); short
         so that reader threads get the interpreter soon after bytes arrive. None: unchanged.
+    swmr : bool
+        Write in HDF5 single-writer/multiple-reader mode, so other processes (``detsig view
+        --follow``, ``detsig info``) can read the file while it grows. After a crash such a
+        file opens with detsig (which retries in SWMR mode) or ``h5py.File(path, "r",
+        swmr=True)``, but not with plain h5py until ``h5clear -s``; without it (the default)
+        a killed recorder leaves a file plain h5py opens, but nobody can read it while it is
+        being written.
     """
 
     ports: Sequence[str]
@@ -80,6 +87,7 @@ class SessionOptions:
     display_gpr_rows: int = 2048
     display_md_rows: int = 20000
     switch_interval_s: float | None = 0.0005
+    swmr: bool = False
 
 
 @dataclass
@@ -261,6 +269,7 @@ class LiveSession:
             self.open()
         self.writer = RecordingWriter(
             opts.output,
+            swmr=opts.swmr,
             flush_interval_s=opts.flush_interval_s,
             operator=opts.operator,
             site=opts.site,
@@ -317,6 +326,10 @@ class LiveSession:
                 )
                 self.streams[self.gnss_name] = StreamInfo(self.gnss_name, "gnss")
             self.writer.flush()
+            if opts.swmr:
+                # Every dataset exists now (streams with their lat/lon columns, /events and,
+                # in SWMR mode, /candidates); nothing is created after this point.
+                self.writer.start_swmr()
             for driver in self.drivers.values():
                 driver.start()
         except BaseException:

@@ -65,6 +65,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _check_options(args: argparse.Namespace) -> None:
+    """Refuse bad option values with the option's name (not the library's parameter name)."""
+    import math
+
+    from detsig.errors import UsageError
+
+    for flag, rate in (("--corrupt-rate", args.corrupt_rate), ("--drop-rate", args.drop_rate)):
+        if not 0.0 <= rate <= 1.0:
+            raise UsageError(
+                f"{flag} must be a probability between 0 and 1 (e.g. 0.01), got {rate:g}"
+            )
+    if args.corrupt_rate + args.drop_rate > 1.0:
+        raise UsageError(
+            f"--corrupt-rate + --drop-rate must not exceed 1, got "
+            f"{args.corrupt_rate:g} + {args.drop_rate:g}"
+        )
+    if not (args.speed > 0 and math.isfinite(args.speed)):
+        raise UsageError(f"--speed must be a positive number such as 1 or 2, got {args.speed:g}")
+    if args.disconnect_after is not None and not args.disconnect_after >= 0:
+        raise UsageError(f"--disconnect-after must be >= 0 seconds, got {args.disconnect_after:g}")
+    if not args.outage >= 0:
+        raise UsageError(f"--outage must be >= 0 seconds, got {args.outage:g}")
+    if not 1 <= args.block_frames <= 65535:
+        raise UsageError(f"--block-frames must be 1-65535, got {args.block_frames}")
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the device until the lane ends (or forever with --loop) or a signal stops it."""
     import json
@@ -76,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.seed < 0:
         raise UsageError(f"--seed must be >= 0, got {args.seed}")
+    _check_options(args)
     if args.report is not None and (args.report.exists() or not args.report.parent.is_dir()):
         raise UsageError(
             f"--report {args.report} exists or its folder is missing; give a new file path"

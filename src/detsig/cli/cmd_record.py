@@ -35,7 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--duration",
         type=_positive,
         metavar="S",
-        help="stop after S seconds, counted from the first trace/frame (default: Ctrl-C)",
+        help="stop after S seconds, counted from the first trace/frame (from the first GNSS "
+        "fix sentence when only --gnss is given; default: Ctrl-C)",
     )
     parser.add_argument("--operator", default="", help="who is recording")
     parser.add_argument("--site", default="", help="where (site / lane name)")
@@ -63,6 +64,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--quiet", action="store_true", help="no live status line (the summary is still printed)"
+    )
+    parser.add_argument(
+        "--swmr",
+        action="store_true",
+        help="write in HDF5 SWMR mode: lets 'detsig view --follow FILE' and other processes "
+        "read the file while recording; after a crash such a file opens in detsig (which "
+        "retries in SWMR mode) or with h5py.File(path, 'r', swmr=True), or after 'h5clear -s "
+        "FILE' (default off: a killed recorder then leaves a file plain h5py opens, but nobody "
+        "can read it until the recording ends)",
     )
 
 
@@ -123,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
         operator=args.operator,
         site=args.site,
         notes=args.notes,
+        swmr=args.swmr,
     )
     processor = None
     if args.detect:

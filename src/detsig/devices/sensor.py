@@ -3,9 +3,13 @@
 The driver asks the device who it is (COMMAND ``hello`` -> HELLO), configures itself from the
 HELLO, starts and stops the stream (COMMAND ``start`` / ``stop`` -> ACK) and turns the bytes it
 reads into :class:`SensorItem` objects: blocks of traces or MD frames (numpy arrays), other
-messages (ENCODER, MARK, STATUS, ERROR ...) and decoder events (bad frames, gaps). Nothing
-read is ever dropped: frames that arrive while the driver waits for an answer are kept and
-returned by the next :meth:`SensorDriver.read`.
+messages (ENCODER, MARK, STATUS, ERROR ...) and decoder events (bad frames, gaps).
+
+At the first connection the recording starts at the first live frame: what a device that
+streams from power-on buffered before the first ``hello`` request, and everything before the
+ACK of the first ``start``, is discarded, so neither stale frames nor a gap against them are
+recorded. After a reconnect nothing read is ever dropped: frames that arrive while the driver
+waits for an answer are kept and returned by the next :meth:`SensorDriver.read`.
 """
 
 from __future__ import annotations
@@ -181,6 +185,7 @@ class SensorCounters:
     gap_events: int = 0
     bytes_read: int = 0
     frames_before_hello: int = 0
+    rows_before_start: int = 0
     bad_frame_reasons: dict[str, int] = field(default_factory=dict)
 
 
@@ -230,6 +235,21 @@ class SensorDriver:
         self.stream: StreamConfig | None = None
         self.counters = SensorCounters()
         self._hello_error: DeviceError | None = None
+        self.started_once = False
+
+    def _join_fresh(self) -> None:
+        """Forget what the device sent before now: the port's waiting bytes (decoded only for
+        the counters and the no-HELLO diagnosis) and everything kept so far. The sequence
+        reference restarts at the next frame, so stale frames cause no gap."""
+        stale = self.link.read_waiting()
+        if stale:
+            self.decoder.feed(stale)
+            self.decoder.drain_events()
+        self.counters.rows_before_start += sum(
+            i.n_rows for i in self._backlog if isinstance(i, RowBlock)
+        )
+        self._backlog = []
+        self.decoder.last_seq = None
 
     # -- connection -------------------------------------------------------------------------
     def replace_link(self, link: Link) -> None:
@@ -262,12 +282,14 @@ class SensorDriver:
         LinkLost
             The port died while waiting.
         """
+        first = self.hello is None
+        seen_bytes = self.link_bytes()
+        if first:
+            self._join_fresh()
         deadline = time.monotonic() + timeout_s
         start = time.monotonic()
-        first = self.hello is None
         self.send_command("hello")
         resend = start + 1.0
-        seen_bytes = self.link_bytes()
         while True:
             if self._hello_error is not None:
                 error, self._hello_error = self._hello_error, None
@@ -318,10 +340,17 @@ class SensorDriver:
         DeviceError
             No ACK within ``timeout_s``, or the device refused (``ok`` false).
         """
+        return self._command(cmd, timeout_s, params)
+
+    def _command(
+        self, cmd: str, timeout_s: float, params: dict[str, Any], *, drop_before: bool = False
+    ) -> Ack:
         self.send_command(cmd, **params)
         deadline = time.monotonic() + timeout_s
         while True:
-            found = self._find(lambda m: isinstance(m, Ack) and m.cmd == cmd)
+            found = self._find(
+                lambda m: isinstance(m, Ack) and m.cmd == cmd, drop_all_before=drop_before
+            )
             if found is not None:
                 assert isinstance(found, Ack)
                 if not found.ok:
@@ -337,8 +366,19 @@ class SensorDriver:
             self._pump()
 
     def start(self, timeout_s: float = 2.0) -> Ack:
-        """Start streaming (COMMAND ``start``, wait for ACK)."""
-        return self.command("start", timeout_s)
+        """Start streaming (COMMAND ``start``, wait for ACK).
+
+        The first start of this driver discards what the device sent before it (buffered
+        input, frames and decoder events before the ACK), so the recording and its sequence
+        tracking begin with the first live frame. Later starts (after a reconnect) keep
+        everything.
+        """
+        if self.started_once:
+            return self.command("start", timeout_s)
+        self._join_fresh()
+        ack = self._command("start", timeout_s, {}, drop_before=True)
+        self.started_once = True
+        return ack
 
     def stop(self, timeout_s: float = 1.0) -> Ack:
         """Stop streaming (COMMAND ``stop``, wait for ACK)."""
@@ -388,10 +428,22 @@ class SensorDriver:
         self._add_events(time.time_ns())
         return self.drain_backlog()
 
-    def _find(self, predicate: Callable[[Any], bool], *, drop_events_before: bool = False) -> Any:
+    def _find(
+        self,
+        predicate: Callable[[Any], bool],
+        *,
+        drop_events_before: bool = False,
+        drop_all_before: bool = False,
+    ) -> Any:
         for index, item in enumerate(self._backlog):
             if isinstance(item, MessageItem) and predicate(item.message):
-                if drop_events_before:
+                if drop_all_before:
+                    # The first start's ACK: what came before it is not part of the recording.
+                    self.counters.rows_before_start += sum(
+                        i.n_rows for i in self._backlog[:index] if isinstance(i, RowBlock)
+                    )
+                    self._backlog = self._backlog[index + 1 :]
+                elif drop_events_before:
                     # Bad frames and gaps before the first HELLO are noise from joining a
                     # stream midway, not part of the recording.
                     before: list[SensorItem] = [

@@ -7,6 +7,7 @@ Opening a recording reads only attributes; stream data stay on disk until sliced
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -455,12 +456,22 @@ def open_recording(path: str | os.PathLike[str], *, swmr: bool = False) -> Recor
         )
     file = None
     errors: list[str] = []
+    locked = False
     for use_swmr in (swmr, not swmr):
         try:
             file = h5py.File(path, "r", swmr=use_swmr, libver="latest" if use_swmr else None)
             break
         except (OSError, RuntimeError, ValueError) as error:  # RuntimeError: bad superblock
             errors.append(str(error))
+            # errno 11 (EAGAIN): a writer not in SWMR mode holds HDF5's lock on the file.
+            text = str(error).lower()
+            locked |= getattr(error, "errno", None) == errno.EAGAIN or "unable to lock file" in text
+    if file is None and locked:
+        raise RecordingError(
+            f"{path} is being written by another program (e.g. detsig record); to read it "
+            f"while it grows, record with --swmr and use 'detsig view --follow {path}', or "
+            "wait until the recording ends"
+        )
     if file is None:
         raise RecordingError(
             f"{path} is a damaged or truncated HDF5 file and cannot be opened "

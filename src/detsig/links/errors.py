@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import glob
 import os
+import stat
 from pathlib import Path
 
 from detsig.errors import DeviceError
@@ -131,6 +132,32 @@ def port_busy_error(path: str) -> DeviceError:
     )
 
 
+def _what_it_is(path: str) -> str:
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return "not a terminal"
+    if stat.S_ISREG(mode):
+        return "it is a regular file"
+    if stat.S_ISDIR(mode):
+        return "it is a folder"
+    if stat.S_ISCHR(mode):
+        return "it is a device that is not a terminal"
+    if stat.S_ISFIFO(mode):
+        return "it is a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "it is a socket file"
+    return "it is not a terminal"
+
+
+def not_a_port_error(path: str) -> DeviceError:
+    """The error for a path that exists but is not a serial port (a file, a folder ...)."""
+    return DeviceError(
+        f"{path} is not a serial port ({_what_it_is(path)}); give a serial device such as "
+        "/dev/ttyUSB0 or an emulator's pty (the path 'detsig emulate' prints)"
+    )
+
+
 def map_open_error(path: str, error: BaseException) -> DeviceError:
     """Map an exception raised while opening ``path`` to a one-sentence :class:`DeviceError`.
 
@@ -154,6 +181,12 @@ def map_open_error(path: str, error: BaseException) -> DeviceError:
         return port_permission_error(path)
     if code == errno.EBUSY or "exclusively lock" in text or "Resource temporarily" in text:
         return port_busy_error(path)
+    if (
+        code in (errno.ENOTTY, errno.EISDIR)
+        or "Inappropriate ioctl" in text
+        or "Is a directory" in text
+    ):
+        return not_a_port_error(path)
     if code == errno.ECONNREFUSED or "Connection refused" in text:
         return DeviceError(f"nothing is listening at {path}; start the device server and retry")
     return DeviceError(f"cannot open serial port {path}: {text}")

@@ -16,6 +16,9 @@ from detsig.links.errors import LinkLost, map_open_error, port_missing_error
 
 #: Read at most this many bytes per call (bounds the memory of one read).
 MAX_READ_BYTES = 1 << 20
+#: :meth:`SerialLink.read_waiting` returns at most this many bytes (a fast device keeps
+#: sending while they are read).
+MAX_STALE_BYTES = 4 << 20
 
 
 class Link(Protocol):
@@ -32,6 +35,10 @@ class Link(Protocol):
 
     def write(self, data: bytes) -> None:
         """Send bytes; raises LinkLost."""
+        ...
+
+    def read_waiting(self) -> bytes:
+        """Every byte that already arrived, without waiting (may be empty); raises LinkLost."""
         ...
 
     def close(self) -> None:
@@ -158,6 +165,39 @@ class SerialLink:
         except (self._serial_error, OSError, TypeError, AttributeError) as error:
             raise LinkLost(f"{self._url} stopped answering ({error})") from None
         self.bytes_written += len(data)
+
+    def read_waiting(self) -> bytes:
+        """Return every byte that already arrived, without waiting for more.
+
+        A driver calls it to take (and drop) what a device sent before it was asked for
+        anything, e.g. the backlog of a device that streams from power-on.
+
+        Returns
+        -------
+        bytes
+            Possibly empty; at most ``MAX_STALE_BYTES``.
+
+        Raises
+        ------
+        LinkLost
+            The port stopped working.
+        """
+        chunks: list[bytes] = []
+        total = 0
+        try:
+            while total < MAX_STALE_BYTES:
+                waiting = self._port.in_waiting
+                if not waiting:
+                    break
+                chunk = self._port.read(min(waiting, MAX_READ_BYTES))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
+        except (self._serial_error, OSError, TypeError, AttributeError) as error:
+            raise LinkLost(f"{self._url} stopped answering ({error})") from None
+        self.bytes_read += total
+        return b"".join(chunks)
 
     def close(self) -> None:
         """Close the port (idempotent, never raises)."""
