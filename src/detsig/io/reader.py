@@ -60,14 +60,23 @@ def _looks_like_text(path: Path) -> bool:
 
 
 def is_detsig_recording(path: str | os.PathLike[str]) -> bool:
-    """True when ``path`` is a readable HDF5 file marked as a detsig recording."""
+    """True when ``path`` is a readable HDF5 file marked as a detsig recording.
+
+    A file that ``detsig record --swmr`` is writing (or left after a crash) opens only in SWMR
+    read mode, so that mode is tried second.
+    """
     try:
         if not h5py.is_hdf5(path):
             return False
-        with h5py.File(path, "r") as file:
-            return _attr(file.attrs.get("detsig_format")) == FORMAT_NAME
     except (OSError, ValueError, RuntimeError):
         return False
+    for swmr in (False, True):
+        try:
+            with h5py.File(path, "r", swmr=swmr, libver="latest" if swmr else None) as file:
+                return _attr(file.attrs.get("detsig_format")) == FORMAT_NAME
+        except (OSError, ValueError, RuntimeError):
+            continue
+    return False
 
 
 class StreamReader:
