@@ -13,6 +13,38 @@ import os
 import sys
 from typing import Any
 
+#: Qt messages dropped by :func:`install_message_filter` (exact text): the offscreen platform
+#: prints this once per window shown or resized, which says nothing to a user of
+#: ``--screenshot`` or the benchmark.
+DROPPED_QT_MESSAGES = frozenset({"This plugin does not support propagateSizeHints()"})
+
+_previous_handler: Any = None
+_filter_installed = False
+
+
+def _qt_message(mode: Any, context: Any, message: str) -> None:
+    if message in DROPPED_QT_MESSAGES:
+        return
+    if _previous_handler is not None:
+        _previous_handler(mode, context, message)
+        return
+    from PySide6 import QtCore
+
+    # what Qt's default handler prints (honours QT_MESSAGE_PATTERN)
+    sys.stderr.write(QtCore.qFormatLogMessage(mode, context, message) + "\n")
+
+
+def install_message_filter() -> None:
+    """Drop the Qt messages of :data:`DROPPED_QT_MESSAGES`; every other message goes on to
+    the handler installed before (or is printed as Qt prints it). Idempotent."""
+    global _previous_handler, _filter_installed
+    if _filter_installed:
+        return
+    from PySide6 import QtCore
+
+    _previous_handler = QtCore.qInstallMessageHandler(_qt_message)
+    _filter_installed = True
+
 
 def has_display() -> bool:
     """Whether a window can be shown: an X11 or Wayland display is set and Qt is not offscreen."""
@@ -41,6 +73,7 @@ def ensure_app(*, headless: bool = False) -> Any:
     import pyqtgraph as pg
     from PySide6 import QtWidgets
 
+    install_message_filter()
     app = QtWidgets.QApplication.instance()
     if app is None:
         app = QtWidgets.QApplication(sys.argv[:1] or ["detsig"])

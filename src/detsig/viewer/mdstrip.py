@@ -8,7 +8,9 @@ redraws in milliseconds and keeps every peak visible.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import warnings
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +35,29 @@ CHANNEL_COLORS = [
 LEFT_AXIS_WIDTH_PX = 72
 #: At most this many channels get a strip of their own; further channels share the last one.
 MAX_STRIPS = 6
+#: Peak downsampling keeps the minimum and maximum of this many bins per pixel column.
+PEAK_BINS_PER_PIXEL = 2.0
+
+
+class _StripCurve(pg.PlotDataItem):
+    """A strip curve that can skip its reaction to a move of the x range.
+
+    A peak-downsampled, clipped curve recomputes its display data whenever the view moves.
+    When the B-scan scrolls the strips are about to get new frames anyway, so
+    :meth:`MdStripView.new_frames_coming` holds that recomputation: each curve then decimates
+    once per redraw (in ``setData``) instead of twice.
+    """
+
+    hold = False
+
+    def viewRangeChanged(  # noqa: N802 - pyqtgraph override
+        self, vb: object = None, ranges: object = None, changed: object = None
+    ) -> None:
+        if self.hold:
+            self._datasetDisplay = None  # recomputed by the coming setData
+            self.setProperty("xViewRangeWasChanged", True)
+            return
+        super().viewRangeChanged(vb, ranges, changed)
 
 
 class MdStripView(pg.GraphicsLayoutWidget):
@@ -42,12 +67,13 @@ class MdStripView(pg.GraphicsLayoutWidget):
         super().__init__(parent=parent)
         self.info: MdInfo | None = None
         self.plots: list[pg.PlotItem] = []
-        self.curves: list[pg.PlotDataItem] = []
+        self.curves: list[_StripCurve] = []
         self.cursor_lines: list[pg.InfiniteLine] = []
         self.candidate_lines: dict[int, list[pg.InfiniteLine]] = {}
         self._link: pg.PlotItem | None = None
         self._right_margin_px = 0.0
         self._spacer: pg.GraphicsWidget | None = None
+        self._x_label: tuple[str, str] | None = None
 
     def link_x(self, plot: pg.PlotItem) -> None:
         """Share the horizontal axis with ``plot`` (the B-scan)."""
@@ -62,6 +88,7 @@ class MdStripView(pg.GraphicsLayoutWidget):
         self.clear()
         self.plots, self.curves, self.cursor_lines = [], [], []
         self.candidate_lines = {}
+        self._x_label = None
         self.info = info
         if info is None:
             return
@@ -73,6 +100,9 @@ class MdStripView(pg.GraphicsLayoutWidget):
             plot.setMouseEnabled(x=False, y=False)
             plot.disableAutoRange(axis="y")
             plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH_PX)
+            for side in ("left", "bottom", "top", "right"):
+                # no SI rescaling: it relabels (and re-lays out) the axis on every scroll
+                plot.getAxis(side).enableAutoSIPrefix(False)
             shared = names[strip:] if strip == n_strips - 1 else [names[strip]]
             label = shared[0] if len(shared) == 1 else f"{shared[0]}..{shared[-1]}"
             plot.setLabel("left", label)
@@ -86,11 +116,15 @@ class MdStripView(pg.GraphicsLayoutWidget):
                 plot.setXLink(self._link)
         for channel in range(len(names)):
             plot = self.plots[min(channel, n_strips - 1)]
-            curve = plot.plot(
+            curve = _StripCurve(
                 pen=pg.mkPen(CHANNEL_COLORS[channel % len(CHANNEL_COLORS)], width=1),
                 name=names[channel],
             )
+            plot.addItem(curve)
             curve.setDownsampling(auto=True, method="peak")
+            # min and max of each bin at about two bins per pixel column: a 1-pixel line looks
+            # the same as with every frame (pyqtgraph's default keeps ~5 frames per pixel)
+            curve.opts["autoDownsampleFactor"] = PEAK_BINS_PER_PIXEL
             curve.setSkipFiniteCheck(True)
             curve.setClipToView(True)
             self.curves.append(curve)
@@ -122,11 +156,23 @@ class MdStripView(pg.GraphicsLayoutWidget):
         if not self.plots or self.info is None:
             return
         what = "distance along lane" if x_unit == "m" else "trace"
-        self.plots[-1].setLabel(
-            "bottom",
-            f"{what} - metal detector {self.info.name}",
-            units="m" if x_unit == "m" else "",
-        )
+        label = (f"{what} - metal detector {self.info.name}", "m" if x_unit == "m" else "")
+        if label == self._x_label:
+            return  # relabelling re-lays out the strips: only when the unit changes
+        self._x_label = label
+        self.plots[-1].setLabel("bottom", label[0], units=label[1])
+
+    @contextlib.contextmanager
+    def new_frames_coming(self) -> Iterator[None]:
+        """Within this block, moves of the x range do not re-decimate the curves: call
+        :meth:`set_data` after it (the live view moves the B-scan, then draws new frames)."""
+        for curve in self.curves:
+            curve.hold = True
+        try:
+            yield
+        finally:
+            for curve in self.curves:
+                curve.hold = False
 
     def set_data(self, data: npt.NDArray[np.float32], x: npt.NDArray[np.float64]) -> None:
         """Draw frames: ``data`` shape (n_frames, n_channels), ``x`` shape (n_frames,)."""
@@ -138,9 +184,14 @@ class MdStripView(pg.GraphicsLayoutWidget):
         if data.shape[0] == 0:
             return
         n_strips = len(self.plots)
+        with warnings.catch_warnings():  # an all-NaN channel has no range: skipped below
+            warnings.simplefilter("ignore", RuntimeWarning)
+            lows, highs = np.nanmin(data, axis=0), np.nanmax(data, axis=0)
         for strip, plot in enumerate(self.plots):
-            channels = data[:, strip:] if strip == n_strips - 1 else data[:, strip : strip + 1]
-            low, high = float(np.nanmin(channels)), float(np.nanmax(channels))
+            last = strip + 1 if strip < n_strips - 1 else data.shape[1]
+            if last <= strip:
+                continue
+            low, high = float(np.min(lows[strip:last])), float(np.max(highs[strip:last]))
             if not (np.isfinite(low) and np.isfinite(high)):
                 continue
             self._fit_y(plot, low, high)

@@ -23,7 +23,7 @@ from detsig.viewer.bscan import COLOR_MAPS, BScanView, DisplaySettings
 from detsig.viewer.gnss import GnssView
 from detsig.viewer.markers import MarkerLayer, ThresholdSlider
 from detsig.viewer.mdstrip import MdStripView
-from detsig.viewer.processing import PRESETS, apply_preset
+from detsig.viewer.processing import PRESETS, WindowProcessor
 from detsig.viewer.replay import ReplayBar, ReplayController
 from detsig.viewer.sources import RowBlock, ViewSource
 from detsig.viewer.status import StatusBar
@@ -140,6 +140,7 @@ class ViewerWindow(QtWidgets.QMainWindow):
         self._tick_times: deque[float] = deque(maxlen=50)
         self._block: RowBlock | None = None
         self._scale_age = 0
+        self._processor = WindowProcessor()
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(LIVE_INTERVAL_MS)
         self.timer.timeout.connect(self.poll)
@@ -304,7 +305,11 @@ class ViewerWindow(QtWidgets.QMainWindow):
         source = self.source
         if source.gpr is not None:
             self._block = source.read_traces(start, stop)
-            self._draw_bscan(self._block)
+            if source.md is not None:
+                with self.mdstrip.new_frames_coming():  # _draw_md below redraws the curves
+                    self._draw_bscan(self._block)
+            else:
+                self._draw_bscan(self._block)
         else:
             self._block = None
             self._view_x = np.zeros(0)
@@ -318,12 +323,18 @@ class ViewerWindow(QtWidgets.QMainWindow):
         if track is not None and track.n_fixes:
             self.gnss_dock.setVisible(True)
             self.gnss.set_track(track)
+        # Apply the new view ranges now rather than at paint time: pyqtgraph otherwise moves
+        # the views while painting, which schedules a second paint of both plots per redraw.
+        for view in (self.bscan, self.mdstrip):
+            if view.isVisible():
+                view.scene().prepareForPaint()
         self.n_redraws += 1
         self.redraw_times_s.append(time.perf_counter() - started)
 
     def _draw_bscan(self, block: RowBlock) -> None:
         assert self.source.gpr is not None
-        data = apply_preset(block.data, self.source.gpr, self.preset)
+        # only traces new to the window are dewowed and gained (scrolling live view)
+        data = self._processor.apply(block.data, block.first, self.source.gpr, self.preset)
         if self.x_unit == "trace":
             x = np.arange(block.first, block.first + block.n_rows, dtype=np.float64)
         else:
