@@ -127,3 +127,27 @@ def test_candidate_markers_are_drawn_at_their_positions(
     deep = marker_mask[top + (bottom - top) * 3 // 4 : bottom, left:right]
     assert deep.sum() == 0
     window.close()
+
+
+def test_screenshot_into_a_missing_folder_is_refused_before_qt_starts(tmp_path):
+    """A bad --screenshot path is one sentence and exit 2, before any drawing work."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "detsig",
+            "view",
+            str(tmp_path / "missing.h5"),
+            "--screenshot",
+            str(tmp_path / "no-such-folder" / "x.png"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "no-such-folder" in result.stderr and "does not exist" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -112,6 +112,11 @@ def run(args: argparse.Namespace) -> int:
             )
         if args.screenshot.suffix.lower() != ".png":
             raise UsageError(f"--screenshot must name a .png file, got {args.screenshot}")
+        folder = args.screenshot.resolve().parent
+        if not folder.is_dir():
+            raise UsageError(
+                f"the folder {folder} for the screenshot does not exist; create it first"
+            )
     width, height = _size(args.size)
 
     from detsig.viewer.app import ensure_app, has_display
