@@ -2,7 +2,7 @@
 plus the speed of the CFAR kernels against NumPy/SciPy equivalents.
 
 Run ``python benchmarks/bench_detect.py`` (about 10 minutes on 2 cores: 300 standard lanes,
-seeds 1000-1299, none of which the defaults were tuned on: tuning used seeds 0-9) or
+seeds 1000-1299, none of which the defaults were tuned on: tuning used seeds 0-39) or
 ``--quick`` (20 lanes, smaller speed inputs). ``--json PATH`` writes every number;
 ``--roc PNG`` draws the ROC curves.
 

@@ -46,3 +46,26 @@ def single_lane(kind: str, depth_m: float = TARGET_DEPTH_M, seed: int = 0):
 def lane_of():
     """``lane_of(kind)``: a cached single-target lane."""
     return single_lane
+
+
+@functools.cache
+def standard_soil_lane(kind: str, depth_m: float, seed: int = 0):
+    """The ``standard`` scenario's 10 m lane (moist loam, its noise and clutter-free soil) with
+    one object of ``kind`` at ``TARGET_X_M``."""
+    from detsig.sim import load_scenario, simulate_lane
+    from detsig.sim.scenario import KIND_DEFAULTS, TARGET_KINDS, TargetSpec
+
+    size, material, metal, mass = KIND_DEFAULTS[kind]
+    target = TargetSpec(
+        id="t1",
+        target_class=TARGET_KINDS[kind],
+        kind=kind,
+        x_m=TARGET_X_M,
+        depth_m=depth_m,
+        size_m=size,
+        material=material,
+        metal=metal,
+        metal_mass_g=mass,
+    )
+    scenario = load_scenario("standard").replace(name=f"standard-{kind}", targets=(target,))
+    return simulate_lane(scenario, seed)

@@ -183,3 +183,37 @@ def test_gnss_positions_reach_the_candidates_and_the_geojson(tmp_path, capsys):
     capsys.readouterr()
     assert main(["detect", str(path), "--all-scores"]) == 0
     assert "lat_deg" in capsys.readouterr().out.splitlines()[0]
+
+
+def test_output_path_is_checked_before_detecting(lane_file, tmp_path, capsys):
+    missing = tmp_path / "no-such-folder" / "c.csv"
+    assert main(["detect", str(lane_file), "-o", str(missing)]) == 2
+    captured = capsys.readouterr()
+    assert "folder" in captured.err and "does not exist" in captured.err
+    assert captured.out == ""  # no table, no summary line: nothing was detected
+    assert not missing.parent.exists()
+
+
+def test_help_example_param_works_with_the_default_fused_detector(lane_file, capsys):
+    """``--param cfar_method=os`` (the --help example) reaches fused's detectors; ``md.``
+    and ``gpr.`` prefixes set one detector's parameter."""
+    for param in ("cfar_method=os", "md.cfar_method=os", "gpr.n_velocities=9"):
+        assert main(["detect", str(lane_file), "--param", param, "--quiet"]) == 0
+        assert "from fused" in capsys.readouterr().out
+    assert main(["detect", str(lane_file), "--param", "md.bogus=1"]) == 2
+    assert "md-cfar has no parameter 'bogus'" in capsys.readouterr().err
+
+
+def test_help_says_pipeline_is_a_detection_preset(capsys):
+    with pytest.raises(SystemExit):
+        main(["detect", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "detection preset" in text and "Not a processing pipeline" in text
+    assert "--param cfar_method=os" in text and "md.NAME=V" in text
+
+
+def test_table_marks_a_velocity_at_the_grid_limit(lane_file, capsys):
+    args = ["detect", str(lane_file), "--detector", "gpr-hyperbola"]
+    assert main([*args, "--param", "permittivity_min=20"]) == 0
+    row = capsys.readouterr().out.splitlines()[1]
+    assert "eps_r at grid limit" in row and row.split()[2] == "-"  # depth unknown

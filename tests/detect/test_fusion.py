@@ -18,8 +18,14 @@ def md(score, x=1.0, tau=None, gates=4):
     return Candidate(score, "md-cfar", "md0", x_m=x, extras=extras)
 
 
-def gpr(score, x=1.0, strength=800.0, polarity=-1, depth=0.08):
+def gpr(score, x=1.0, strength=800.0, polarity=-1, depth=0.08, depth_bound=None):
     extras = {"reflection_strength": strength, "polarity": polarity, "relative_permittivity": 9.0}
+    if depth_bound is not None:  # a velocity fit at the grid limit: depth unknown, bounded
+        extras.update(
+            relative_permittivity=None,
+            velocity_at_grid_limit=True,
+            depth_at_grid_limit_m=depth_bound,
+        )
     return Candidate(score, "gpr-hyperbola", "gpr0", x_m=x, depth_m=depth, extras=extras)
 
 
@@ -36,6 +42,21 @@ def gpr(score, x=1.0, strength=800.0, polarity=-1, depth=0.08):
         (md(30, tau=5e-5), gpr(12, polarity=1), "small-metal", False),
         (md(30, tau=5e-5), None, "small-metal", False),
         (md(30, tau=5e-5), gpr(12, strength=50.0), "small-metal", False),  # echo too weak
+        # a mine-sized metal echo, decay not fitted (deep: fewer than 3 gates) or slow
+        (md(8), gpr(12, strength=1500.0, polarity=1, depth=0.2), "mine-sized-metal", True),
+        (md(8, tau=3e-4, gates=2), gpr(12, strength=1500.0, polarity=1), "mine-sized-metal", True),
+        # ... but not with a nail's fast decay, nor with a fragment's smaller echo
+        (md(30, tau=3.5e-5, gates=2), gpr(12, strength=1500.0, polarity=1), "small-metal", False),
+        (md(8), gpr(12, strength=1000.0, polarity=1), "small-metal", False),
+        # depth unknown (velocity at the grid limit): the polarity rule uses the bound
+        (
+            md(30, tau=5e-5),
+            gpr(12, depth=math.nan, depth_bound=0.08),
+            "gpr-dielectric-with-metal",
+            True,
+        ),
+        (md(30, tau=5e-5), gpr(12, depth=math.nan, depth_bound=0.01), "small-metal", False),
+        (md(30, tau=5e-5), gpr(12, depth=math.nan), "small-metal", False),
         (None, gpr(12, strength=50.0), "weak", False),
         (md(4), gpr(4), "weak", False),
     ],
@@ -80,3 +101,10 @@ def test_threshold_and_candidates_without_position():
 def test_bad_parameters(bad):
     with pytest.raises(InputError):
         FusionParams.from_kwargs(**bad)
+
+
+def test_fused_candidate_keeps_the_grid_limit_flag_and_unknown_depth():
+    (fused,) = fuse_candidates([md(30, tau=5e-5)], [gpr(12, depth=math.nan, depth_bound=0.08)])
+    assert math.isnan(fused.depth_m) and fused.extras["relative_permittivity"] is None
+    assert fused.extras["velocity_at_grid_limit"] is True
+    assert fused.extras["depth_at_grid_limit_m"] == 0.08

@@ -43,8 +43,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--pipeline",
         metavar="P",
-        help="detection preset (default, sensitive, strict) or a .toml file with "
-        "'detector', 'threshold' and a [params] table (see docs/detection.md)",
+        help="detection preset: default, sensitive (lower thresholds) or strict (higher), "
+        "or a .toml file with 'detector', 'threshold' and a [params] table (see "
+        "docs/detection.md). Not a processing pipeline: the detectors do their own "
+        "preprocessing (dewow, background removal, baseline); to look at processed data use "
+        "'detsig process'",
     )
     parser.add_argument(
         "--threshold",
@@ -62,7 +65,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="set a detector parameter (repeatable), e.g. --param cfar_method=os",
+        help="set a detector parameter (repeatable), e.g. --param cfar_method=os; for fused, "
+        "a plain name sets a fusion parameter, else that parameter of its md-cfar and/or "
+        "gpr-hyperbola, and md.NAME=V / gpr.NAME=V set one detector's",
     )
     parser.add_argument("--gpr-stream", help="GPR stream of the recording (default the first)")
     parser.add_argument("--md-stream", help="MD stream of the recording (default the first)")
@@ -176,6 +181,8 @@ def format_table(candidates: list[Any]) -> str:
             details.append(str(extras["rule"]))
         if extras.get("relative_permittivity") is not None:
             details.append(f"eps_r {extras['relative_permittivity']:.1f}")
+        elif extras.get("velocity_at_grid_limit"):
+            details.append("eps_r at grid limit")
         if extras.get("polarity") is not None:
             details.append("dielectric" if extras["polarity"] < 0 else "metal-like")
         if extras.get("decay_time_constant_s") is not None:
@@ -216,6 +223,16 @@ def run(args: argparse.Namespace) -> int:
             )
         if output.exists():
             raise UsageError(f"{output} already exists; choose another output name")
+        folder = output.parent
+        if not folder.is_dir():
+            raise UsageError(
+                f"cannot write {output}: folder {folder} does not exist; create it or choose "
+                "another output path"
+            )
+        import os
+
+        if not os.access(folder, os.W_OK):
+            raise UsageError(f"cannot write {output}: folder {folder} is not writable")
     detector = args.detector
     threshold = args.threshold
     by_detector: dict[str, dict[str, Any]] = {}
@@ -227,6 +244,14 @@ def run(args: argparse.Namespace) -> int:
             threshold = preset_threshold
     if not args.input.exists():
         raise InputError(f"{args.input} does not exist; check the path")
+    if args.write_into:
+        from detsig.io.recording import is_detsig_recording
+
+        if not is_detsig_recording(args.input):
+            raise UsageError(
+                f"--write-into needs a detsig recording; {args.input.name} is a vendor file "
+                "(convert it first with 'detsig convert')"
+            )
     lane = load_lane(args.input, gpr_stream=args.gpr_stream, md_stream=args.md_stream)
     name = resolve_detector(detector, lane.md is not None, lane.gpr is not None)
     if name is None:
@@ -250,13 +275,8 @@ def run(args: argparse.Namespace) -> int:
             write_candidates_geojson(output, candidates)
         print(f"wrote {output}")
     if args.write_into:
-        from detsig.io.recording import is_detsig_recording, write_candidates_into
+        from detsig.io.recording import write_candidates_into
 
-        if not is_detsig_recording(args.input):
-            raise UsageError(
-                f"--write-into needs a detsig recording; {args.input.name} is a vendor file "
-                "(convert it first with 'detsig convert')"
-            )
         write_candidates_into(args.input, candidates)
         print(f"stored {len(candidates)} candidate(s) in {args.input.name}:/candidates")
     return 0

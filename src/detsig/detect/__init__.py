@@ -25,8 +25,22 @@ from detsig.detect.streaming import DetectProcessor, LaneDetector, MdStreamInfo
 
 
 def live_processor(detector: str = "auto", **options: object) -> DetectProcessor:
-    """The live detector of ``detsig record --detect`` (``auto``: fused with GPR and MD, else
-    the detector of the sensor present), with default thresholds unless given."""
+    """The live detector of ``detsig record --detect``.
+
+    Parameters
+    ----------
+    detector : str
+        Detector name; ``auto``: fused with GPR and MD, else the detector of the sensor
+        present.
+    **options
+        ``threshold``, ``all_scores`` and detector parameters (default thresholds unless
+        given), as for :class:`DetectProcessor`.
+
+    Returns
+    -------
+    DetectProcessor
+        The recorder's ``LiveProcessor``.
+    """
     return DetectProcessor(detector, **options)  # type: ignore[arg-type]
 
 

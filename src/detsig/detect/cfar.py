@@ -112,6 +112,24 @@ def run_cfar_rows(
     """Test and level of rows ``start .. stop - 1`` of a buffer holding rows from ``g0``.
 
     Used by the batch functions (``g0 = 0``, the whole signal) and the streaming detectors.
+
+    Parameters
+    ----------
+    buf : ndarray, shape (n_rows, n_columns), float64, C-contiguous
+        Rows ``g0 .. g0 + n_rows - 1`` of the signal (each column tested independently).
+    g0 : int
+        Global index of ``buf``'s first row.
+    start, stop : int
+        Global rows to test; ``buf`` must hold their guard and training rows that exist.
+    params : CfarParams
+        Method, cell, guard and training sizes (rows) and OS rank.
+
+    Returns
+    -------
+    test : ndarray, shape (stop - start, n_columns)
+        Mean magnitude of each row's test cell.
+    level : ndarray, shape (stop - start, n_columns)
+        Its training level (NaN where no training row exists).
     """
     n = max(stop - start, 0)
     test = np.empty((n, buf.shape[1]), np.float64)
@@ -223,7 +241,7 @@ def os_cfar(
     >>> test, level = os_cfar([1.0, 2.0, 50.0, 3.0, 4.0], guard_rows=0, train_rows=2,
     ...                       rank_fraction=0.5)
     >>> level.tolist()
-    [2.0, 3.0, 2.0, 3.0, 3.0]
+    [2.0, 3.0, 2.0, 4.0, 3.0]
     """
     return _cfar(x, CfarParams("os", guard_rows, train_rows, cell_half, rank_fraction))
 
@@ -253,7 +271,20 @@ def cfar_ratio(
 def ratio(
     test: npt.NDArray[np.float64], level: npt.NDArray[np.float64], floor: float
 ) -> npt.NDArray[np.float64]:
-    """``test / max(level, floor)``, 0 where the level is NaN or zero."""
+    """The CFAR ratio ``test / max(level, floor)``, 0 where the level is NaN or zero.
+
+    Parameters
+    ----------
+    test, level : ndarray
+        Test-cell magnitude and training level (same shape, signal units).
+    floor : float
+        Smallest level used (signal units), against division by near-zero levels.
+
+    Returns
+    -------
+    ndarray
+        Dimensionless ratio, same shape.
+    """
     safe = np.where(np.isnan(level), np.inf, np.maximum(level, floor))
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.where(safe > 0, test / np.where(safe > 0, safe, 1.0), 0.0)

@@ -35,11 +35,17 @@ detectors estimate:
   4. *GPR object with a firing-pin-sized metal part*: ``g >= 1``, ``m >= 1`` and a very fast
      decay (``decay_time_constant_s < pin_time_constant_s``: under about a gram of steel, the
      metal content of minimum-metal mines) -> kept, ``score = min(g, c)``.
-  5. *small metal*: ``m >= 1`` with no GPR object or only a metal-polarity one -> demoted,
+  5. *mine-sized metal object*: ``g >= 1``, ``m >= 1``, a radar reflection of a mine-sized
+     object (``reflection_strength >= mine_reflection_strength``) and no MD evidence of a small
+     part (the decay time constant is not fitted, as for a deep or slowly decaying object
+     seen on fewer than three gates, or it is at least ``scrap_time_constant_s``) -> kept,
+     ``score = min(g, c)``: a metal-cased mine, too deep for a three-gate decay fit. Nails
+     and wire (fast decays) and fragments (faint radar echoes) are not kept by it.
+  6. *small metal*: ``m >= 1`` with no GPR object of mine size -> demoted,
      ``score = demotion * min(max(m, g), c) / c`` (below 1 whatever its strength).
-  6. *weak*: anything else -> ``score = demotion * min(max(m, g), c) / c``.
+  7. *weak*: anything else -> ``score = demotion * min(max(m, g), c) / c``.
 
-  With the default threshold 1 rules 1-4 are reported and 5-6 are not; ``--all-scores``
+  With the default threshold 1 rules 1-5 are reported and 6-7 are not; ``--all-scores``
   keeps them all (ordered by evidence) for ROC curves.
 
 References
@@ -76,6 +82,7 @@ RULES = (
     "gpr-object",
     "gpr-dielectric-with-metal",
     "gpr-object-with-pin",
+    "mine-sized-metal",
     "small-metal",
     "weak",
 )
@@ -88,7 +95,7 @@ class FusionParams:
     Parameters
     ----------
     threshold : float
-        Fused score to report (1: rules 1-3).
+        Fused score to report (1: rules 1-5).
     association_m : float
         Largest along-lane distance between an MD and a GPR candidate of one object, m.
     md_threshold : float
@@ -103,6 +110,13 @@ class FusionParams:
         PI decay time constants below this are a firing-pin-sized metal part, s.
     polarity_min_depth_m : float
         The GPR polarity is trusted only for objects at least this deep, m.
+    mine_reflection_strength : float
+        Least GPR ``reflection_strength`` of a mine-sized metal object (rule 5; the echoes of
+        nails, fragments and cartridge cases stay below it, those of metal-cased AP mines
+        above it, on the tuning lanes, seeds 0-39).
+    scrap_time_constant_s : float
+        A fitted PI decay time constant below this is a small part (nail, wire), which rule 5
+        does not keep, s.
     demotion : float
         Demoted candidates score at most this (in [0, demotion]; below 1).
     score_cap : float
@@ -117,6 +131,8 @@ class FusionParams:
     large_metal_time_constant_s: float = 250e-6
     pin_time_constant_s: float = 25e-6
     polarity_min_depth_m: float = 0.03
+    mine_reflection_strength: float = 1300.0
+    scrap_time_constant_s: float = 80e-6
     demotion: float = 0.5
     score_cap: float = 3.0
 
@@ -134,7 +150,17 @@ class FusionParams:
 
     @classmethod
     def from_kwargs(cls, **params: Any) -> FusionParams:
-        """Build from keyword parameters, naming an unknown one clearly."""
+        """Build from keyword parameters, naming an unknown one clearly.
+
+        Parameters
+        ----------
+        **params
+            Field values (the fields above); missing fields keep their defaults.
+
+        Returns
+        -------
+        FusionParams
+        """
         return params_from_kwargs(cls, "fused", params)
 
 
@@ -178,7 +204,7 @@ def fused_score(
     >>> gpr = Candidate(12.0, "gpr-hyperbola", "gpr0", x_m=1.0,
     ...                 extras={"reflection_strength": 800.0, "polarity": -1})
     >>> fused_score(None, gpr, p)
-    (2.0, 'gpr-object')
+    (2.4, 'gpr-object')
     >>> scrap = Candidate(60.0, "md-cfar", "md0", x_m=2.0,
     ...                   extras={"decay_time_constant_s": 5e-5})
     >>> fused_score(scrap, None, p)
@@ -188,11 +214,16 @@ def fused_score(
     m = md.score / params.md_threshold if md is not None else 0.0
     g = 0.0
     polarity = 0
+    strength = 0.0
+    depth_m = math.nan
     if gpr is not None:
         strength = float(gpr.extras.get("reflection_strength") or 0.0)
         if strength >= params.min_reflection_strength:
             g = gpr.score / params.gpr_threshold
         polarity = int(gpr.extras.get("polarity") or 0)
+        depth_m = gpr.depth_m
+        if not math.isfinite(depth_m):  # velocity at the grid limit: the bound it gives
+            depth_m = float(gpr.extras.get("depth_at_grid_limit_m") or math.nan)
     tau = math.nan
     n_gates = 0
     if md is not None:
@@ -210,10 +241,13 @@ def fused_score(
         return 1.0 + min(max(m, g), cap), "large-metal"
     if g >= 1.0 and m < 1.0:
         return min(g, cap), "gpr-object"
-    if g >= 1.0 and polarity < 0 and gpr is not None and gpr.depth_m >= params.polarity_min_depth_m:
+    if g >= 1.0 and polarity < 0 and depth_m >= params.polarity_min_depth_m:
         return min(g, cap), "gpr-dielectric-with-metal"
     if g >= 1.0 and math.isfinite(tau) and tau < params.pin_time_constant_s:
         return min(g, cap), "gpr-object-with-pin"
+    small_part = math.isfinite(tau) and tau < params.scrap_time_constant_s
+    if g >= 1.0 and strength >= params.mine_reflection_strength and not small_part:
+        return min(g, cap), "mine-sized-metal"
     if m >= 1.0:
         return demoted, "small-metal"
     return demoted, "weak"
@@ -237,7 +271,14 @@ def _fused_candidate(
             if key in md.extras:
                 extras[key] = md.extras[key]
     if gpr is not None:
-        for key in ("relative_permittivity", "polarity", "reflection_strength", "two_way_time_s"):
+        for key in (
+            "relative_permittivity",
+            "velocity_at_grid_limit",
+            "depth_at_grid_limit_m",
+            "polarity",
+            "reflection_strength",
+            "two_way_time_s",
+        ):
             if key in gpr.extras:
                 extras[key] = gpr.extras[key]
     return Candidate(

@@ -72,7 +72,20 @@ class GprGeometry:
 
     @classmethod
     def from_scan(cls, scan: GprScan, attrs: Mapping[str, Any] | None = None) -> GprGeometry:
-        """Geometry of a scan; ``attrs`` (stream attributes) may add the antenna height."""
+        """Geometry of a scan.
+
+        Parameters
+        ----------
+        scan : GprScan
+            Traces (n_traces, n_samples) with their header; the trace step comes from the
+            header, else the median step of ``scan.distance_m``, else 1 cm.
+        attrs : mapping, optional
+            Stream attributes of a recording (``antenna_height_m``, m).
+
+        Returns
+        -------
+        GprGeometry
+        """
         header = scan.header
         step = header.trace_step_m
         if step is None and scan.distance_m is not None and scan.n_traces > 1:
@@ -95,7 +108,26 @@ class GprGeometry:
 
 
 def row_values(name: str, values: npt.ArrayLike | None, n_rows: int) -> npt.NDArray[np.float64]:
-    """One float per row (NaN when ``values`` is None), checking the count."""
+    """One float per row (NaN when ``values`` is None), checking the count.
+
+    Parameters
+    ----------
+    name : str
+        Name used in the error message (``"distance_m"``).
+    values : array_like, shape (n_rows,), optional
+        Per-row values.
+    n_rows : int
+        Expected count.
+
+    Returns
+    -------
+    ndarray, shape (n_rows,), float64
+
+    Raises
+    ------
+    InputError
+        A count that is not ``n_rows``.
+    """
     if values is None:
         return np.full(n_rows, np.nan)
     array = np.asarray(values, dtype=np.float64).reshape(-1)
@@ -105,7 +137,19 @@ def row_values(name: str, values: npt.ArrayLike | None, n_rows: int) -> npt.NDAr
 
 
 def odd(value: float, minimum: int = 1) -> int:
-    """The nearest odd whole number >= ``minimum``."""
+    """The nearest odd whole number >= ``minimum`` (window lengths in rows).
+
+    Parameters
+    ----------
+    value : float
+        Wanted length.
+    minimum : int
+        Smallest result.
+
+    Returns
+    -------
+    int
+    """
     n = max(round(value), minimum)
     return n if n % 2 == 1 else n + 1
 
@@ -148,6 +192,17 @@ class GprPreprocessor:
         final: bool = False,
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Preprocess the next traces.
+
+        Parameters
+        ----------
+        traces : array_like, shape (n_new, n_samples)
+            The next raw traces (any real dtype).
+        distance_m : array_like, shape (n_new,), optional
+            Along-lane position of each trace, m.
+        lat_deg, lon_deg : array_like, shape (n_new,), optional
+            WGS84 position of each trace, deg.
+        final : bool
+            True on the last call: flush the traces held for the centred window.
 
         Returns
         -------

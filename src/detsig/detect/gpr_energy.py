@@ -108,7 +108,17 @@ class EnergyParams:
 
     @classmethod
     def from_kwargs(cls, **params: Any) -> EnergyParams:
-        """Build from keyword parameters, naming an unknown one clearly."""
+        """Build from keyword parameters, naming an unknown one clearly.
+
+        Parameters
+        ----------
+        **params
+            Field values (the fields above); missing fields keep their defaults.
+
+        Returns
+        -------
+        EnergyParams
+        """
         return params_from_kwargs(cls, "gpr-energy", params)
 
 
@@ -195,8 +205,24 @@ class EnergyStreamDetector:
         lon_deg: npt.ArrayLike | None = None,
         final: bool = False,
     ) -> list[Candidate]:
-        """Feed the next traces (n_new, n_samples) with their positions (optional, per trace);
-        returns the candidates of objects that are complete."""
+        """Feed the next traces with their positions.
+
+        Parameters
+        ----------
+        traces : array_like, shape (n_new, n_samples)
+            The next raw traces (any real dtype).
+        distance_m : array_like, shape (n_new,), optional
+            Along-lane position of each trace, m (else the trace step from the geometry).
+        lat_deg, lon_deg : array_like, shape (n_new,), optional
+            WGS84 position of each trace, deg.
+        final : bool
+            True on the last call (same as calling :meth:`finish` afterwards).
+
+        Returns
+        -------
+        list of Candidate
+            The candidates of objects that are complete (none may come later for them).
+        """
         y, aux = self.pre.process(traces, distance_m, lat_deg=lat_deg, lon_deg=lon_deg, final=final)
         window = y[:, self.first : self.last + 1] * self.gain[None, :]
         rms = np.sqrt(np.mean(window * window, axis=1)) if window.size else np.zeros(len(y))
@@ -209,7 +235,13 @@ class EnergyStreamDetector:
         return [c for c in (self._candidate(s) for s in segments) if c is not None]
 
     def finish(self) -> list[Candidate]:
-        """End of the stream: the remaining candidates."""
+        """End of the stream.
+
+        Returns
+        -------
+        list of Candidate
+            The remaining candidates.
+        """
         return self.process(np.empty((0, self.geometry.n_samples)), final=True)
 
     def _candidate(self, segment: Segment) -> Candidate | None:

@@ -21,7 +21,11 @@ diffraction stack, i.e. Kirchhoff migration restricted to a velocity grid):
    candidate is placed at the peak trace (the apex position ``x``); its two-way time is that
    of the *shallowest* strong response at that trace (at least ``top_fraction`` of the best,
    so the top of an object rather than its bottom echo), refined to a fraction of a sample;
-   ``depth = v t0 / 2``.
+   ``depth = v t0 / 2``. When the velocity fit ends on the first or last velocity of the grid
+   (the soil or the object lies outside the searched permittivities, or the fit failed), the
+   velocity is not measured: ``velocity_m_per_s`` and ``relative_permittivity`` are None,
+   ``depth_m`` is NaN, ``velocity_at_grid_limit`` is True and ``depth_at_grid_limit_m`` holds
+   the depth at that limiting velocity (a bound, used by the fusion rules).
 5. Features for fusion: ``polarity`` of the apex relative to the ground-surface echo (``+1``:
    the same sign, a body of higher permittivity than the soil, e.g. metal; ``-1``: opposite,
    a body of lower permittivity, e.g. plastic, explosive, air), the apex amplitude and a
@@ -108,7 +112,8 @@ class HyperbolaParams:
     gap_m : float
         Longest dip bridged within one object, m.
     edge_m : float
-        No object is reported this close to either end of the line, m (one-sided windows).
+        No object is reported this close to either end of the line, m (one-sided windows); at
+        least ``half_aperture_m`` is always excluded (truncated templates).
     apex_step_samples : int
         Apex times are searched every this many samples (the flank fit refines them).
     split_ratio : float
@@ -165,7 +170,17 @@ class HyperbolaParams:
 
     @classmethod
     def from_kwargs(cls, **params: Any) -> HyperbolaParams:
-        """Build from keyword parameters, naming an unknown one clearly."""
+        """Build from keyword parameters, naming an unknown one clearly.
+
+        Parameters
+        ----------
+        **params
+            Field values (the fields above); missing fields keep their defaults.
+
+        Returns
+        -------
+        HyperbolaParams
+        """
         return params_from_kwargs(cls, "gpr-hyperbola", params)
 
 
@@ -247,7 +262,25 @@ class TemplateBank:
 def build_templates(
     geometry: GprGeometry, params: HyperbolaParams, height_m: float, apex_step: int = 1
 ) -> TemplateBank:
-    """The template bank of a line geometry (see :class:`TemplateBank`; cached)."""
+    """The template bank of a line geometry (cached).
+
+    Parameters
+    ----------
+    geometry : GprGeometry
+        Sampling of the line (sample interval, time zero, trace step).
+    params : HyperbolaParams
+        Velocity grid (``permittivity_min/max``, ``n_velocities``), apex times
+        (``min_time_s``, ``max_time_s``) and ``half_aperture_m``.
+    height_m : float
+        Antenna height above the ground, m.
+    apex_step : int
+        Apex times every this many samples.
+
+    Returns
+    -------
+    TemplateBank
+        Templates of shape (n_velocities, n_apex_times, 2 * half_aperture + 1).
+    """
     c = SPEED_OF_LIGHT_M_PER_S
     dt = geometry.sample_interval_s
     eps = np.geomspace(params.permittivity_max, params.permittivity_min, int(params.n_velocities))
@@ -333,8 +366,11 @@ class HyperbolaStreamDetector:
         self.n_s = n_s
         half = self.bank.half_aperture
         self.stack_stage = LookaheadStage(self._stack, half, half)
-        span = self.cfar.lookahead_rows
-        self.edge_traces = min(round(p.edge_m / step), span)
+        # no object closer to a line end than the template half aperture: there the stack
+        # averages a truncated template over fewer traces (more noise, half a hyperbola) and the
+        # CFAR window is one-sided, which made edge false alarms at the grid's flattest velocity
+        self.edge_traces = max(round(p.edge_m / step), half)
+        span = max(self.cfar.lookahead_rows, self.edge_traces)
         self.cfar_stage = LookaheadStage(self._test, self.cfar.lookback_rows, span)
         self.fine_bank = build_templates(
             geometry, replace(p, n_velocities=N_FINE_VELOCITIES), self.height_m
@@ -598,8 +634,24 @@ class HyperbolaStreamDetector:
         lon_deg: npt.ArrayLike | None = None,
         final: bool = False,
     ) -> list[Candidate]:
-        """Feed the next traces (n_new, n_samples) with their positions (optional, per trace);
-        returns the candidates of objects that are complete."""
+        """Feed the next traces with their positions.
+
+        Parameters
+        ----------
+        traces : array_like, shape (n_new, n_samples)
+            The next raw traces (any real dtype).
+        distance_m : array_like, shape (n_new,), optional
+            Along-lane position of each trace, m (else the trace step from the geometry).
+        lat_deg, lon_deg : array_like, shape (n_new,), optional
+            WGS84 position of each trace, deg.
+        final : bool
+            True on the last call (same as calling :meth:`finish` afterwards).
+
+        Returns
+        -------
+        list of Candidate
+            The candidates of objects that are complete (none may come later for them).
+        """
         data = np.asarray(traces)
         if data.ndim == 2 and self._surface_count < self.POLARITY_TRACES and data.shape[0]:
             from detsig.dsp import dewow
@@ -640,7 +692,13 @@ class HyperbolaStreamDetector:
         return found
 
     def finish(self) -> list[Candidate]:
-        """End of the stream: the remaining candidates."""
+        """End of the stream.
+
+        Returns
+        -------
+        list of Candidate
+            The remaining candidates.
+        """
         return self.process(np.empty((0, self.geometry.n_samples)), final=True)
 
     @property
@@ -677,6 +735,9 @@ class HyperbolaStreamDetector:
         velocity = float(math.exp(lv))
         depth = velocity * max(t0, 0.0) / 2.0
         eps_r = (SPEED_OF_LIGHT_M_PER_S / velocity) ** 2
+        # a fit that ends on the first or last velocity of the grid did not find the minimum:
+        # the velocity (hence eps_r and depth) is not measured, only bounded by the grid
+        at_limit = v_frac <= 0.0 or v_frac >= log_v.size - 1
         if f[13] != 0:
             sign = float(f[13])
         polarity = 1 if sign * self.surface_sign >= 0 else -1
@@ -684,8 +745,9 @@ class HyperbolaStreamDetector:
         extras: dict[str, Any] = {
             "apex_trace": segment.peak_row,
             "two_way_time_s": t0,
-            "velocity_m_per_s": velocity,
-            "relative_permittivity": round(eps_r, 4),
+            "velocity_m_per_s": None if at_limit else velocity,
+            "relative_permittivity": None if at_limit else round(eps_r, 4),
+            "velocity_at_grid_limit": at_limit,
             "polarity": polarity,
             "apex_amplitude": round(amplitude, 4),
             "reflection_strength": round(amplitude * path_m / max(self.height_m, 0.05), 4),
@@ -694,6 +756,11 @@ class HyperbolaStreamDetector:
             "n_traces": segment.last_row - segment.start_row + 1,
             "n_picks": n_picks,
         }
+        if at_limit:
+            # the depth at the grid's limiting velocity: a bound for the fusion rules, not a
+            # measurement (depth_m is NaN)
+            extras["depth_at_grid_limit_m"] = depth
+            depth = math.nan
         return segment.candidate(
             DETECTOR_NAME, self.stream, extras, position_column=6, depth_m=depth
         )
@@ -723,8 +790,10 @@ def detect_hyperbolas(
     Returns
     -------
     list of Candidate
-        With ``depth_m`` and extras ``two_way_time_s``, ``velocity_m_per_s``,
-        ``relative_permittivity``, ``polarity``, ``apex_amplitude``, ``reflection_strength``.
+        With ``depth_m`` (m; NaN when the velocity fit is at the grid limit) and extras
+        ``two_way_time_s``, ``velocity_m_per_s``, ``relative_permittivity`` (None at the grid
+        limit), ``velocity_at_grid_limit``, ``depth_at_grid_limit_m`` (only then),
+        ``polarity``, ``apex_amplitude``, ``reflection_strength``.
     """
     params = resolve_params(HyperbolaParams, "gpr-hyperbola", params, kwargs)
     detector = HyperbolaStreamDetector(

@@ -133,7 +133,17 @@ class MdDetectorParams:
 
     @classmethod
     def from_kwargs(cls, **params: Any) -> MdDetectorParams:
-        """Build from keyword parameters, naming an unknown one clearly."""
+        """Build from keyword parameters, naming an unknown one clearly.
+
+        Parameters
+        ----------
+        **params
+            Field values (the fields above); missing fields keep their defaults.
+
+        Returns
+        -------
+        MdDetectorParams
+        """
         return params_from_kwargs(cls, "md-cfar", params)
 
 
@@ -329,6 +339,11 @@ class MdStreamDetector:
             WGS84 position of each frame, deg.
         final : bool
             True on the last call (same as calling :meth:`finish` afterwards).
+
+        Returns
+        -------
+        list of Candidate
+            One per pass that has ended (at its peak frame).
         """
         data = np.asarray(frames)
         if data.ndim != 2:
@@ -357,7 +372,13 @@ class MdStreamDetector:
         return [c for c in (self._candidate(s) for s in segments) if c is not None]
 
     def finish(self) -> list[Candidate]:
-        """End of the stream: candidates of the passes still open."""
+        """End of the stream.
+
+        Returns
+        -------
+        list of Candidate
+            The candidates of the passes still open.
+        """
         if self.stage.history is None:
             return []
         return self.process(np.empty((0, max(self.channel_index, default=0) + 1)), final=True)

@@ -77,7 +77,13 @@ class Detector:
         return float(self.params_type().threshold)
 
     def parameters(self) -> dict[str, Any]:
-        """Parameter names and default values."""
+        """Parameter names and default values.
+
+        Returns
+        -------
+        dict
+            ``{name: default}`` of every field of :attr:`params_type`.
+        """
         return {f.name: f.default for f in dataclasses.fields(self.params_type)}
 
     def detect(
@@ -106,8 +112,9 @@ class Detector:
         block_rows : int, optional
             Feed the data in blocks of this many rows (the streaming path; same result).
         **params
-            Detector parameters (:meth:`parameters`); for ``fused`` also ``md={...}`` and
-            ``gpr={...}`` for its two detectors.
+            Detector parameters (:meth:`parameters`); for ``fused`` also ``md={...}`` /
+            ``gpr={...}``, ``md.NAME`` / ``gpr.NAME`` and plain names of its two detectors'
+            parameters (:func:`~detsig.detect.streaming.split_fused_params`).
 
         Returns
         -------
@@ -133,12 +140,33 @@ DETECTORS: dict[str, Detector] = {
 
 
 def detector_names() -> list[str]:
-    """Names of the registered detectors."""
+    """Names of the registered detectors.
+
+    Returns
+    -------
+    list of str
+        ``["md-cfar", "gpr-energy", "gpr-hyperbola", "fused"]``.
+    """
     return list(DETECTORS)
 
 
 def get_detector(name: str) -> Detector:
-    """The detector called ``name``; :class:`InputError` naming the choices otherwise."""
+    """The detector called ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A registered name (:func:`detector_names`).
+
+    Returns
+    -------
+    Detector
+
+    Raises
+    ------
+    InputError
+        An unknown name (the message lists the choices).
+    """
     try:
         return DETECTORS[name]
     except KeyError:
@@ -155,8 +183,47 @@ def detect(
     all_scores: bool = False,
     **params: Any,
 ) -> list[Candidate]:
-    """Run a detector by name over a lane (``auto``: fused with both sensors, else the
-    single-sensor detector of the one present).
+    """Run a detector by name over a lane.
+
+    Parameters
+    ----------
+    source : str, Path, Recording, GprScan, MdSeries or simulated lane
+        A detsig recording (path or open :class:`~detsig.io.recording.Recording`), a vendor
+        GPR file that :func:`detsig.io.formats.read_any` reads, a ``GprScan`` (n_traces,
+        n_samples), an ``MdSeries`` (n_frames, n_channels), or a ``SimulatedLane``
+        (:func:`detsig.detect.sources.load_lane` describes each).
+    detector : {"auto", "md-cfar", "gpr-energy", "gpr-hyperbola", "fused"}
+        ``auto``: ``fused`` when the source has both a GPR and an MD stream, else
+        ``gpr-hyperbola`` or ``md-cfar`` for the one present.
+    threshold : float, optional
+        Report candidates whose ``score`` is at least this; dimensionless, >= 0 (a CFAR
+        ratio for the single-sensor detectors, default 6.0 / 1.7 / 6.0; a fused score for
+        ``fused``, default 1.0). None: the detector's default.
+    all_scores : bool
+        Report every scored peak down to the hysteresis level (for ROC sweeps), not only
+        those reaching ``threshold``.
+    **params
+        ``gpr_stream`` / ``md_stream`` (stream names in a recording; default the first of
+        each kind), ``block_rows`` (feed the data in blocks of this many rows: the
+        streaming path, same result), and the detector's parameters (see
+        :meth:`Detector.parameters`; units in their names). For ``fused``: its own
+        parameters (:class:`~detsig.detect.fusion.FusionParams`), ``md.NAME`` /
+        ``gpr.NAME`` or ``md={...}`` / ``gpr={...}`` for its md-cfar and gpr-hyperbola, and
+        plain names of theirs, which go to every one of the two that has them
+        (:func:`~detsig.detect.streaming.split_fused_params`).
+
+    Returns
+    -------
+    list of Candidate
+        Ordered along the lane (``x_m``, then time). ``depth_m`` (m) only from the GPR
+        detectors, NaN otherwise or when the velocity is unknown; extras name the features
+        of each detector (docs/detection.md).
+
+    Raises
+    ------
+    InputError
+        An unknown detector or parameter, a bad value, or a source without the streams the
+        detector needs.
 
     Examples
     --------

@@ -85,6 +85,10 @@ def gpr_geometry_from_stream(
         Stream attributes of a recording (empty live).
     config : mapping
         The device HELLO's ``config`` object.
+
+    Returns
+    -------
+    GprGeometry
     """
 
     def pick(key: str) -> float | None:
@@ -106,7 +110,20 @@ def gpr_geometry_from_stream(
 
 
 def md_gate_delays(attrs: Mapping[str, Any], config: Mapping[str, Any]) -> tuple[float, ...]:
-    """PI gate delays from the stream attributes, else the HELLO ``config`` (else none)."""
+    """PI gate delays from the stream attributes, else the HELLO ``config`` (else none).
+
+    Parameters
+    ----------
+    attrs : mapping
+        Stream attributes (``gate_delays_s``: a list or its JSON text).
+    config : mapping
+        The device HELLO's ``config`` object.
+
+    Returns
+    -------
+    tuple of float
+        Gate delays after the pulse, s (empty when unknown).
+    """
     import json
 
     for source in (attrs, config):

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy.typing as npt
@@ -75,7 +75,17 @@ def _sort_key(candidate: Candidate) -> tuple[float, float, str]:
 
 
 def sort_candidates(candidates: Sequence[Candidate]) -> list[Candidate]:
-    """Candidates in the canonical order: along the lane, then by time and stream."""
+    """Candidates in the canonical order: along the lane, then by time and stream.
+
+    Parameters
+    ----------
+    candidates : sequence of Candidate
+        Any candidates (those without ``x_m`` or ``time_s`` go last).
+
+    Returns
+    -------
+    list of Candidate
+    """
     return sorted(candidates, key=_sort_key)
 
 
@@ -102,7 +112,21 @@ class FusionStream:
         safe_md_m: float,
         safe_gpr_m: float,
     ) -> list[Candidate]:
-        """Take new component candidates; returns the fused candidates now final."""
+        """Take new component candidates.
+
+        Parameters
+        ----------
+        md, gpr : sequence of Candidate
+            New all-scores candidates of md-cfar and gpr-hyperbola.
+        safe_md_m, safe_gpr_m : float
+            No candidate of that sensor will come before this distance, m (-inf: none
+            known yet; NaN: positions unknown, wait for :meth:`finish`).
+
+        Returns
+        -------
+        list of Candidate
+            The fused candidates now final.
+        """
         self.md.extend(c for c in md if math.isfinite(c.x_m))
         self.gpr.extend(c for c in gpr if math.isfinite(c.x_m))
         if not (math.isfinite(safe_md_m) or safe_md_m == -math.inf) or not (
@@ -123,7 +147,13 @@ class FusionStream:
         return self._emit(ready_md, ready_gpr)
 
     def finish(self) -> list[Candidate]:
-        """Everything not yet returned."""
+        """End of both streams.
+
+        Returns
+        -------
+        list of Candidate
+            Every fused candidate not yet returned.
+        """
         ready_md = [i for i in range(len(self.md)) if i not in self._done_md]
         ready_gpr = [i for i in range(len(self.gpr)) if i not in self._done_gpr]
         return self._emit(ready_md, ready_gpr)
@@ -167,8 +197,8 @@ class LaneDetector:
     all_scores : bool
         Report every scored peak.
     **params
-        Detector parameters (see :func:`detsig.detect.registry.parameters`); for ``fused``
-        the fusion parameters plus ``md={...}`` and ``gpr={...}`` for the two detectors.
+        Detector parameters (see :meth:`detsig.detect.registry.Detector.parameters`); for
+        ``fused`` routed by :func:`split_fused_params`.
     """
 
     def __init__(
@@ -219,9 +249,8 @@ class LaneDetector:
                     "fused needs both a metal-detector and a GPR stream; use md-cfar or "
                     "gpr-hyperbola for a single sensor"
                 )
-            md_params = dict(params.pop("md", None) or {})
-            gpr_params = dict(params.pop("gpr", None) or {})
-            fusion = FusionParams.from_kwargs(**params)
+            md_params, gpr_params, fusion_params = split_fused_params(params)
+            fusion = FusionParams.from_kwargs(**fusion_params)
             self.md_detector = _md(md, MdDetectorParams.from_kwargs(**md_params), True)
             self.gpr_detector = HyperbolaStreamDetector(
                 gpr,
@@ -250,7 +279,22 @@ class LaneDetector:
         lat_deg: npt.ArrayLike | None = None,
         lon_deg: npt.ArrayLike | None = None,
     ) -> list[Candidate]:
-        """Next metal-detector frames (n, n_channels) with their positions (optional)."""
+        """Feed the next metal-detector frames.
+
+        Parameters
+        ----------
+        frames : array_like, shape (n, n_channels)
+            Raw MD frames.
+        distance_m : array_like, shape (n,), optional
+            Along-lane position of each row, m.
+        lat_deg, lon_deg : array_like, shape (n,), optional
+            WGS84 position of each row, deg.
+
+        Returns
+        -------
+        list of Candidate
+            Candidates now final (fused ones once neither sensor can add to them).
+        """
         if self.md_detector is None:
             return []
         found = self.md_detector.process(frames, distance_m, lat_deg=lat_deg, lon_deg=lon_deg)
@@ -263,20 +307,109 @@ class LaneDetector:
         lat_deg: npt.ArrayLike | None = None,
         lon_deg: npt.ArrayLike | None = None,
     ) -> list[Candidate]:
-        """Next GPR traces (n, n_samples) with their positions (optional)."""
+        """Feed the next GPR traces.
+
+        Parameters
+        ----------
+        traces : array_like, shape (n, n_samples)
+            Raw GPR traces.
+        distance_m : array_like, shape (n,), optional
+            Along-lane position of each row, m.
+        lat_deg, lon_deg : array_like, shape (n,), optional
+            WGS84 position of each row, deg.
+
+        Returns
+        -------
+        list of Candidate
+            Candidates now final (fused ones once neither sensor can add to them).
+        """
         if self.gpr_detector is None:
             return []
         found = self.gpr_detector.process(traces, distance_m, lat_deg=lat_deg, lon_deg=lon_deg)
         return self._fused([], found) if self.fusion is not None else found
 
     def finish(self) -> list[Candidate]:
-        """End of the streams: every remaining candidate."""
+        """End of the streams.
+
+        Returns
+        -------
+        list of Candidate
+            Every remaining candidate.
+        """
         md = self.md_detector.finish() if self.md_detector is not None else []
         gpr = self.gpr_detector.finish() if self.gpr_detector is not None else []
         if self.fusion is None:
             return md + gpr
         self.fusion.add(md, gpr, math.nan, math.nan)
         return self.fusion.finish()
+
+
+def split_fused_params(
+    params: Mapping[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Route the keyword parameters of ``fused`` to its md-cfar, its gpr-hyperbola and itself.
+
+    Parameters
+    ----------
+    params : mapping
+        ``md={...}`` and ``gpr={...}`` (tables of the two detectors' parameters, as in a
+        pipeline file's ``[params.md]``), ``md.NAME`` / ``gpr.NAME`` (one parameter of one
+        detector, as ``--param md.cfar_method=os`` gives), and plain names: a fusion parameter
+        (:class:`FusionParams`) when fusion has it, else the parameter of every detector of
+        the two that has it (``cfar_method=os`` sets both CFARs).
+
+    Returns
+    -------
+    md_params, gpr_params, fusion_params : dict
+        The parameters of each part. A prefixed value wins over a plain one.
+
+    Raises
+    ------
+    InputError
+        A name that neither fusion nor its detectors know, or an unknown prefix.
+
+    Examples
+    --------
+    >>> split_fused_params({"cfar_method": "os", "gpr.n_velocities": 25, "threshold": 1.2})
+    ({'cfar_method': 'os'}, {'cfar_method': 'os', 'n_velocities': 25}, {'threshold': 1.2})
+    """
+    fusion_names = {f.name for f in fields(FusionParams)}
+    md_names = {f.name for f in fields(MdDetectorParams)}
+    gpr_names = {f.name for f in fields(HyperbolaParams)}
+    md_params: dict[str, Any] = {}
+    gpr_params: dict[str, Any] = {}
+    fusion_params: dict[str, Any] = {}
+    prefixed: dict[str, dict[str, Any]] = {"md": {}, "gpr": {}}
+    for key, value in params.items():
+        if key in ("md", "gpr"):
+            if value is not None and not isinstance(value, Mapping):
+                raise InputError(f"fused parameter {key!r} must be a table of {key} parameters")
+            prefixed[key].update(value or {})
+            continue
+        prefix, dot, name = key.partition(".")
+        if dot:
+            if prefix not in prefixed or not name:
+                raise InputError(
+                    f"fused has no parameter {key!r}; prefix a detector parameter with md. "
+                    "(md-cfar) or gpr. (gpr-hyperbola)"
+                )
+            prefixed[prefix][name] = value
+        elif key in fusion_names:
+            fusion_params[key] = value
+        elif key in md_names or key in gpr_names:
+            if key in md_names:
+                md_params[key] = value
+            if key in gpr_names:
+                gpr_params[key] = value
+        else:
+            raise InputError(
+                f"fused has no parameter {key!r} (fusion parameters: "
+                f"{', '.join(sorted(fusion_names))}; its detectors' parameters as md.NAME or "
+                "gpr.NAME)"
+            )
+    md_params.update(prefixed["md"])
+    gpr_params.update(prefixed["gpr"])
+    return md_params, gpr_params, fusion_params
 
 
 def _md(info: MdStreamInfo, params: MdDetectorParams, all_scores: bool) -> MdStreamDetector:
@@ -335,7 +468,13 @@ class DetectProcessor:
         self.n_candidates = 0
 
     def on_start(self, streams: Mapping[str, Any]) -> None:
-        """Build the detector from the session's stream descriptions (``StreamInfo``)."""
+        """Build the detector from the session's stream descriptions.
+
+        Parameters
+        ----------
+        streams : mapping of str to StreamInfo
+            The recorder's stream descriptions by name (kind, width, sampling, HELLO).
+        """
         gpr = sorted(n for n, s in streams.items() if s.kind == "gpr")
         md = sorted(n for n, s in streams.items() if s.kind == "md")
         self.gpr_name = gpr[0] if gpr else None
@@ -360,7 +499,20 @@ class DetectProcessor:
         )
 
     def on_rows(self, stream: str, block: Any) -> list[Candidate]:
-        """Process one recorded block (``RecordedRows``)."""
+        """Process one recorded block.
+
+        Parameters
+        ----------
+        stream : str
+            Stream name.
+        block : RecordedRows
+            Its rows (``data``, ``distance_m``, ``lat_deg``, ``lon_deg``).
+
+        Returns
+        -------
+        list of Candidate
+            Candidates now final.
+        """
         if self.lane is None:
             return []
         if stream == self.md_name:
@@ -373,7 +525,13 @@ class DetectProcessor:
         return found
 
     def on_stop(self) -> list[Candidate]:
-        """End of the session: the remaining candidates."""
+        """End of the session.
+
+        Returns
+        -------
+        list of Candidate
+            The remaining candidates.
+        """
         if self.lane is None:
             return []
         found = self.lane.finish()
@@ -382,7 +540,20 @@ class DetectProcessor:
 
 
 def resolve_detector(name: str, has_md: bool, has_gpr: bool) -> str | None:
-    """The detector to run: ``auto`` is fused with both sensors, else the one present."""
+    """The detector to run: ``auto`` is fused with both sensors, else the one present.
+
+    Parameters
+    ----------
+    name : str
+        A detector name or ``"auto"``.
+    has_md, has_gpr : bool
+        Whether the input has a metal-detector / GPR stream.
+
+    Returns
+    -------
+    str or None
+        The detector name; None for ``auto`` without either sensor.
+    """
     if name != "auto":
         return name
     if has_md and has_gpr:
@@ -395,7 +566,17 @@ def resolve_detector(name: str, has_md: bool, has_gpr: bool) -> str | None:
 
 
 def geometry_from_stream_info(info: Any) -> GprGeometry:
-    """GPR geometry of a live stream (``StreamInfo``), as a recording of it would give."""
+    """GPR geometry of a live stream, as a recording of it would give.
+
+    Parameters
+    ----------
+    info : StreamInfo
+        The recorder's description of a GPR stream.
+
+    Returns
+    -------
+    GprGeometry
+    """
     from detsig.detect.sources import gpr_geometry_from_stream
 
     hello = info.hello if isinstance(info.hello, Mapping) else {}
@@ -409,7 +590,17 @@ def geometry_from_stream_info(info: Any) -> GprGeometry:
 
 
 def md_info_from_stream_info(info: Any) -> MdStreamInfo:
-    """MD description of a live stream (``StreamInfo``), as a recording of it would give."""
+    """MD description of a live stream, as a recording of it would give.
+
+    Parameters
+    ----------
+    info : StreamInfo
+        The recorder's description of a metal-detector stream.
+
+    Returns
+    -------
+    MdStreamInfo
+    """
     from detsig.detect.sources import md_gate_delays
 
     hello = info.hello if isinstance(info.hello, Mapping) else {}
@@ -434,8 +625,28 @@ def run_lane(
     block_rows: int | None = None,
     **params: Any,
 ) -> list[Candidate]:
-    """Run a detector over a :class:`~detsig.detect.sources.LaneInput` (in blocks of
-    ``block_rows`` rows, or at once); returns the candidates in canonical order."""
+    """Run a detector over a lane's streams, in blocks or at once.
+
+    Parameters
+    ----------
+    lane_input : LaneInput
+        The lane (:func:`detsig.detect.sources.load_lane`).
+    name : str
+        Detector name (not ``auto``).
+    threshold : float, optional
+        Score threshold (default: the detector's).
+    all_scores : bool
+        Report every scored peak.
+    block_rows : int, optional
+        Feed each stream in blocks of this many rows (the streaming path; same result).
+    **params
+        Detector parameters (for ``fused`` see :func:`split_fused_params`).
+
+    Returns
+    -------
+    list of Candidate
+        In canonical order (:func:`sort_candidates`).
+    """
     md = lane_input.md
     gpr = lane_input.gpr
     md_info = None
