@@ -35,6 +35,16 @@ def choose_folder(out: Path | None) -> Path:
     Never overwrites a file: an explicit ``out`` that already holds any demo file is refused;
     the default folder moves on to ``detsig-demo-2``, ``-3`` ... when it is taken.
 
+    Parameters
+    ----------
+    out : Path, optional
+        The folder asked for (``--out``); None for the default.
+
+    Returns
+    -------
+    Path
+        The folder to write into (not created here).
+
     Raises
     ------
     InputError
@@ -94,7 +104,23 @@ class DemoResult:
 
 
 def candidate_table(candidates: list[Any], truth: Any, *, limit: int = 40) -> str:
-    """A plain-text table of candidates, best first, with the nearest truth target."""
+    """A plain-text table of candidates, best first, with the nearest truth target.
+
+    Parameters
+    ----------
+    candidates : list of Candidate
+        The candidates to list.
+    truth : GroundTruth or None
+        The lane's truth; without it the nearest-target column stays empty.
+    limit : int
+        Most rows shown; a last line counts the rest.
+
+    Returns
+    -------
+    str
+        The table: index, ``x_m`` (m), ``depth_m`` (m), score, detector and the nearest target
+        with its distance (cm).
+    """
     header = f"{'#':>3} {'x_m':>7} {'depth_m':>8} {'score':>7}  {'detector':<16} nearest target"
     lines = [header, "-" * len(header)]
     ordered = sorted(candidates, key=lambda c: -c.score)
@@ -120,7 +146,13 @@ def candidate_table(candidates: list[Any], truth: Any, *, limit: int = 40) -> st
 
 def make_live_detector() -> Any:
     """The streaming detector the demo runs live: ``fused`` (MD responses and GPR hyperbolas,
-    associated), exactly what ``detsig record`` runs."""
+    associated), exactly what ``detsig record`` runs.
+
+    Returns
+    -------
+    DetectProcessor
+        A new live processor running the ``fused`` detector.
+    """
     from detsig.detect import DetectProcessor
 
     return DetectProcessor("fused")
@@ -155,6 +187,11 @@ def run_demo(
         Time compression of the emulated devices (tests use > 1).
     log : callable
         Where progress lines go.
+
+    Returns
+    -------
+    DemoResult
+        The folder and files written, the live candidates, the score and the candidate table.
 
     Raises
     ------
@@ -292,7 +329,13 @@ def _write_outputs(result: DemoResult, truth: Any, soil_permittivity: float) -> 
 
 
 def demo_has_display() -> bool:
-    """Whether the demo can open the viewer window (display present, Qt not offscreen)."""
+    """Whether the demo can open the viewer window (display present, Qt not offscreen).
+
+    Returns
+    -------
+    bool
+        True when a window can be shown.
+    """
     if os.environ.get("QT_QPA_PLATFORM", "") == "offscreen":
         return False
     from detsig.viewer.app import has_display

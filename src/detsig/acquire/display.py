@@ -143,7 +143,15 @@ class DisplayBuffers:
         return list(self._rings)
 
     def push_rows(self, stream: str, block: RecordedRows) -> None:
-        """Add rows of a stream (called by the recorder)."""
+        """Add rows of a stream (called by the recorder).
+
+        Parameters
+        ----------
+        stream : str
+            Stream name; rows of a stream that is not buffered are ignored.
+        block : RecordedRows
+            The rows as written to the file, ``data`` of shape (n_rows, width).
+        """
         ring = self._rings.get(stream)
         if ring is None:
             return
@@ -152,7 +160,13 @@ class DisplayBuffers:
             self.version += 1
 
     def push_candidates(self, candidates: list[Candidate]) -> None:
-        """Add candidates (called by the recorder)."""
+        """Add candidates (called by the recorder).
+
+        Parameters
+        ----------
+        candidates : list of Candidate
+            New candidates; only the newest ``max_candidates`` are kept.
+        """
         if not candidates:
             return
         with self._lock:
@@ -161,18 +175,43 @@ class DisplayBuffers:
             self.version += 1
 
     def set_gnss(self, fix: Mapping[str, Any]) -> None:
-        """Set the newest GNSS fix."""
+        """Set the newest GNSS fix.
+
+        Parameters
+        ----------
+        fix : mapping
+            The fix's fields (``lat_deg``, ``lon_deg``, ``fix_quality`` ...), copied.
+        """
         with self._lock:
             self._gnss = dict(fix)
             self.version += 1
 
     def set_counters(self, counters: Mapping[str, Mapping[str, Any]]) -> None:
-        """Set the per-stream counters."""
+        """Set the per-stream counters.
+
+        Parameters
+        ----------
+        counters : mapping of str to mapping
+            Stream name -> counters (``rows``, ``gaps``, ``bad_frames``, ``rate_hz`` in Hz ...),
+            copied.
+        """
         with self._lock:
             self._counters = {k: dict(v) for k, v in counters.items()}
 
     def snapshot(self, streams: list[str] | None = None) -> DisplaySnapshot:
-        """A consistent copy of the newest state (optionally of some streams only)."""
+        """A consistent copy of the newest state (optionally of some streams only).
+
+        Parameters
+        ----------
+        streams : list of str, optional
+            Stream names to include (unknown names are skipped); all buffered streams when None.
+
+        Returns
+        -------
+        DisplaySnapshot
+            Copies of the ring contents, counters, candidates and GNSS fix, with the
+            :attr:`version` they correspond to.
+        """
         with self._lock:
             names = self._rings if streams is None else [s for s in streams if s in self._rings]
             return DisplaySnapshot(

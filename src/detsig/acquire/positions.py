@@ -45,7 +45,15 @@ class EncoderPositions:
 
     def add(self, device_time_us: int, distance_m: float) -> None:
         """Add one ENCODER reading (a reading older than the newest restarts the history:
-        the device clock went back, e.g. after a device restart)."""
+        the device clock went back, e.g. after a device restart).
+
+        Parameters
+        ----------
+        device_time_us : int
+            Device clock of the reading, microseconds.
+        distance_m : float
+            Cumulative encoder distance, m.
+        """
         if self._time_us and device_time_us < self._time_us[-1]:
             self._time_us.clear()
             self._distance_m.clear()
@@ -56,7 +64,18 @@ class EncoderPositions:
             del self._distance_m[:2048]
 
     def distance_at(self, device_time_us: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
-        """Distance at the given device times, m (clamped outside the readings)."""
+        """Distance at the given device times, m (clamped outside the readings).
+
+        Parameters
+        ----------
+        device_time_us : ndarray, shape (n,)
+            Device clock times, microseconds.
+
+        Returns
+        -------
+        ndarray of float64, shape (n,)
+            Linearly interpolated distance, m; NaN before any reading.
+        """
         times = np.asarray(device_time_us, dtype=np.float64)
         if not self._time_us:
             return np.full(times.shape, np.nan)
@@ -92,7 +111,16 @@ class GnssPositions:
         return self._distance_m[-1] if self._distance_m else math.nan
 
     def add(self, host_time_ns: int, lat_deg: float, lon_deg: float) -> None:
-        """Add one fix with a position."""
+        """Add one fix with a position.
+
+        Parameters
+        ----------
+        host_time_ns : int
+            Host clock time of the fix, ns since the Unix epoch.
+        lat_deg, lon_deg : float
+            WGS84 position, degrees. The first fix is the origin of the local transverse-Mercator
+            projection in which the along-track distance is summed.
+        """
         if self._transformer is None:
             from pyproj import Transformer
 
@@ -121,7 +149,25 @@ class GnssPositions:
     def at(
         self, host_time_ns: npt.NDArray[Any]
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-        """Distance (m), latitude and longitude (deg) at host times (NaN without fixes)."""
+        """Distance (m), latitude and longitude (deg) at host times (NaN without fixes).
+
+        Parameters
+        ----------
+        host_time_ns : ndarray, shape (n,)
+            Host clock times, ns since the Unix epoch.
+
+        Returns
+        -------
+        distance_m : ndarray of float64, shape (n,)
+            Along-track distance, m.
+        lat_deg, lon_deg : ndarray of float64, shape (n,)
+            WGS84 position, degrees.
+
+        Notes
+        -----
+        Values are interpolated between fixes, extrapolated linearly after the newest fix for
+        up to :data:`GNSS_EXTRAPOLATE_S` seconds, and NaN beyond that or without fixes.
+        """
         times = np.asarray(host_time_ns, dtype=np.float64)
         if not self._time_ns:
             nan = np.full(times.shape, np.nan)

@@ -106,15 +106,40 @@ class LiveProcessor(Protocol):
     """
 
     def on_start(self, streams: Mapping[str, StreamInfo]) -> None:
-        """The streams of the session (by name), before any rows."""
+        """The streams of the session (by name), before any rows.
+
+        Parameters
+        ----------
+        streams : mapping of str to StreamInfo
+            Stream name -> its kind and sampling description.
+        """
         ...
 
     def on_rows(self, stream: str, block: RecordedRows) -> Sequence[Candidate]:
-        """Process one block of a stream; return the candidates it completes."""
+        """Process one block of a stream; return the candidates it completes.
+
+        Parameters
+        ----------
+        stream : str
+            The stream's name.
+        block : RecordedRows
+            Its next rows as written to the file, ``data`` of shape (n_rows, width).
+
+        Returns
+        -------
+        sequence of Candidate
+            Candidates that are final now (may be empty).
+        """
         ...
 
     def on_stop(self) -> Sequence[Candidate]:
-        """End of the session: return the candidates still held."""
+        """End of the session: return the candidates still held.
+
+        Returns
+        -------
+        sequence of Candidate
+            The remaining candidates (may be empty).
+        """
         ...
 
 
@@ -160,7 +185,21 @@ class ProcessingRunner:
         self._thread.start()
 
     def offer(self, stream: str, block: RecordedRows) -> bool:
-        """Queue a block for processing without ever waiting; False when it was dropped."""
+        """Queue a block for processing without ever waiting; False when it was dropped.
+
+        Parameters
+        ----------
+        stream : str
+            The stream's name.
+        block : RecordedRows
+            The rows to process.
+
+        Returns
+        -------
+        bool
+            True when queued; False when dropped because ``max_bytes`` would be exceeded (a
+            ``processing_behind`` event is emitted once per stretch) or the processor has failed.
+        """
         with self._cond:
             if self.error is not None:
                 return False
@@ -193,14 +232,27 @@ class ProcessingRunner:
             return True
 
     def take_candidates(self) -> list[Candidate]:
-        """Candidates produced since the last call."""
+        """Candidates produced since the last call.
+
+        Returns
+        -------
+        list of Candidate
+            The candidates, in the order they were produced.
+        """
         out = []
         while self._candidates:
             out.append(self._candidates.popleft())
         return out
 
     def take_events(self) -> list[tuple[str, str, str]]:
-        """``(kind, stream, detail)`` events since the last call."""
+        """``(kind, stream, detail)`` events since the last call.
+
+        Returns
+        -------
+        list of tuple of (str, str, str)
+            Events such as ``processing_behind``, ``processing_caught_up`` and
+            ``processing_error``, in order.
+        """
         out = []
         while self._events:
             out.append(self._events.popleft())
@@ -212,7 +264,13 @@ class ProcessingRunner:
         return self._bytes
 
     def stop(self, timeout_s: float = 10.0) -> None:
-        """Process what is queued, call ``on_stop`` and end the thread."""
+        """Process what is queued, call ``on_stop`` and end the thread.
+
+        Parameters
+        ----------
+        timeout_s : float
+            Longest wait for the thread to finish, s.
+        """
         with self._cond:
             self._stopping = True
             self._cond.notify()

@@ -82,7 +82,18 @@ class ByteBoundedQueue:
             return True
 
     def get_all(self, timeout_s: float) -> list[tuple[str, Any]]:
-        """Take every entry waiting (waits up to ``timeout_s`` for the first one)."""
+        """Take every entry waiting (waits up to ``timeout_s`` for the first one).
+
+        Parameters
+        ----------
+        timeout_s : float
+            Longest wait for an entry when the queue is empty, s.
+
+        Returns
+        -------
+        list of tuple of (str, object)
+            ``(key, payload)`` pairs in the order they were put; empty after a timeout.
+        """
         with self._cond:
             if not self._entries:
                 self._cond.wait(timeout_s)

@@ -159,7 +159,21 @@ class SensorReader(_ReaderBase):
 
 
 class GnssReader(_ReaderBase):
-    """Reads a GNSS receiver; queues lists of :class:`~detsig.devices.GnssFix`."""
+    """Reads a GNSS receiver; queues lists of :class:`~detsig.devices.GnssFix`.
+
+    Parameters
+    ----------
+    name : str
+        Stream name the fixes are queued under (e.g. ``"gnss0"``).
+    driver : GnssDriver
+        The receiver's driver, already connected.
+    queue : ByteBoundedQueue
+        Where the lists of fixes go.
+    open_link : callable
+        ``open_link(url) -> Link``, used to reconnect after the link is lost.
+    stop : threading.Event
+        Set to end the thread.
+    """
 
     def __init__(
         self,

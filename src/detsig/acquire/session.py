@@ -408,7 +408,14 @@ class LiveSession:
         return None
 
     def status(self) -> SessionStatus:
-        """Counters for a status line (call from the main thread, about twice a second)."""
+        """Counters for a status line (call from the main thread, about twice a second).
+
+        Returns
+        -------
+        SessionStatus
+            Per-stream rows, frames, gaps, bad frames, rate (Hz) and connection state, the GNSS
+            fix, file size (bytes), candidates, dropped rows, and elapsed and recording time (s).
+        """
         now = time.monotonic()
         out = SessionStatus(gnss_port=self.options.gnss_port)
         recorder = self.recorder
@@ -475,6 +482,11 @@ class LiveSession:
     def stop(self, timeout_s: float = 30.0) -> None:
         """Stop the devices, drain everything into the file and close it (idempotent).
 
+        Parameters
+        ----------
+        timeout_s : float
+            Longest wait for each reader thread and for the recorder, s.
+
         Raises
         ------
         JobError
@@ -502,7 +514,13 @@ class LiveSession:
 
     def remove_empty_output(self) -> bool:
         """After :meth:`stop`: remove the output if this run created it and it received no
-        trace, frame or fix; True if removed. Any other file is never touched."""
+        trace, frame or fix; True if removed. Any other file is never touched.
+
+        Returns
+        -------
+        bool
+            True if the file was removed.
+        """
         recorder = self.recorder
         if not self._created_file or recorder is None or not self._stopped:
             return False

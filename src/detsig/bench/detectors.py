@@ -26,19 +26,50 @@ _VARIANTS: dict[str, tuple[dict[str, Any], ...]] = {
 
 
 def available_detectors() -> list[str]:
-    """Names of the registered detectors, in registry order."""
+    """Names of the registered detectors, in registry order.
+
+    Returns
+    -------
+    list of str
+        Detector names accepted by :func:`run_detector`.
+    """
     from detsig.detect import detector_names
 
     return list(detector_names())
 
 
 def parameter_sets(name: str) -> list[dict[str, Any]]:
-    """Parameter sets the ``standard`` suite runs for a detector (the defaults first)."""
+    """Parameter sets the ``standard`` suite runs for a detector (the defaults first).
+
+    Parameters
+    ----------
+    name : str
+        Registered detector name.
+
+    Returns
+    -------
+    list of dict
+        ``{}`` (the defaults), then the detector's variants; only ``[{}]`` for a detector
+        without variants.
+    """
     return [{}, *(dict(v) for v in _VARIANTS.get(name, ()))]
 
 
 def operating_threshold(name: str, params: Mapping[str, Any]) -> float:
-    """The score threshold a detector reports at: ``params["threshold"]`` or its default."""
+    """The score threshold a detector reports at: ``params["threshold"]`` or its default.
+
+    Parameters
+    ----------
+    name : str
+        Registered detector name.
+    params : mapping
+        The detector parameters of the job.
+
+    Returns
+    -------
+    float
+        Score threshold, in the detector's score unit.
+    """
     from detsig.detect import get_detector
 
     if "threshold" in params:

@@ -58,7 +58,13 @@ class Executor:
             raise UsageError(f"--workers must be at least 1, got {self.workers}")
 
     def describe(self) -> str:
-        """One phrase for reports."""
+        """One phrase for reports.
+
+        Returns
+        -------
+        str
+            E.g. ``"1 process (in-process, no Dask)"`` or the Dask cluster used.
+        """
         if self.scheduler is not None:
             return f"the Dask cluster at {self.scheduler}"
         if self.workers == 1:

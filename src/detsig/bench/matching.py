@@ -94,6 +94,11 @@ class Halo:
         ----------
         size_m : array_like, shape (n_targets,)
             Target sizes (largest horizontal dimension), m.
+
+        Returns
+        -------
+        ndarray of float64, shape (n_targets,)
+            ``halo_m`` in centre mode; ``size_m / 2 + halo_m`` in edge mode, m.
         """
         size = np.asarray(size_m, dtype=np.float64)
         if self.mode == "centre":
@@ -101,7 +106,13 @@ class Halo:
         return size / 2.0 + self.halo_m
 
     def describe(self) -> str:
-        """One phrase for reports, e.g. ``"within 0.1 m of the target's edge"``."""
+        """One phrase for reports, e.g. ``"within 0.1 m of the target's edge"``.
+
+        Returns
+        -------
+        str
+            The phrase.
+        """
         where = "centre" if self.mode == "centre" else "edge"
         return f"within {self.halo_m:g} m of the target's {where}"
 
@@ -213,13 +224,39 @@ class MatchProblem:
         return len(self._groups)
 
     def group(self, index: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-        """Candidate and target indices of one group."""
+        """Candidate and target indices of one group.
+
+        Parameters
+        ----------
+        index : int
+            Group number, 0 to :attr:`n_groups` - 1.
+
+        Returns
+        -------
+        candidates : ndarray of intp
+            Indices of the group's candidates (input order).
+        targets : ndarray of intp
+            Indices of the group's targets.
+        """
         return self._groups[index]
 
     def solve_group(
         self, index: int, kept: npt.NDArray[np.bool_] | None = None
     ) -> list[tuple[int, int]]:
-        """Optimal pairs ``(candidate, target)`` of one group, using only ``kept`` candidates."""
+        """Optimal pairs ``(candidate, target)`` of one group, using only ``kept`` candidates.
+
+        Parameters
+        ----------
+        index : int
+            Group number, 0 to :attr:`n_groups` - 1.
+        kept : ndarray of bool, shape (n_candidates,), optional
+            Candidates taking part; all when None.
+
+        Returns
+        -------
+        list of tuple of int
+            ``(candidate_index, target_index)`` pairs of the optimal one-to-one assignment.
+        """
         members_c, members_t = self._groups[index]
         if kept is not None:
             members_c = members_c[kept[members_c]]
@@ -242,6 +279,12 @@ class MatchProblem:
         ----------
         kept : array_like of bool, shape (n_candidates,), optional
             Candidates taking part (e.g. those above a score threshold); default all.
+
+        Returns
+        -------
+        Assignment
+            Target of each candidate and candidate of each target (-1: unmatched) and the
+            distance of each matched target, m (NaN when unmatched).
         """
         keep = None if kept is None else np.asarray(kept, dtype=bool).reshape(-1)
         target_of_candidate = np.full(self.n_candidates, -1, dtype=np.intp)

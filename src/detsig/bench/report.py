@@ -46,7 +46,20 @@ def _ci_cell(row: Mapping[str, Any]) -> str:
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A GitHub-flavoured markdown table (cells converted with ``str``)."""
+    """A GitHub-flavoured markdown table (cells converted with ``str``).
+
+    Parameters
+    ----------
+    header : sequence
+        Column titles.
+    rows : sequence of sequence
+        Table rows, each with one cell per column.
+
+    Returns
+    -------
+    str
+        The table, one line per row, without a final newline.
+    """
     lines = [
         "| " + " | ".join(str(h) for h in header) + " |",
         "|" + "|".join("---" for _ in header) + "|",
@@ -56,7 +69,19 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 
 def format_score_text(summary: Mapping[str, Any]) -> str:
-    """The result of ``detsig bench score`` as a few lines of terminal text."""
+    """The result of ``detsig bench score`` as a few lines of terminal text.
+
+    Parameters
+    ----------
+    summary : mapping
+        The summary document of ``detsig bench score`` (``halo``, ``n_targets``, ``pd``,
+        ``pd_ci``, false-alarm counts and rates ...).
+
+    Returns
+    -------
+    str
+        Lines of text, without a final newline.
+    """
     halo = summary["halo"]
     where = "centre" if halo["mode"] == "centre" else "edge"
     lines = []
@@ -129,7 +154,21 @@ def _stratum_table(results: Sequence[Mapping[str, Any]], key: str, title: str) -
 
 
 def suite_report_markdown(document: Mapping[str, Any], roc_png: str | None = "roc.png") -> str:
-    """The ``report.md`` of a detection suite from its results document (``results.json``)."""
+    """The ``report.md`` of a detection suite from its results document (``results.json``).
+
+    Parameters
+    ----------
+    document : mapping
+        The results document of :func:`detsig.bench.suite.run_suite`.
+    roc_png : str or None
+        Path of the ROC figure relative to the report, linked at the end; no link when None
+        or empty.
+
+    Returns
+    -------
+    str
+        The markdown text.
+    """
     results = document["results"]
     halo = document["halo"]
     where = "centre" if halo["mode"] == "centre" else "edge"

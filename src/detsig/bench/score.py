@@ -111,7 +111,15 @@ class TargetOutcome:
     score: float
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form (``class`` for the target class, NaN as None)."""
+        """JSON form (``class`` for the target class, NaN as None).
+
+        Returns
+        -------
+        dict
+            ``id``, ``class``, ``kind``, ``x_m``, ``y_m``, ``depth_m``, ``size_m`` (m), ``soil``,
+            ``detected``, ``candidate_index``, ``distance_m`` (m) and ``score``; a non-finite
+            distance or score as None.
+        """
         return {
             "id": self.id,
             "class": self.target_class,
@@ -167,7 +175,19 @@ class Curve:
         return self.n_false_alarms / self.area_m2
 
     def counts_at(self, threshold: float) -> tuple[int, int, int]:
-        """``(n_detected, n_clutter_hits, n_false_alarms)`` keeping scores >= ``threshold``."""
+        """``(n_detected, n_clutter_hits, n_false_alarms)`` keeping scores >= ``threshold``.
+
+        Parameters
+        ----------
+        threshold : float
+            Score threshold; candidates scoring >= it are kept.
+
+        Returns
+        -------
+        n_detected, n_clutter_hits, n_false_alarms : int
+            Counts at the last curve point whose threshold is >= ``threshold`` (the first point
+            when there is none).
+        """
         # Points are in decreasing threshold: take the last one whose threshold >= threshold.
         index = int(np.searchsorted(-self.threshold, -threshold, side="right")) - 1
         index = max(index, 0)
@@ -178,7 +198,14 @@ class Curve:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form (the +inf threshold written as None)."""
+        """JSON form (the +inf threshold written as None).
+
+        Returns
+        -------
+        dict
+            Lists per curve point (``threshold``, counts, ``pd``, ``false_alarms_per_m2``) plus
+            ``n_targets`` and ``area_m2`` (m2).
+        """
         return {
             "threshold": [_finite_or_none(float(t)) for t in self.threshold],
             "n_detected": self.n_detected.tolist(),
@@ -192,7 +219,18 @@ class Curve:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Curve:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data : mapping
+            A :meth:`to_dict` document (threshold None meaning +inf).
+
+        Returns
+        -------
+        Curve
+            The curve.
+        """
         return cls(
             threshold=np.array(
                 [math.inf if t is None else float(t) for t in data["threshold"]], dtype=float
@@ -248,11 +286,29 @@ class LaneScore:
         return self.length_m * self.swept_width_m
 
     def count(self, status: str) -> int:
-        """Number of candidates with this status."""
+        """Number of candidates with this status.
+
+        Parameters
+        ----------
+        status : str
+            One of :data:`STATUSES` (``"detection"``, ``"false_alarm"`` ...).
+
+        Returns
+        -------
+        int
+            The count.
+        """
         return sum(1 for s in self.candidate_status if s == status)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form of everything (for results files)."""
+        """JSON form of everything (for results files).
+
+        Returns
+        -------
+        dict
+            Lane name, halo, threshold, length and swept width (m), per-target outcomes,
+            candidate statuses and the curve.
+        """
         return {
             "lane": self.lane,
             "halo": {"mode": self.halo.mode, "halo_m": self.halo.halo_m},
@@ -268,7 +324,18 @@ class LaneScore:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LaneScore:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data : mapping
+            A :meth:`to_dict` document.
+
+        Returns
+        -------
+        LaneScore
+            The lane score.
+        """
         targets = tuple(
             TargetOutcome(
                 id=t["id"],
@@ -540,7 +607,20 @@ def partial_auc(curve: Curve, max_false_alarms_per_m2: float) -> float:
 
 
 def depth_bin_label(depth_m: float, edges_m: Sequence[float] = DEFAULT_DEPTH_BINS_M) -> str:
-    """The depth stratum of a depth, e.g. ``"0.05-0.10 m"`` or ``">=0.30 m"``."""
+    """The depth stratum of a depth, e.g. ``"0.05-0.10 m"`` or ``">=0.30 m"``.
+
+    Parameters
+    ----------
+    depth_m : float
+        Target depth, m.
+    edges_m : sequence of float
+        Increasing bin edges, m; bins are ``[low, high)``.
+
+    Returns
+    -------
+    str
+        ``"LOW-HIGH m"`` inside the edges, ``">=LAST m"`` or ``"<FIRST m"`` outside them.
+    """
     edges = list(edges_m)
     for low, high in itertools.pairwise(edges):
         if low <= depth_m < high:
@@ -725,6 +805,22 @@ def pool_pd_vs_halo(per_lane: Sequence[Sequence[Mapping[str, Any]]]) -> list[dic
 
     Counts and areas are summed per halo; Pd, its interval and the false-alarm rate are
     recomputed from the sums.
+
+    Parameters
+    ----------
+    per_lane : sequence of sequence of mapping
+        One :func:`pd_vs_halo` result per lane.
+
+    Returns
+    -------
+    list of dict
+        One pooled row per halo (``halo_m`` in m, Pd with its confidence interval, clutter and
+        false-alarm counts and rates); empty when ``per_lane`` is.
+
+    Raises
+    ------
+    ValueError
+        If the lanes' rows do not have the same halos in the same order.
     """
     if not per_lane:
         return []

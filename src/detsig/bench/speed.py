@@ -67,7 +67,13 @@ class BenchmarkRun:
         return self.returncode == 0 and self.data is not None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form."""
+        """JSON form.
+
+        Returns
+        -------
+        dict
+            ``name``, ``script``, ``returncode``, ``seconds`` (s), ``ok``, ``error`` and ``data``.
+        """
         return {
             "name": self.name,
             "script": self.script,
@@ -80,7 +86,13 @@ class BenchmarkRun:
 
 
 def default_benchmarks_folder() -> Path | None:
-    """``./benchmarks`` if present, else the source tree's ``benchmarks/`` (editable installs)."""
+    """``./benchmarks`` if present, else the source tree's ``benchmarks/`` (editable installs).
+
+    Returns
+    -------
+    Path or None
+        The folder, or None when neither exists.
+    """
     here = Path.cwd() / "benchmarks"
     if here.is_dir():
         return here
@@ -92,6 +104,19 @@ def default_benchmarks_folder() -> Path | None:
 
 def find_benchmarks(folder: Path, only: Sequence[str] | None = None) -> list[Path]:
     """The ``bench_*.py`` scripts of a folder, sorted, optionally only some names.
+
+    Parameters
+    ----------
+    folder : Path
+        Folder holding the ``bench_*.py`` scripts.
+    only : sequence of str, optional
+        Benchmark names to keep, with or without the ``bench_`` prefix; all when None or
+        empty.
+
+    Returns
+    -------
+    list of Path
+        The scripts, sorted by name, or in the order of ``only``.
 
     Raises
     ------
@@ -172,6 +197,11 @@ def run_benchmarks(
         Per-script time limit.
     on_done : callable, optional
         ``on_done(run)`` after each script.
+
+    Returns
+    -------
+    list of BenchmarkRun
+        One per script, in order (a failed or timed-out script is a run with ``ok`` False).
     """
     runs = []
     for script in scripts:
@@ -202,6 +232,16 @@ def flatten(run: BenchmarkRun) -> list[dict[str, Any]]:
     ``runs``) named by their ``name``/``case``/``operation`` field, or the entries of an
     object of objects under one of those keys; other top-level scalars form the case ``""``.
     A failed run gives one row with metric ``error``.
+
+    Parameters
+    ----------
+    run : BenchmarkRun
+        One finished benchmark run.
+
+    Returns
+    -------
+    list of dict
+        The rows, in the order of the JSON document.
     """
     if not run.ok:
         return [{"benchmark": run.name, "case": "", "metric": "error", "value": run.error}]
@@ -240,7 +280,19 @@ def _cell(value: Any) -> str:
 
 
 def format_table(rows: Sequence[Mapping[str, Any]]) -> str:
-    """The long table as markdown."""
+    """The long table as markdown.
+
+    Parameters
+    ----------
+    rows : sequence of mapping
+        Rows of :func:`flatten`.
+
+    Returns
+    -------
+    str
+        A markdown table with the columns benchmark, case, metric, value (floats to 4
+        significant digits).
+    """
     from detsig.bench.report import markdown_table
 
     return markdown_table(
@@ -250,7 +302,24 @@ def format_table(rows: Sequence[Mapping[str, Any]]) -> str:
 
 
 def run_speed_command(args: Any) -> int:
-    """``detsig bench speed``: run, print the table, optionally write JSON; 1 if any failed."""
+    """``detsig bench speed``: run, print the table, optionally write JSON; 1 if any failed.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``detsig bench speed`` arguments (``json``, ``timeout_s``, ``benchmarks``,
+        ``only``, ``full``).
+
+    Returns
+    -------
+    int
+        Exit code: 0 when every benchmark succeeded, else 1.
+
+    Raises
+    ------
+    UsageError
+        If the JSON output exists, the timeout is not > 0 or no benchmark can be found.
+    """
     if args.json is not None and args.json.exists():
         raise UsageError(f"{args.json} already exists; choose another --json path or remove it")
     if not args.timeout_s > 0:

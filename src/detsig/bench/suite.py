@@ -125,7 +125,20 @@ class ScoringConfig:
 
     @classmethod
     def for_halo(cls, halo: Halo, max_false_alarms_per_m2: float = 0.5) -> ScoringConfig:
-        """A config whose Pd-against-halo table suits the halo's mode and includes it."""
+        """A config whose Pd-against-halo table suits the halo's mode and includes it.
+
+        Parameters
+        ----------
+        halo : Halo
+            The matching rule.
+        max_false_alarms_per_m2 : float
+            Bound of the partial AUC, false alarms per m2.
+
+        Returns
+        -------
+        ScoringConfig
+            Halo sizes are the mode's defaults plus ``halo.halo_m``, sorted.
+        """
         halos = tuple(sorted({*DEFAULT_HALOS_M[halo.mode], halo.halo_m}))
         return cls(halo, halos, max_false_alarms_per_m2)
 
@@ -140,7 +153,19 @@ class Suite:
     detectors: tuple[DetectorSpec, ...]
 
     def with_seeds(self, seeds: Sequence[int]) -> Suite:
-        """The same scenarios with other seeds."""
+        """The same scenarios with other seeds.
+
+        Parameters
+        ----------
+        seeds : sequence of int
+            Seeds of the simulated lanes.
+
+        Returns
+        -------
+        Suite
+            One lane per distinct scenario and seed (the first lane of a scenario gives its
+            soil label).
+        """
         seen: dict[str, LaneSpec] = {}
         for lane in self.lanes:
             seen.setdefault(lane.scenario, lane)
@@ -150,7 +175,18 @@ class Suite:
         return Suite(self.name, self.description, lanes, self.detectors)
 
     def with_detectors(self, names: Sequence[str]) -> Suite:
-        """Only these detectors (the suite's parameter sets, else defaults)."""
+        """Only these detectors (the suite's parameter sets, else defaults).
+
+        Parameters
+        ----------
+        names : sequence of str
+            Detector names, in the order wanted.
+
+        Returns
+        -------
+        Suite
+            The same lanes with only those detectors.
+        """
         chosen: list[DetectorSpec] = []
         for name in names:
             mine = [d for d in self.detectors if d.name == name]
@@ -211,7 +247,23 @@ def _default_detectors(with_variants: bool = False) -> tuple[DetectorSpec, ...]:
 
 
 def get_suite(name: str) -> Suite:
-    """The suite of this name (``quick`` or ``standard``)."""
+    """The suite of this name (``quick`` or ``standard``).
+
+    Parameters
+    ----------
+    name : str
+        Suite name, a key of :data:`SUITES`.
+
+    Returns
+    -------
+    Suite
+        A newly built suite.
+
+    Raises
+    ------
+    UsageError
+        If there is no suite of that name.
+    """
     try:
         return SUITES[name]()
     except KeyError:
@@ -282,6 +334,18 @@ class ScoreFilesPipeline:
     config: ScoringConfig = field(default_factory=ScoringConfig)
 
     def prepare(self, lane: LaneFiles) -> tuple[LaneFiles, GroundTruth]:
+        """Read the lane's ground truth.
+
+        Parameters
+        ----------
+        lane : LaneFiles
+            The lane's name, soil label and truth file.
+
+        Returns
+        -------
+        tuple of (LaneFiles, GroundTruth)
+            The lane and its loaded truth.
+        """
         from detsig.bench.inputs import load_truth
 
         return lane, load_truth(lane.truth_path)
@@ -289,6 +353,20 @@ class ScoreFilesPipeline:
     def evaluate(
         self, prepared: tuple[LaneFiles, GroundTruth], job: tuple[str, str]
     ) -> dict[str, Any]:
+        """Read one candidates file and score it against the lane's truth.
+
+        Parameters
+        ----------
+        prepared : tuple of (LaneFiles, GroundTruth)
+            The result of :meth:`prepare`.
+        job : tuple of (str, str)
+            Detector label and the path of its candidates file.
+
+        Returns
+        -------
+        dict
+            The job's scores (one row of the results document).
+        """
         from detsig.io.candidates import read_candidates
 
         lane, truth = prepared
@@ -317,6 +395,18 @@ class DetectionPipeline:
     config: ScoringConfig = field(default_factory=ScoringConfig)
 
     def prepare(self, lane: LaneSpec) -> PreparedLane:
+        """Simulate the lane and write it as a recording, kept in memory as bytes.
+
+        Parameters
+        ----------
+        lane : LaneSpec
+            Scenario, seed and soil label of the lane.
+
+        Returns
+        -------
+        PreparedLane
+            The recording file's bytes and the lane's truth.
+        """
         from detsig.sim import simulate_lane, write_lane
 
         simulated = simulate_lane(lane.scenario, lane.seed)
@@ -327,6 +417,20 @@ class DetectionPipeline:
         return PreparedLane(lane, data, simulated.truth)
 
     def evaluate(self, prepared: PreparedLane, detector: DetectorSpec) -> dict[str, Any]:
+        """Run one detector on the prepared lane and score its candidates.
+
+        Parameters
+        ----------
+        prepared : PreparedLane
+            The result of :meth:`prepare`.
+        detector : DetectorSpec
+            Detector name and parameters.
+
+        Returns
+        -------
+        dict
+            The job's scores at the detector's operating threshold, with its run time (s).
+        """
         from detsig.bench.detectors import operating_threshold, run_detector
 
         with tempfile.TemporaryDirectory(prefix="detsig-bench-") as folder:
@@ -370,6 +474,18 @@ def run_suite(
         Where to run (default a local Dask cluster of 2 workers).
     progress : callable, optional
         ``progress(n_done, n_total)``.
+
+    Returns
+    -------
+    dict
+        The results document: ``suite``, ``detsig_version``, ``halo``, ``lanes``,
+        ``detectors``, ``results`` (one entry per detector with its pooled summary and
+        Pd-against-halo table) and ``timing`` (s).
+
+    Raises
+    ------
+    UsageError
+        If the suite has no detector.
     """
     if not suite.detectors:
         raise UsageError("the suite has no detector to run; register one or name one")
@@ -487,7 +603,25 @@ def build_document(
 
 
 def write_outputs(document: Mapping[str, Any], folder: Path) -> list[Path]:
-    """Write ``results.json``, ``roc.png`` and ``report.md`` into ``folder`` (new files only)."""
+    """Write ``results.json``, ``roc.png`` and ``report.md`` into ``folder`` (new files only).
+
+    Parameters
+    ----------
+    document : mapping
+        The results document of :func:`run_suite`.
+    folder : Path
+        Output folder, created when missing.
+
+    Returns
+    -------
+    list of Path
+        ``report.md``, ``results.json`` and ``roc.png``, in that order.
+
+    Raises
+    ------
+    UsageError
+        If one of the three files exists.
+    """
     import json
 
     from detsig.bench.report import plot_roc, suite_report_markdown

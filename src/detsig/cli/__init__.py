@@ -85,7 +85,19 @@ def _invoked_command(argv: Sequence[str], names: Sequence[str]) -> str | None:
 
 
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
-    """Build the parser; only the invoked subcommand's module is imported."""
+    """Build the parser; only the invoked subcommand's module is imported.
+
+    Parameters
+    ----------
+    argv : sequence of str
+        The command-line arguments (without the program name), used to find the invoked
+        subcommand.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The parser, with the invoked subcommand's options added.
+    """
     parser = argparse.ArgumentParser(
         prog="detsig",
         description="detsig: record, process and detect in metal-detector and GPR signals.",
@@ -114,7 +126,19 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``detsig`` command line; returns the process exit code."""
+    """Run the ``detsig`` command line; returns the process exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments (without the program name); ``sys.argv[1:]`` when None.
+
+    Returns
+    -------
+    int
+        The subcommand's code (0 on success); the error's exit code for a detsig error (2 for
+        bad input), 2 without a subcommand, 130 when interrupted.
+    """
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(args_list)
     args = parser.parse_args(args_list)

@@ -17,7 +17,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def describe_file(path: Path) -> dict[str, Any]:
-    """The ``--json`` object for any file detsig can read (see the README for its fields)."""
+    """The ``--json`` object for any file detsig can read (see the README for its fields).
+
+    Parameters
+    ----------
+    path : Path
+        A detsig recording or a vendor GPR file.
+
+    Returns
+    -------
+    dict
+        The description (``Recording.describe`` for recordings, per-scan entries for vendor
+        files).
+    """
     from detsig.io.recording import is_detsig_recording, open_recording
 
     if not path.exists():

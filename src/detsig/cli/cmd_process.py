@@ -285,6 +285,32 @@ def process_file(
     """Process ``input_path`` into the new recording ``output_path``; returns summary lines.
 
     The output file is removed again if processing fails, so a failed run leaves nothing.
+
+    Parameters
+    ----------
+    input_path : Path
+        A detsig recording or a vendor GPR file.
+    output_path : Path
+        The recording to create; must not exist.
+    pipeline : Pipeline
+        The processing pipeline.
+    streams : list of str, optional
+        Names of the streams to process; all streams the pipeline has steps for when None.
+        Other streams are copied unprocessed.
+    chunk_rows : int, optional
+        Rows processed per chunk; about 8 MiB of float32 per chunk when None.
+    progress : bool
+        Show a progress bar on stderr.
+
+    Returns
+    -------
+    list of str
+        Human-readable summary lines, the last one naming the written file.
+
+    Raises
+    ------
+    UsageError
+        An unknown stream name, or no stream the pipeline has steps for.
     """
     import contextlib
     import datetime as _dt

@@ -84,7 +84,18 @@ def _size(n_bytes: int) -> str:
 
 
 def format_status(status: Any) -> str:
-    """One status line: per stream rate, rows, gaps, bad frames; GNSS; file size."""
+    """One status line: per stream rate, rows, gaps, bad frames; GNSS; file size.
+
+    Parameters
+    ----------
+    status : SessionStatus
+        From :meth:`LiveSession.status`.
+
+    Returns
+    -------
+    str
+        The line, without a newline.
+    """
     parts = []
     for s in status.streams:
         unit = "tr/s" if s.kind == "gpr" else "fr/s"

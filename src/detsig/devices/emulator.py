@@ -267,6 +267,18 @@ class EmulatedDevice:
         """Stop streaming, close the pty and remove the link (idempotent).
 
         ``reason`` becomes the report's ``ended_by`` unless the lane had already ended.
+
+        Parameters
+        ----------
+        timeout_s : float
+            Longest wait for the streaming thread, s.
+        reason : str
+            Why it stopped, for the report.
+
+        Raises
+        ------
+        DeviceError
+            If the streaming thread failed.
         """
         self._set_end(reason)
         self._stop.set()
@@ -278,11 +290,28 @@ class EmulatedDevice:
             raise DeviceError(f"the emulated {self.kind} device failed: {error}") from error
 
     def wait(self, timeout_s: float | None = None) -> bool:
-        """Wait until the lane ended (or the device stopped); True if it did in time."""
+        """Wait until the lane ended (or the device stopped); True if it did in time.
+
+        Parameters
+        ----------
+        timeout_s : float, optional
+            Longest wait, s; no limit when None.
+
+        Returns
+        -------
+        bool
+            True when the lane ended or the device stopped.
+        """
         return self._finished.wait(timeout_s)
 
     def summary(self) -> str:
-        """A few human lines about what was sent and injected."""
+        """A few human lines about what was sent and injected.
+
+        Returns
+        -------
+        str
+            Frames sent, passes, how it ended, and the injected faults with their sequence numbers.
+        """
         r = self.report
         lines = [
             f"emulated {r['device']} '{r['scenario']}' seed {r['seed']}: "

@@ -72,11 +72,23 @@ class PtyEndpoint:
             raise DeviceError(f"cannot create the link {self.link}: {error.strerror}") from None
 
     def fileno(self) -> int:
-        """The master descriptor (for ``select``)."""
+        """The master descriptor (for ``select``).
+
+        Returns
+        -------
+        int
+            The file descriptor.
+        """
         return self.master
 
     def read(self) -> bytes:
-        """Bytes the client wrote (commands), or ``b""`` when there are none."""
+        """Bytes the client wrote (commands), or ``b""`` when there are none.
+
+        Returns
+        -------
+        bytes
+            Up to 64 KiB.
+        """
         try:
             return os.read(self.master, 65536)
         except (BlockingIOError, InterruptedError):
@@ -85,13 +97,37 @@ class PtyEndpoint:
             return b""
 
     def writable(self, timeout_s: float = 0.0) -> bool:
-        """True when the pty buffer has room for more bytes within ``timeout_s``."""
+        """True when the pty buffer has room for more bytes within ``timeout_s``.
+
+        Parameters
+        ----------
+        timeout_s : float
+            Longest wait for room, s (0: just check).
+
+        Returns
+        -------
+        bool
+            True when a write would not block.
+        """
         _, ready, _ = select.select([], [self.master], [], max(timeout_s, 0.0))
         return bool(ready)
 
     def write_all(self, data: bytes, deadline_s: float) -> bool:
         """Write every byte of ``data`` (waiting for room) unless ``deadline_s`` (monotonic)
-        passes first; True when all was written."""
+        passes first; True when all was written.
+
+        Parameters
+        ----------
+        data : bytes
+            The bytes to write.
+        deadline_s : float
+            Give up at this :func:`time.monotonic` time, s.
+
+        Returns
+        -------
+        bool
+            True when every byte was written.
+        """
         view = memoryview(data)
         while view:
             try:

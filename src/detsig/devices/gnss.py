@@ -77,7 +77,18 @@ class GnssFix:
 
 
 def fixes_to_track(fixes: list[GnssFix]) -> PositionTrack:
-    """Pack fixes into a :class:`~detsig.model.PositionTrack` (one row per fix)."""
+    """Pack fixes into a :class:`~detsig.model.PositionTrack` (one row per fix).
+
+    Parameters
+    ----------
+    fixes : list of GnssFix
+        The fixes, in order.
+
+    Returns
+    -------
+    PositionTrack
+        One row per fix with every :data:`TRACK_FIELDS` column.
+    """
     columns = {
         name: np.array([getattr(f, name) for f in fixes], dtype=dtype)
         for name, dtype in TRACK_FIELDS.items()
@@ -229,13 +240,25 @@ class NmeaParser:
         return out
 
     def poll(self) -> list[GnssFix]:
-        """Release a GGA that has waited ``DATE_WAIT_S`` for its RMC (call when idle)."""
+        """Release a GGA that has waited ``DATE_WAIT_S`` for its RMC (call when idle).
+
+        Returns
+        -------
+        list of GnssFix
+            The released fix, or empty.
+        """
         if self._pending is not None and time.monotonic() - self._pending_monotonic > DATE_WAIT_S:
             return [self._release()]
         return []
 
     def finish(self) -> list[GnssFix]:
-        """End of stream: parse an unterminated last line and release a waiting GGA."""
+        """End of stream: parse an unterminated last line and release a waiting GGA.
+
+        Returns
+        -------
+        list of GnssFix
+            The remaining fixes (may be empty).
+        """
         out: list[GnssFix] = []
         if self._buffer and not self._discarding:
             self._line(bytes(self._buffer), time.time_ns(), out)
@@ -394,12 +417,23 @@ class GnssDriver:
         return self.parser.counters
 
     def replace_link(self, link: Link) -> None:
-        """Continue on a reopened port (a half line from before the outage is dropped)."""
+        """Continue on a reopened port (a half line from before the outage is dropped).
+
+        Parameters
+        ----------
+        link : Link
+            The reopened link.
+        """
         self.parser.feed(b"\n")
         self.link = link
 
     def wait_for_nmea(self, timeout_s: float = 3.0) -> None:
         """Wait until one sound NMEA sentence arrives (fixes read meanwhile are kept).
+
+        Parameters
+        ----------
+        timeout_s : float
+            Longest wait, s.
 
         Raises
         ------
@@ -428,6 +462,11 @@ class GnssDriver:
     def read(self) -> list[GnssFix]:
         """Read what arrived (waits up to the link's read timeout); return finished fixes.
 
+        Returns
+        -------
+        list of GnssFix
+            Fixes completed by this read, after those kept while waiting for NMEA.
+
         Raises
         ------
         LinkLost
@@ -440,6 +479,12 @@ class GnssDriver:
         return fixes
 
     def finish(self) -> list[GnssFix]:
-        """End of stream: release what the parser holds."""
+        """End of stream: release what the parser holds.
+
+        Returns
+        -------
+        list of GnssFix
+            The remaining fixes (may be empty).
+        """
         fixes, self._backlog = self._backlog + self.parser.finish(), []
         return fixes

@@ -254,12 +254,26 @@ class SensorDriver:
     # -- connection -------------------------------------------------------------------------
     def replace_link(self, link: Link) -> None:
         """Continue on a reopened port: the decoder's sequence tracking carries over, so
-        frames lost during the outage show up as a gap."""
+        frames lost during the outage show up as a gap.
+
+        Parameters
+        ----------
+        link : Link
+            The reopened link.
+        """
         self.decoder.finish()
         self.link = link
 
     def send_command(self, cmd: str, **params: Any) -> None:
-        """Send a COMMAND (``hello``, ``start``, ``stop``, ``config``)."""
+        """Send a COMMAND (``hello``, ``start``, ``stop``, ``config``).
+
+        Parameters
+        ----------
+        cmd : str
+            The command name.
+        **params
+            Further keys of the COMMAND JSON object (must not include ``cmd``).
+        """
         self.link.write(self._encoder.encode(Command(cmd, params), device_time_us=0))
 
     def request_hello(self, timeout_s: float = 3.0) -> Hello:
@@ -329,11 +343,31 @@ class SensorDriver:
             self._pump()
 
     def link_bytes(self) -> int:
-        """Bytes read from the link so far."""
+        """Bytes read from the link so far.
+
+        Returns
+        -------
+        int
+            Byte count, bytes.
+        """
         return self.decoder.bytes_received
 
     def command(self, cmd: str, timeout_s: float = 2.0, **params: Any) -> Ack:
         """Send a COMMAND and wait for its ACK.
+
+        Parameters
+        ----------
+        cmd : str
+            The command name (``start``, ``stop``, ``config`` ...).
+        timeout_s : float
+            Longest wait for the ACK, s.
+        **params
+            Further keys of the COMMAND JSON object.
+
+        Returns
+        -------
+        Ack
+            The device's positive acknowledgement.
 
         Raises
         ------
@@ -372,6 +406,21 @@ class SensorDriver:
         input, frames and decoder events before the ACK), so the recording and its sequence
         tracking begin with the first live frame. Later starts (after a reconnect) keep
         everything.
+
+        Parameters
+        ----------
+        timeout_s : float
+            Longest wait for the ACK, s.
+
+        Returns
+        -------
+        Ack
+            The device's positive acknowledgement.
+
+        Raises
+        ------
+        DeviceError
+            No ACK within ``timeout_s``, or the device refused.
         """
         if self.started_once:
             return self.command("start", timeout_s)
@@ -381,7 +430,23 @@ class SensorDriver:
         return ack
 
     def stop(self, timeout_s: float = 1.0) -> Ack:
-        """Stop streaming (COMMAND ``stop``, wait for ACK)."""
+        """Stop streaming (COMMAND ``stop``, wait for ACK).
+
+        Parameters
+        ----------
+        timeout_s : float
+            Longest wait for the ACK, s.
+
+        Returns
+        -------
+        Ack
+            The device's positive acknowledgement.
+
+        Raises
+        ------
+        DeviceError
+            No ACK within ``timeout_s``, or the device refused.
+        """
         return self.command("stop", timeout_s)
 
     # -- reading ----------------------------------------------------------------------------
@@ -404,7 +469,13 @@ class SensorDriver:
         return self.drain_backlog()
 
     def drain_backlog(self) -> list[SensorItem]:
-        """Items kept so far without reading the link (counted as delivered)."""
+        """Items kept so far without reading the link (counted as delivered).
+
+        Returns
+        -------
+        list of SensorItem
+            Row blocks, other messages and events, in stream order; the backlog is emptied.
+        """
         items, self._backlog = self._backlog, []
         counters = self.counters
         for item in items:
@@ -423,7 +494,13 @@ class SensorDriver:
         return items
 
     def finish(self) -> list[SensorItem]:
-        """End of stream: count an unterminated tail as a truncated frame; return the rest."""
+        """End of stream: count an unterminated tail as a truncated frame; return the rest.
+
+        Returns
+        -------
+        list of SensorItem
+            The remaining items, events included.
+        """
         self.decoder.finish()
         self._add_events(time.time_ns())
         return self.drain_backlog()

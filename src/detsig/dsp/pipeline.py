@@ -524,7 +524,13 @@ class Step:
     params: dict[str, Any]
 
     def describe(self) -> dict[str, Any]:
-        """JSON-ready ``{"step": name, "params": {...}}``."""
+        """JSON-ready ``{"step": name, "params": {...}}``.
+
+        Returns
+        -------
+        dict
+            ``{"step": name, "params": {...}}`` with every parameter, defaults included.
+        """
         return {"step": self.spec.name, "params": dict(self.params)}
 
 
@@ -543,7 +549,28 @@ class Pipeline:
 
     @classmethod
     def from_mapping(cls, document: Mapping[str, Any], *, source: str = "") -> Pipeline:
-        """Validate a parsed TOML document; raises :class:`PipelineError` naming the problem."""
+        """Validate a parsed TOML document; raises :class:`PipelineError` naming the problem.
+
+        Parameters
+        ----------
+        document : mapping
+            The parsed TOML: optional ``name`` and ``description``, and ``gpr`` / ``md`` lists of
+            step tables (``{"step": NAME, PARAM: VALUE, ...}``).
+        source : str
+            Where it came from (a file path or ``preset NAME``), used in messages and as the
+            default name.
+
+        Returns
+        -------
+        Pipeline
+            The validated pipeline, every step's parameters completed with defaults.
+
+        Raises
+        ------
+        PipelineError
+            Unknown key, step or parameter, a wrong type, a missing required parameter, a
+            sample-axis-changing step that is not last, or no steps at all.
+        """
         where = f" in {source}" if source else ""
         allowed = {"name", "description", *KINDS}
         unknown = sorted(set(document) - allowed)
@@ -573,7 +600,25 @@ class Pipeline:
 
     @classmethod
     def from_toml(cls, text: str, *, source: str = "") -> Pipeline:
-        """Parse and validate TOML text."""
+        """Parse and validate TOML text.
+
+        Parameters
+        ----------
+        text : str
+            TOML text (see :meth:`from_mapping` for its content).
+        source : str
+            Where it came from, used in messages.
+
+        Returns
+        -------
+        Pipeline
+            The validated pipeline.
+
+        Raises
+        ------
+        PipelineError
+            Invalid TOML, or any problem :meth:`from_mapping` reports.
+        """
         try:
             document = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
@@ -581,15 +626,49 @@ class Pipeline:
         return cls.from_mapping(document, source=source)
 
     def steps_for(self, kind: str) -> tuple[Step, ...]:
-        """The steps applied to streams of ``kind`` (empty: copied unprocessed)."""
+        """The steps applied to streams of ``kind`` (empty: copied unprocessed).
+
+        Parameters
+        ----------
+        kind : str
+            Stream kind, ``"gpr"`` or ``"md"``.
+
+        Returns
+        -------
+        tuple of Step
+            The steps in order.
+        """
         return tuple(self.steps.get(kind, ()))
 
     def bind(self, context: StreamContext) -> BoundPipeline:
-        """The steps for one stream, with its sampling context resolved (checked now)."""
+        """The steps for one stream, with its sampling context resolved (checked now).
+
+        Parameters
+        ----------
+        context : StreamContext
+            The input stream's kind and sampling (sample interval, frame rate, trace step ...).
+
+        Returns
+        -------
+        BoundPipeline
+            The steps for ``context.kind`` with their contexts resolved.
+
+        Raises
+        ------
+        PipelineError
+            If a parameter does not suit this stream, naming the step.
+        """
         return BoundPipeline(self, context)
 
     def describe(self) -> dict[str, Any]:
-        """JSON-ready description (name, description, steps per kind)."""
+        """JSON-ready description (name, description, steps per kind).
+
+        Returns
+        -------
+        dict
+            ``{"name", "description", "steps": {kind: [step.describe(), ...]}}``; kinds without
+            steps are left out.
+        """
         return {
             "name": self.name,
             "description": self.description,
@@ -684,7 +763,13 @@ class BoundPipeline:
 
     def prepare(self, chunks: Iterable[npt.ArrayLike]) -> None:
         """Pre-pass over the raw input: fix a detected line time-zero shift, so the chunked run
-        equals the batch call. ``chunks`` yields the input rows in order."""
+        equals the batch call. ``chunks`` yields the input rows in order.
+
+        Parameters
+        ----------
+        chunks : iterable of array_like, shape (n_rows, n_samples)
+            The raw input traces, in order (e.g. the chunks the stream will be fed later).
+        """
         if not self.needs_prepare:
             return
         first = self.steps[0]
@@ -696,7 +781,24 @@ class BoundPipeline:
         self.steps[0] = Step(first.spec, params)
 
     def run(self, x: npt.ArrayLike) -> npt.NDArray[Any]:
-        """Run every step on the whole block ``x`` (rows = traces or frames)."""
+        """Run every step on the whole block ``x`` (rows = traces or frames).
+
+        Parameters
+        ----------
+        x : array_like, shape (n_rows, n_columns)
+            GPR traces (n_traces, n_samples) or MD frames (n_frames, n_channels).
+
+        Returns
+        -------
+        ndarray of float32, shape (n_rows, n_out_columns)
+            The processed block, C-contiguous; ``n_out_columns`` differs from the input only when
+            the last step changes the sample axis.
+
+        Raises
+        ------
+        PipelineError
+            If a step rejects the data, naming the step.
+        """
         data: npt.NDArray[Any] = np.asarray(x)
         for index, (step, step_context) in enumerate(zip(self.steps, self.contexts, strict=True)):
             with _step_errors(index, step, step_context.kind):
@@ -704,7 +806,18 @@ class BoundPipeline:
         return np.ascontiguousarray(data, dtype=np.float32)
 
     def stream(self) -> ChainStream:
-        """A chained streaming filter (needs :attr:`streamable`; run :meth:`prepare` first)."""
+        """A chained streaming filter (needs :attr:`streamable`; run :meth:`prepare` first).
+
+        Returns
+        -------
+        ChainStream
+            A stream filter: feed row chunks to ``process`` and call ``finish`` at the end.
+
+        Raises
+        ------
+        PipelineError
+            If a step needs the whole line and cannot stream.
+        """
         filters = []
         for index, (step, step_context) in enumerate(zip(self.steps, self.contexts, strict=True)):
             with _step_errors(index, step, step_context.kind):
@@ -722,7 +835,14 @@ class BoundPipeline:
 
     def provenance(self) -> list[dict[str, Any]]:
         """The steps as run, JSON-ready: name, every parameter (defaults included) and the
-        stream values each step used."""
+        stream values each step used.
+
+        Returns
+        -------
+        list of dict
+            One ``{"step", "params", "context"}`` entry per step; ``context`` leaves out unset
+            (None or NaN) values.
+        """
         entries = []
         for step, step_context in zip(self.steps, self.contexts, strict=True):
             entries.append(
@@ -752,7 +872,15 @@ class _step_errors:  # noqa: N801 - used as a context manager
 
 
 class ChainStream(streaming.StreamFilter):
-    """Streaming filters run one after another; ``finish`` drains each in order."""
+    """Streaming filters run one after another; ``finish`` drains each in order.
+
+    Parameters
+    ----------
+    filters : list of StreamFilter
+        The filters, applied in order to each chunk.
+    labels : list of str, optional
+        One label per filter used to name it in errors; ``step 1``, ``step 2`` ... when None.
+    """
 
     def __init__(
         self, filters: list[streaming.StreamFilter], labels: list[str] | None = None
@@ -790,13 +918,29 @@ class ChainStream(streaming.StreamFilter):
 
 
 def preset_names() -> list[str]:
-    """Names of the pipelines shipped with detsig."""
+    """Names of the pipelines shipped with detsig.
+
+    Returns
+    -------
+    list of str
+        Sorted preset names (the ``.toml`` files of ``detsig/dsp/presets``).
+    """
     folder = resources.files("detsig.dsp") / "presets"
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
 
 
 def load_pipeline(name_or_path: str | Path) -> Pipeline:
     """A preset by name (``gpr-default``, ``md-default``) or a TOML file by path.
+
+    Parameters
+    ----------
+    name_or_path : str or Path
+        A preset name from :func:`preset_names`, else the path of a UTF-8 TOML file.
+
+    Returns
+    -------
+    Pipeline
+        The validated pipeline.
 
     Raises
     ------
@@ -833,7 +977,14 @@ def load_pipeline(name_or_path: str | Path) -> Pipeline:
 
 
 def describe_steps() -> str:
-    """Every step with its parameters, as text for ``--list-steps``."""
+    """Every step with its parameters, as text for ``--list-steps``.
+
+    Returns
+    -------
+    str
+        One block per stream kind: each step's summary, then each parameter with its default
+        (or ``required``) and help text.
+    """
     lines = []
     for kind in KINDS:
         lines.append(f"{kind} steps:")

@@ -53,7 +53,24 @@ class StreamFilter:
         self._dtype: Any = None
 
     def process(self, chunk: npt.ArrayLike) -> npt.NDArray[Any]:
-        """Filter the next rows; returns the rows that are ready (maybe fewer, maybe none)."""
+        """Filter the next rows; returns the rows that are ready (maybe fewer, maybe none).
+
+        Parameters
+        ----------
+        chunk : array_like, shape (n_rows, n_columns)
+            The next rows (traces or frames), in order; ``n_columns`` must not change within a
+            stream. Any number of rows, also 0.
+
+        Returns
+        -------
+        ndarray, shape (n_ready, n_out_columns)
+            The rows that are final, floating point; ``n_ready`` lags the input by :attr:`lag`.
+
+        Raises
+        ------
+        ParameterError
+            If the chunk is not 2-D or its column count differs from the earlier chunks.
+        """
         array = np.asarray(chunk)
         if array.ndim != 2:
             raise ParameterError(f"a chunk must be 2-D (rows, columns), got {array.ndim}-D")
@@ -69,7 +86,13 @@ class StreamFilter:
         return result
 
     def finish(self) -> npt.NDArray[Any]:
-        """End of the stream: the rows still held back (empty for filters without lag)."""
+        """End of the stream: the rows still held back (empty for filters without lag).
+
+        Returns
+        -------
+        ndarray, shape (n_held, n_out_columns)
+            The held-back rows, so that all outputs together equal the batch result.
+        """
         return self._finish()
 
     def reset(self) -> None:
@@ -126,7 +149,15 @@ class RowFilter(StreamFilter):
 
 class BackgroundStream(StreamFilter):
     """Sliding-window background removal (:func:`remove_background_stream`); lags
-    ``window_traces // 2`` traces."""
+    ``window_traces // 2`` traces.
+
+    Parameters
+    ----------
+    window_traces : int
+        Odd sliding-window length, traces.
+    method : {"mean", "median"}
+        Background estimate over the window, as in :func:`remove_background`.
+    """
 
     def __init__(self, window_traces: int, method: str = "mean") -> None:
         super().__init__()
@@ -158,7 +189,21 @@ class BackgroundStream(StreamFilter):
 class TimeZeroStream(StreamFilter):
     """Time-zero shift. A given ``shift_samples`` or ``per_trace=True`` is exact per trace; a
     detected line shift is fixed from the median first break of the first chunk (pass
-    ``shift_samples`` computed over the whole line to reproduce the batch call exactly)."""
+    ``shift_samples`` computed over the whole line to reproduce the batch call exactly).
+
+    Parameters
+    ----------
+    shift_samples : int, optional
+        Fixed shift, samples (output sample ``i`` takes input sample ``i + shift``); detected
+        from the first chunk (or per trace) when None.
+    target_sample : int
+        Where the detected first break should land, samples.
+    threshold_fraction : float
+        Passed to :func:`first_break` when the shift is detected.
+    per_trace : bool
+        With no ``shift_samples``: detect and apply one shift per trace instead of one for the
+        line.
+    """
 
     def __init__(
         self,
@@ -200,7 +245,18 @@ class TimeZeroStream(StreamFilter):
 
 
 class BandpassStream(StreamFilter):
-    """Causal Butterworth filter along time (axis 0) with :class:`SosState` between chunks."""
+    """Causal Butterworth filter along time (axis 0) with :class:`SosState` between chunks.
+
+    Parameters
+    ----------
+    low_hz, high_hz : float or None
+        Corner frequencies, Hz; only ``low_hz``: high-pass, only ``high_hz``: low-pass (see
+        :func:`butterworth_sos`).
+    sample_rate_hz : float
+        Row rate along axis 0 (the frame rate), Hz.
+    order : int
+        Butterworth order.
+    """
 
     def __init__(
         self, low_hz: float | None, high_hz: float | None, sample_rate_hz: float, order: int = 4
@@ -235,7 +291,22 @@ class BandpassStream(StreamFilter):
 
 
 class BaselineStream(StreamFilter):
-    """Metal-detector drift removal (:func:`detsig.dsp.remove_baseline_stream`)."""
+    """Metal-detector drift removal (:func:`detsig.dsp.remove_baseline_stream`).
+
+    Parameters
+    ----------
+    method : {"median", "highpass"}
+        Running median of the last ``window_frames`` frames, or a causal Butterworth
+        high-pass at ``cutoff_hz``, as in :func:`detsig.dsp.remove_baseline`.
+    window_frames : int
+        Median window, frames.
+    cutoff_hz : float, optional
+        High-pass corner, Hz (method ``"highpass"``).
+    sample_rate_hz : float, optional
+        Frame rate, Hz (method ``"highpass"``).
+    order : int
+        High-pass Butterworth order.
+    """
 
     def __init__(
         self,
@@ -266,7 +337,13 @@ class BaselineStream(StreamFilter):
 
 
 class SmoothStream(StreamFilter):
-    """Causal moving average (:func:`detsig.dsp.smooth_stream`)."""
+    """Causal moving average (:func:`detsig.dsp.smooth_stream`).
+
+    Parameters
+    ----------
+    window_frames : int
+        Moving-average window length, frames.
+    """
 
     def __init__(self, window_frames: int) -> None:
         super().__init__()
@@ -286,7 +363,25 @@ class SmoothStream(StreamFilter):
 class GroundBalanceStream(StreamFilter):
     """Ground balance whose model is known (``model``) or estimated from the frames
     ``quiet_start .. quiet_stop - 1`` of this stream; frames are held back until the quiet
-    stretch has passed (lag ``quiet_stop``), then everything equals the batch result."""
+    stretch has passed (lag ``quiet_stop``), then everything equals the batch result.
+
+    Parameters
+    ----------
+    model : GroundModel, optional
+        A ground model estimated before (:func:`estimate_ground`); when None it is estimated
+        from the quiet stretch of this stream.
+    quiet_start : int
+        First frame of the quiet (target-free) stretch.
+    quiet_stop : int, optional
+        One past its last frame; needed (with at least 2 frames) when ``model`` is None.
+    n_components : int
+        Number of ground directions to cancel.
+
+    Raises
+    ------
+    ParameterError
+        If there is neither a model nor a quiet stretch of at least 2 frames.
+    """
 
     def __init__(
         self,
@@ -341,5 +436,19 @@ class GroundBalanceStream(StreamFilter):
 
 
 def row_filter(function: Callable[..., npt.NDArray[Any]], **kwargs: Any) -> RowFilter:
-    """A :class:`RowFilter` of ``function`` with fixed keyword arguments."""
+    """A :class:`RowFilter` of ``function`` with fixed keyword arguments.
+
+    Parameters
+    ----------
+    function : callable
+        ``function(x, **kwargs) -> y`` over arrays of shape (n_rows, n_columns), rows treated
+        independently.
+    **kwargs
+        The keyword arguments every call receives.
+
+    Returns
+    -------
+    RowFilter
+        A stateless stream filter (no lag).
+    """
     return RowFilter(functools.partial(function), **kwargs)

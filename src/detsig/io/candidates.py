@@ -223,6 +223,16 @@ def read_candidates_csv(path: str | os.PathLike[str]) -> list[Candidate]:
     Column names are matched case-insensitively; empty cells are missing values; unknown
     columns become extras (numbers parsed as numbers, JSON objects and lists parsed).
 
+    Parameters
+    ----------
+    path : str or Path
+        A UTF-8 CSV file (a BOM is allowed).
+
+    Returns
+    -------
+    list of Candidate
+        One per non-blank data row, in file order.
+
     Raises
     ------
     FormatError
@@ -260,6 +270,19 @@ def candidates_from_geojson(document: Any, where: str = "GeoJSON") -> list[Candi
 
     Point geometries supply ``lon_deg``/``lat_deg`` when the properties do not.
 
+    Parameters
+    ----------
+    document : object
+        The parsed JSON: a FeatureCollection whose feature properties are candidate fields, or
+        a list of flat candidate objects.
+    where : str
+        Name of the source, used in error messages (e.g. the file path).
+
+    Returns
+    -------
+    list of Candidate
+        One per feature or object, in document order.
+
     Raises
     ------
     FormatError
@@ -294,6 +317,16 @@ def candidates_from_geojson(document: Any, where: str = "GeoJSON") -> list[Candi
 
 def read_candidates_geojson(path: str | os.PathLike[str]) -> list[Candidate]:
     """Read candidates from a GeoJSON file written by :func:`write_candidates_geojson`.
+
+    Parameters
+    ----------
+    path : str or Path
+        A GeoJSON (or JSON list) file, UTF-8.
+
+    Returns
+    -------
+    list of Candidate
+        One per feature, in file order.
 
     Raises
     ------

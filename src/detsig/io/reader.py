@@ -64,6 +64,16 @@ def is_detsig_recording(path: str | os.PathLike[str]) -> bool:
 
     A file that ``detsig record --swmr`` is writing (or left after a crash) opens only in SWMR
     read mode, so that mode is tried second.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to check; a missing or unreadable file gives False, never an exception.
+
+    Returns
+    -------
+    bool
+        True when the root attribute ``detsig_format`` names a detsig recording.
     """
     try:
         if not h5py.is_hdf5(path):
@@ -81,6 +91,11 @@ def is_detsig_recording(path: str | os.PathLike[str]) -> bool:
 
 class StreamReader:
     """One ``/streams/<name>`` group, read lazily.
+
+    Parameters
+    ----------
+    group : h5py.Group
+        The open ``/streams/<name>`` group; it must stay open while the reader is used.
 
     Attributes
     ----------
@@ -147,7 +162,27 @@ class StreamReader:
                 dataset.refresh()
 
     def column(self, name: str, start: int = 0, stop: int | None = None) -> npt.NDArray[Any]:
-        """Rows ``start:stop`` of a per-row column (``seq``, ``distance_m``, ``lat_deg`` ...)."""
+        """Rows ``start:stop`` of a per-row column (``seq``, ``distance_m``, ``lat_deg`` ...).
+
+        Parameters
+        ----------
+        name : str
+            Column name, one of :attr:`columns`.
+        start : int
+            First row (default 0).
+        stop : int, optional
+            One past the last row, clipped to :attr:`n_rows`; all rows when None.
+
+        Returns
+        -------
+        ndarray, shape (n_rows,)
+            The values, in the column's stored dtype and unit (the unit is in the name).
+
+        Raises
+        ------
+        KeyError
+            If the stream has no column ``name``.
+        """
         if name not in self.group:
             raise KeyError(f"stream {self.name} has no column {name!r} (has {self.columns})")
         stop = self.n_rows if stop is None else min(stop, self.n_rows)
@@ -196,7 +231,27 @@ class StreamReader:
             raise RecordingError(f"stream {self.name} is a {self.kind} stream, not {kind}")
 
     def read_scan(self, start: int = 0, stop: int | None = None) -> GprScan:
-        """Traces ``start:stop`` of a GPR stream as a :class:`GprScan`."""
+        """Traces ``start:stop`` of a GPR stream as a :class:`GprScan`.
+
+        Parameters
+        ----------
+        start : int
+            First trace (default 0).
+        stop : int, optional
+            One past the last trace, clipped to :attr:`n_rows`; all traces when None.
+
+        Returns
+        -------
+        GprScan
+            ``data`` of shape (n_traces, n_samples) in the stored dtype; ``distance_m``,
+            ``trace_time_s`` (from ``device_time_us``), ``lat_deg`` and ``lon_deg`` when the stream
+            has those columns with real values, else None.
+
+        Raises
+        ------
+        RecordingError
+            If this is not a GPR stream.
+        """
         self._check_kind("gpr")
         stop = self.n_rows if stop is None else min(stop, self.n_rows)
         time_zero = self.attrs.get("time_zero_s")
@@ -223,7 +278,26 @@ class StreamReader:
         )
 
     def read_md(self, start: int = 0, stop: int | None = None) -> MdSeries:
-        """Frames ``start:stop`` of an MD stream as an :class:`MdSeries`."""
+        """Frames ``start:stop`` of an MD stream as an :class:`MdSeries`.
+
+        Parameters
+        ----------
+        start : int
+            First frame (default 0).
+        stop : int, optional
+            One past the last frame, clipped to :attr:`n_rows`; all frames when None.
+
+        Returns
+        -------
+        MdSeries
+            ``data`` of shape (n_frames, n_channels) in the stored dtype and ``units``, with the
+            stream's ``sample_rate_hz``, channel names, gate delays and ``distance_m`` if present.
+
+        Raises
+        ------
+        RecordingError
+            If this is not an MD stream.
+        """
         self._check_kind("md")
         stop = self.n_rows if stop is None else min(stop, self.n_rows)
         names = self.attrs.get("channel_names", "[]")
@@ -241,7 +315,18 @@ class StreamReader:
         )
 
     def read_track(self) -> PositionTrack:
-        """All fixes of a GNSS stream as a :class:`PositionTrack`."""
+        """All fixes of a GNSS stream as a :class:`PositionTrack`.
+
+        Returns
+        -------
+        PositionTrack
+            One entry per fix, with every :data:`TRACK_FIELDS` column.
+
+        Raises
+        ------
+        RecordingError
+            If this is not a GNSS stream.
+        """
         self._check_kind("gnss")
         n = self.n_rows
         return PositionTrack(**{name: self.group[name][:n] for name in TRACK_FIELDS})
@@ -255,7 +340,15 @@ def _positive_or_none(value: Any) -> float | None:
 
 
 class Recording:
-    """An open detsig recording. Use :func:`open_recording`; close it (or use ``with``)."""
+    """An open detsig recording. Use :func:`open_recording`; close it (or use ``with``).
+
+    Parameters
+    ----------
+    path : Path
+        Where the file is (used in messages).
+    file : h5py.File
+        The open file; :meth:`close` closes it.
+    """
 
     def __init__(self, path: Path, file: h5py.File):
         self.path = path
@@ -273,12 +366,35 @@ class Recording:
         return list(self.streams)
 
     def streams_of_kind(self, kind: str) -> list[StreamReader]:
-        """The streams of one kind (``"gpr"``, ``"md"``, ``"gnss"``)."""
+        """The streams of one kind (``"gpr"``, ``"md"``, ``"gnss"``).
+
+        Parameters
+        ----------
+        kind : str
+            ``"gpr"``, ``"md"`` or ``"gnss"``.
+
+        Returns
+        -------
+        list of StreamReader
+            The matching streams in file order; empty when there are none.
+        """
         return [s for s in self.streams.values() if s.kind == kind]
 
     def stream_of_kind(self, kind: str, name: str | None = None) -> StreamReader | None:
         """The stream of one kind named ``name``, or the first of that kind (None: there is
         none) when ``name`` is None.
+
+        Parameters
+        ----------
+        kind : str
+            ``"gpr"``, ``"md"`` or ``"gnss"``.
+        name : str, optional
+            Stream name to pick; the first stream of that kind when None.
+
+        Returns
+        -------
+        StreamReader or None
+            The stream; None only when ``name`` is None and there is no stream of that kind.
 
         Raises
         ------
@@ -305,13 +421,26 @@ class Recording:
                 self.file[name].refresh()
 
     def events(self) -> list[Event]:
-        """Every row of ``/events``."""
+        """Every row of ``/events``.
+
+        Returns
+        -------
+        list of Event
+            Events (host time ns, stream, kind, detail) in the order they were written; empty when
+            the file has no ``/events`` table.
+        """
         if "events" not in self.file:
             return []
         return rows_to_events(np.asarray(self.file["events"][:]))
 
     def event_counts(self) -> dict[str, int]:
-        """Number of events of each kind."""
+        """Number of events of each kind.
+
+        Returns
+        -------
+        dict of str to int
+            Event kind (``"gap"``, ``"bad_frame"`` ...) -> number of events.
+        """
         if "events" not in self.file:
             return {}
         kinds = np.asarray(self.file["events"]["kind"])
@@ -328,7 +457,13 @@ class Recording:
         return "candidates" in self.file
 
     def truth(self) -> GroundTruth | None:
-        """The lane's ground truth, or None."""
+        """The lane's ground truth, or None.
+
+        Returns
+        -------
+        GroundTruth or None
+            Lane extent and targets from ``/truth``; None when the file has no ground truth.
+        """
         if "truth" not in self.file:
             return None
         group = self.file["truth"]
@@ -341,13 +476,28 @@ class Recording:
         )
 
     def candidates(self) -> list[Candidate]:
-        """The stored candidates (empty when there are none)."""
+        """The stored candidates (empty when there are none).
+
+        Returns
+        -------
+        list of Candidate
+            The rows of ``/candidates`` in stored order.
+        """
         if "candidates" not in self.file:
             return []
         return rows_to_candidates(np.asarray(self.file["candidates"][:]))
 
     def describe(self) -> dict[str, Any]:
-        """What the file holds, as the JSON object of ``detsig info --json``."""
+        """What the file holds, as the JSON object of ``detsig info --json``.
+
+        Returns
+        -------
+        dict
+            JSON-serialisable summary: path, format and file attributes (``recording_id``,
+            ``operator`` ...), ``size_bytes``, one entry per stream (name, kind, shape, dtype,
+            ``duration_s`` and kind-specific fields), event counts by kind, and the numbers of truth
+            targets and candidates.
+        """
         streams = []
         for stream in self.streams.values():
             entry: dict[str, Any] = {
@@ -440,6 +590,11 @@ def open_recording(path: str | os.PathLike[str], *, swmr: bool = False) -> Recor
     swmr : bool
         Open in SWMR read mode, to follow a file another process is writing.
 
+    Returns
+    -------
+    Recording
+        The open recording; close it, or use it as a context manager.
+
     Raises
     ------
     RecordingError
@@ -514,7 +669,20 @@ def open_recording(path: str | os.PathLike[str], *, swmr: bool = False) -> Recor
 
 
 def write_candidates_into(path: str | os.PathLike[str], candidates: list[Candidate]) -> None:
-    """Replace the ``/candidates`` table of an existing recording (nothing else is touched)."""
+    """Replace the ``/candidates`` table of an existing recording (nothing else is touched).
+
+    Parameters
+    ----------
+    path : str or Path
+        An existing detsig recording, opened read-write; it must not be open elsewhere.
+    candidates : list of Candidate
+        The new contents of ``/candidates`` (may be empty: a detector found nothing).
+
+    Raises
+    ------
+    RecordingError
+        If ``path`` is not a readable detsig recording or cannot be written.
+    """
     from detsig.io._tables import CANDIDATE_DTYPE, candidates_to_rows
 
     with open_recording(path):

@@ -97,7 +97,17 @@ class _Column:
 
 
 class StreamWriter:
-    """Appends rows to one ``/streams/<name>`` group. Get one from :class:`RecordingWriter`."""
+    """Appends rows to one ``/streams/<name>`` group. Get one from :class:`RecordingWriter`.
+
+    Parameters
+    ----------
+    owner : RecordingWriter
+        The recording this stream belongs to (its flush policy applies to the stream).
+    group : h5py.Group
+        The ``/streams/<name>`` group the columns are created in; its last path part is the name.
+    kind : str
+        Stream kind: ``"gpr"``, ``"md"`` or ``"gnss"``.
+    """
 
     def __init__(self, owner: RecordingWriter, group: h5py.Group, kind: str):
         self._owner = owner
@@ -217,7 +227,21 @@ class TrackStreamWriter(StreamWriter):
     """Writer of a GNSS stream: one row per fix with the :data:`TRACK_FIELDS` columns."""
 
     def append(self, track: PositionTrack | None = None, **fields: npt.ArrayLike) -> None:
-        """Append fixes, given as a :class:`PositionTrack` or as keyword arrays of its fields."""
+        """Append fixes, given as a :class:`PositionTrack` or as keyword arrays of its fields.
+
+        Parameters
+        ----------
+        track : PositionTrack, optional
+            The fixes to append, one row per fix. Give either this or ``fields``, not both.
+        **fields : array_like, shape (n_fixes,)
+            Keyword arrays of the :data:`TRACK_FIELDS` columns (``lat_deg``, ``lon_deg``, ...),
+            used to build a :class:`PositionTrack` when ``track`` is None.
+
+        Raises
+        ------
+        TypeError
+            If both ``track`` and keyword arrays are given.
+        """
         if track is None:
             track = PositionTrack(**fields)  # type: ignore[arg-type]
         elif fields:
@@ -394,6 +418,40 @@ class RecordingWriter:
         ``extra_columns`` maps further per-row column names (e.g. ``lat_deg``) to their dtype.
         ``attrs`` are further stream attributes (``trace_step_m``, ``traces_per_s``,
         ``processing`` ...; dicts and lists are stored as JSON).
+
+        Parameters
+        ----------
+        name : str
+            Stream name, the group ``/streams/<name>`` (e.g. ``"gpr0"``); must be new, non-empty and
+            without ``/``.
+        n_samples : int
+            Samples per trace (>= 1), the width of the ``data`` column.
+        dtype : numpy dtype or str
+            Sample type of the ``data`` column, e.g. ``"int16"`` or ``"float32"``.
+        sample_interval_s : float
+            Time between samples of a trace, s (> 0).
+        center_frequency_hz : float
+            Antenna centre frequency, Hz; NaN (the default) when unknown.
+        time_zero_s : float, optional
+            Two-way time of the direct wave / ground surface in each trace, s; not stored when None.
+        device : mapping, optional
+            The device's HELLO description, stored as JSON in the stream's ``device`` attribute.
+        extra_columns : mapping of str to dtype, optional
+            Further per-row columns (e.g. ``{"lat_deg": "f8"}``), NaN/0 where not appended.
+        attrs : mapping, optional
+            Further stream attributes; dicts, lists and tuples are stored as JSON.
+
+        Returns
+        -------
+        SampleStreamWriter
+            The writer to :meth:`~SampleStreamWriter.append` traces to, shape (n_traces, n_samples).
+
+        Raises
+        ------
+        ValueError
+            If ``sample_interval_s`` is not > 0, ``n_samples`` < 1 or the name is empty or taken.
+        RecordingError
+            If SWMR writing has already started.
         """
         if not float(sample_interval_s) > 0:
             raise ValueError(f"sample_interval_s must be > 0, got {sample_interval_s}")
@@ -418,7 +476,43 @@ class RecordingWriter:
         extra_columns: Mapping[str, Any] | None = None,
         attrs: Mapping[str, Any] | None = None,
     ) -> SampleStreamWriter:
-        """Declare a metal-detector stream of frames with ``n_channels`` channels."""
+        """Declare a metal-detector stream of frames with ``n_channels`` channels.
+
+        Parameters
+        ----------
+        name : str
+            Stream name, the group ``/streams/<name>`` (e.g. ``"md0"``); must be new, non-empty and
+            without ``/``.
+        n_channels : int
+            Channels per frame (>= 1), the width of the ``data`` column.
+        dtype : numpy dtype or str
+            Sample type of the ``data`` column, e.g. ``"int16"``.
+        sample_rate_hz : float
+            Frame rate, Hz (> 0).
+        channel_names : sequence of str, optional
+            One name per channel; ``ch0``, ``ch1``, ... when None.
+        units : str
+            Unit of the samples, stored as the ``units`` attribute (default ``"adc_counts"``).
+        device : mapping, optional
+            The device's HELLO description, stored as JSON in the stream's ``device`` attribute.
+        extra_columns : mapping of str to dtype, optional
+            Further per-row columns, filled with NaN/0 when not appended.
+        attrs : mapping, optional
+            Further stream attributes; dicts, lists and tuples are stored as JSON.
+
+        Returns
+        -------
+        SampleStreamWriter
+            The writer to append frames to, shape (n_frames, n_channels).
+
+        Raises
+        ------
+        ValueError
+            If ``sample_rate_hz`` is not > 0, the number of channel names differs from
+            ``n_channels``, or the name is empty or taken.
+        RecordingError
+            If SWMR writing has already started.
+        """
         if not float(sample_rate_hz) > 0:
             raise ValueError(f"sample_rate_hz must be > 0, got {sample_rate_hz}")
         names = list(channel_names or [f"ch{i}" for i in range(n_channels)])
@@ -438,7 +532,22 @@ class RecordingWriter:
         device: Mapping[str, Any] | None = None,
         attrs: Mapping[str, Any] | None = None,
     ) -> TrackStreamWriter:
-        """Declare a GNSS stream (one row per fix)."""
+        """Declare a GNSS stream (one row per fix).
+
+        Parameters
+        ----------
+        name : str
+            Stream name, the group ``/streams/<name>`` (default ``"gnss0"``).
+        device : mapping, optional
+            The receiver's description, stored as JSON in the stream's ``device`` attribute.
+        attrs : mapping, optional
+            Further stream attributes; dicts, lists and tuples are stored as JSON.
+
+        Returns
+        -------
+        TrackStreamWriter
+            The writer to append fixes (:class:`PositionTrack`) to.
+        """
         group = self._new_group(name, "gnss", device)
         stream = TrackStreamWriter(self, group, "gnss")
         for column, column_dtype in TRACK_FIELDS.items():
@@ -459,13 +568,36 @@ class RecordingWriter:
     def add_event(
         self, kind: str, *, stream: str = "", detail: str = "", host_time_ns: int | None = None
     ) -> None:
-        """Record one event (gap, bad_frame, reconnect, mark, device_error, ...)."""
+        """Record one event (gap, bad_frame, reconnect, mark, device_error, ...).
+
+        Parameters
+        ----------
+        kind : str
+            Event kind, e.g. ``"gap"``, ``"bad_frame"``, ``"reconnect"``, ``"mark"``.
+        stream : str
+            Name of the stream the event concerns; empty for the whole recording.
+        detail : str
+            Free text, e.g. ``"3 missing (seq 10-12)"``.
+        host_time_ns : int, optional
+            Host clock time of the event, ns since the Unix epoch; now when None.
+        """
         when = time.time_ns() if host_time_ns is None else int(host_time_ns)
         self._events.push(events_to_rows([Event(when, stream, kind, detail)]))
         self.maybe_flush()
 
     def write_truth(self, truth: GroundTruth) -> None:
-        """Store the lane's ground truth in ``/truth`` (once, before SWMR starts)."""
+        """Store the lane's ground truth in ``/truth`` (once, before SWMR starts).
+
+        Parameters
+        ----------
+        truth : GroundTruth
+            Lane extent (``x_start_m``, ``x_end_m``, optional ``swept_width_m``) and buried targets.
+
+        Raises
+        ------
+        RecordingError
+            If the recording already has ground truth.
+        """
         if "truth" in self.file:
             raise RecordingError("this recording already has ground truth")
         group = self.file.create_group("truth")
@@ -476,7 +608,13 @@ class RecordingWriter:
             group.attrs["swept_width_m"] = float(truth.swept_width_m)
 
     def write_candidates(self, candidates: Sequence[Candidate]) -> None:
-        """Append candidates to ``/candidates`` (created on first use)."""
+        """Append candidates to ``/candidates`` (created on first use).
+
+        Parameters
+        ----------
+        candidates : sequence of Candidate
+            Detections to append, in any order.
+        """
         if self._candidates is None:
             self._candidates = _Column(self.file, "candidates", CANDIDATE_DTYPE, (), chunk_rows=64)
         self._candidates.push(candidates_to_rows(candidates))
@@ -498,7 +636,13 @@ class RecordingWriter:
         self.n_flushes += 1
 
     def maybe_flush(self) -> bool:
-        """Flush when ``flush_interval_s`` has passed since the last flush; True if it did."""
+        """Flush when ``flush_interval_s`` has passed since the last flush; True if it did.
+
+        Returns
+        -------
+        bool
+            True if a flush happened.
+        """
         if time.monotonic() - self._last_flush >= self.flush_interval_s:
             self.flush()
             return True

@@ -45,7 +45,18 @@ def _pty_hint() -> str:
 
 
 def port_missing_error(path: str) -> DeviceError:
-    """The error for a port path that does not exist, listing the ports that do."""
+    """The error for a port path that does not exist, listing the ports that do.
+
+    Parameters
+    ----------
+    path : str
+        The port path given.
+
+    Returns
+    -------
+    DeviceError
+        The error to raise (its message names the existing serial ports).
+    """
     ports = available_ports()
     listed = ", ".join(ports) if ports else "none"
     return DeviceError(
@@ -55,7 +66,18 @@ def port_missing_error(path: str) -> DeviceError:
 
 
 def port_permission_error(path: str) -> DeviceError:
-    """The error for a port the user may not open."""
+    """The error for a port the user may not open.
+
+    Parameters
+    ----------
+    path : str
+        The port path given.
+
+    Returns
+    -------
+    DeviceError
+        The error to raise (its message says how to get access).
+    """
     return DeviceError(
         f"permission denied opening {path}; add yourself to the group that owns serial ports "
         "with 'sudo usermod -aG dialout $USER', then log out and back in"
@@ -97,7 +119,19 @@ def holders_of(path: str) -> list[str]:
 
 
 def lock_holders_of(path: str) -> list[str]:
-    """Processes (``"name (pid N)"``) holding an ``flock`` on ``path``, from ``/proc/locks``."""
+    """Processes (``"name (pid N)"``) holding an ``flock`` on ``path``, from ``/proc/locks``.
+
+    Parameters
+    ----------
+    path : str
+        A file or device path.
+
+    Returns
+    -------
+    list of str
+        ``"name (pid N)"`` per holder; empty when none is found or ``/proc/locks`` is
+        unreadable.
+    """
     try:
         inode = os.stat(path).st_ino
         lines = Path("/proc/locks").read_text().splitlines()
@@ -123,7 +157,18 @@ def lock_holders_of(path: str) -> list[str]:
 
 
 def port_busy_error(path: str) -> DeviceError:
-    """The error for a port another program has locked."""
+    """The error for a port another program has locked.
+
+    Parameters
+    ----------
+    path : str
+        The port path given.
+
+    Returns
+    -------
+    DeviceError
+        The error to raise (its message names the holders when they can be found).
+    """
     holders = lock_holders_of(path) or holders_of(path)
     who = f" by {', '.join(holders)}" if holders else " by another program"
     return DeviceError(
@@ -151,7 +196,18 @@ def _what_it_is(path: str) -> str:
 
 
 def not_a_port_error(path: str) -> DeviceError:
-    """The error for a path that exists but is not a serial port (a file, a folder ...)."""
+    """The error for a path that exists but is not a serial port (a file, a folder ...).
+
+    Parameters
+    ----------
+    path : str
+        The path given.
+
+    Returns
+    -------
+    DeviceError
+        The error to raise (its message says what the path is).
+    """
     return DeviceError(
         f"{path} is not a serial port ({_what_it_is(path)}); give a serial device such as "
         "/dev/ttyUSB0 or an emulator's pty (the path 'detsig emulate' prints)"

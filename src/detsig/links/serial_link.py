@@ -30,15 +30,33 @@ class Link(Protocol):
         ...
 
     def read(self) -> bytes:
-        """Bytes that arrived (may be empty after a short timeout); raises LinkLost."""
+        """Bytes that arrived (may be empty after a short timeout); raises LinkLost.
+
+        Returns
+        -------
+        bytes
+            The bytes, possibly empty.
+        """
         ...
 
     def write(self, data: bytes) -> None:
-        """Send bytes; raises LinkLost."""
+        """Send bytes; raises LinkLost.
+
+        Parameters
+        ----------
+        data : bytes
+            The bytes to send, all of them.
+        """
         ...
 
     def read_waiting(self) -> bytes:
-        """Every byte that already arrived, without waiting (may be empty); raises LinkLost."""
+        """Every byte that already arrived, without waiting (may be empty); raises LinkLost.
+
+        Returns
+        -------
+        bytes
+            The bytes, possibly empty.
+        """
         ...
 
     def close(self) -> None:
@@ -47,12 +65,34 @@ class Link(Protocol):
 
 
 def is_url(port: str) -> bool:
-    """True for pyserial URLs (``loop://``, ``socket://host:port``, ``spy://...``)."""
+    """True for pyserial URLs (``loop://``, ``socket://host:port``, ``spy://...``).
+
+    Parameters
+    ----------
+    port : str
+        A port path or URL.
+
+    Returns
+    -------
+    bool
+        True when ``port`` contains ``://``.
+    """
     return "://" in port
 
 
 def port_present(port: str) -> bool:
-    """Whether a port path exists now (URLs are always 'present'); used to poll for a return."""
+    """Whether a port path exists now (URLs are always 'present'); used to poll for a return.
+
+    Parameters
+    ----------
+    port : str
+        A port path or pyserial URL.
+
+    Returns
+    -------
+    bool
+        True for a URL or an existing path.
+    """
     return is_url(port) or os.path.exists(port)
 
 
@@ -154,6 +194,11 @@ class SerialLink:
     def write(self, data: bytes) -> None:
         """Send ``data`` completely.
 
+        Parameters
+        ----------
+        data : bytes
+            The bytes to send.
+
         Raises
         ------
         LinkLost
@@ -219,7 +264,26 @@ def open_link(
     exclusive: bool = True,
     keep_input: bool = True,
 ) -> SerialLink:
-    """Open a port or pyserial URL; see :class:`SerialLink` (raises DeviceError)."""
+    """Open a port or pyserial URL; see :class:`SerialLink` (raises DeviceError).
+
+    Parameters
+    ----------
+    url : str
+        Device path (``/dev/ttyUSB0``, ``/dev/pts/5``) or pyserial URL (``loop://`` ...).
+    baudrate : int
+        Line speed, bit/s (ignored by ptys and sockets).
+    read_timeout_s : float
+        Longest a read waits for the first byte, s.
+    exclusive : bool
+        Lock the port (``flock``) so that a second program cannot open it.
+    keep_input : bool
+        Keep bytes that arrived before the port was opened.
+
+    Returns
+    -------
+    SerialLink
+        The open link; close it, or use it as a context manager.
+    """
     return SerialLink(
         url,
         baudrate=baudrate,

@@ -84,7 +84,13 @@ class Candidate:
         return hash((self.detector, self.stream, self.score))
 
     def to_dict(self) -> dict[str, Any]:
-        """The candidate as a flat dict: the fixed fields, then the extras."""
+        """The candidate as a flat dict: the fixed fields, then the extras.
+
+        Returns
+        -------
+        dict
+            The :data:`CANDIDATE_FIELDS` by name, then each extra whose key is not a field name.
+        """
         row: dict[str, Any] = {name: getattr(self, name) for name in CANDIDATE_FIELDS}
         for key, value in self.extras.items():
             row.setdefault(key, value)
@@ -95,6 +101,22 @@ class Candidate:
         """Build a candidate from a flat dict; unknown keys become extras.
 
         Missing positions become NaN; ``score`` is required.
+
+        Parameters
+        ----------
+        row : mapping
+            Field name -> value (``score`` required; ``x_m``, ``depth_m``, ``lat_deg`` ... may be
+            missing, None or ``""``).
+
+        Returns
+        -------
+        Candidate
+            The candidate.
+
+        Raises
+        ------
+        ValueError
+            If ``score`` is missing.
         """
         if "score" not in row:
             raise ValueError("a candidate needs a 'score'")

@@ -17,13 +17,39 @@ SPEED_OF_LIGHT_M_PER_S = 299_792_458.0
 
 
 def velocity_from_permittivity(relative_permittivity: float) -> float:
-    """Radar wave velocity in a low-loss, non-magnetic medium, m/s: ``c / sqrt(eps_r)``."""
+    """Radar wave velocity in a low-loss, non-magnetic medium, m/s: ``c / sqrt(eps_r)``.
+
+    Parameters
+    ----------
+    relative_permittivity : float
+        Relative (dielectric) permittivity of the medium, dimensionless (> 0; 1 for air).
+
+    Returns
+    -------
+    float
+        Wave velocity, m/s.
+
+    References
+    ----------
+    .. [1] D. J. Daniels (ed.), *Ground Penetrating Radar*, 2nd ed., IEE, 2004, ch. 3.
+    """
     eps_r = positive("relative_permittivity", relative_permittivity)
     return SPEED_OF_LIGHT_M_PER_S / math.sqrt(eps_r)
 
 
 def permittivity_from_velocity(velocity_m_per_s: float) -> float:
-    """Relative permittivity implied by a radar velocity: ``(c / v)**2``."""
+    """Relative permittivity implied by a radar velocity: ``(c / v)**2``.
+
+    Parameters
+    ----------
+    velocity_m_per_s : float
+        Radar wave velocity, m/s (> 0).
+
+    Returns
+    -------
+    float
+        Relative permittivity, dimensionless.
+    """
     return (SPEED_OF_LIGHT_M_PER_S / positive("velocity_m_per_s", velocity_m_per_s)) ** 2
 
 
@@ -77,7 +103,18 @@ class GprHeader:
         return 1.0 / self.sample_interval_s
 
     def time_axis_s(self, n_samples: int) -> npt.NDArray[np.float64]:
-        """Two-way travel time of each sample relative to time zero, s, shape (n_samples,)."""
+        """Two-way travel time of each sample relative to time zero, s, shape (n_samples,).
+
+        Parameters
+        ----------
+        n_samples : int
+            Number of samples per trace.
+
+        Returns
+        -------
+        ndarray of float64, shape (n_samples,)
+            ``i * sample_interval_s - time_zero_s``, s (negative before time zero).
+        """
         return np.arange(n_samples, dtype=np.float64) * self.sample_interval_s - self.time_zero_s
 
 
@@ -149,5 +186,16 @@ class GprScan:
         return np.arange(self.n_traces, dtype=np.float64) * step
 
     def depth_axis_m(self, velocity_m_per_s: float) -> npt.NDArray[np.float64]:
-        """Depth of each sample below time zero for a constant velocity, m: ``v * t / 2``."""
+        """Depth of each sample below time zero for a constant velocity, m: ``v * t / 2``.
+
+        Parameters
+        ----------
+        velocity_m_per_s : float
+            Wave velocity in the ground, m/s (> 0); see :func:`velocity_from_permittivity`.
+
+        Returns
+        -------
+        ndarray of float64, shape (n_samples,)
+            Depth of each sample, m (negative above time zero).
+        """
         return self.time_s * positive("velocity_m_per_s", velocity_m_per_s) / 2.0

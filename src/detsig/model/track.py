@@ -80,5 +80,11 @@ class PositionTrack:
 
     @classmethod
     def empty(cls) -> PositionTrack:
-        """A track with no fixes."""
+        """A track with no fixes.
+
+        Returns
+        -------
+        PositionTrack
+            Zero-length arrays of every :data:`TRACK_FIELDS` column.
+        """
         return cls(**{name: np.zeros(0, dtype) for name, dtype in TRACK_FIELDS.items()})

@@ -72,7 +72,14 @@ class TruthTarget:
         return self.target_class == "mine"
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form (``class`` instead of ``target_class``), extras last."""
+        """The JSON form (``class`` instead of ``target_class``), extras last.
+
+        Returns
+        -------
+        dict
+            ``id``, ``class``, ``kind``, ``x_m``, ``y_m``, ``depth_m``, ``size_m``, then each extra
+            whose key is not one of those.
+        """
         row: dict[str, Any] = {
             "id": self.id,
             "class": self.target_class,
@@ -88,7 +95,24 @@ class TruthTarget:
 
     @classmethod
     def from_dict(cls, row: Mapping[str, Any]) -> TruthTarget:
-        """Build a target from its JSON form; unknown keys become extras."""
+        """Build a target from its JSON form; unknown keys become extras.
+
+        Parameters
+        ----------
+        row : mapping
+            The JSON object: ``id``, ``class``, ``kind``, ``x_m``, ``depth_m``, ``size_m`` (m)
+            required; ``y_m`` optional (0 when absent).
+
+        Returns
+        -------
+        TruthTarget
+            The target.
+
+        Raises
+        ------
+        ValueError
+            If a required key is missing.
+        """
         known = {"id", "class", "kind", "x_m", "y_m", "depth_m", "size_m"}
         missing = sorted(known - {"y_m"} - set(row))
         if missing:
@@ -147,7 +171,14 @@ class GroundTruth:
         return float(self.x_end_m) - float(self.x_start_m)
 
     def to_dict(self) -> dict[str, Any]:
-        """The truth JSON object (DESIGN.md section 3)."""
+        """The truth JSON object (DESIGN.md section 3).
+
+        Returns
+        -------
+        dict
+            ``x_start_m``, ``x_end_m``, ``targets`` (list of :meth:`TruthTarget.to_dict`) and
+            ``swept_width_m`` when known.
+        """
         out: dict[str, Any] = {
             "x_start_m": float(self.x_start_m),
             "x_end_m": float(self.x_end_m),
@@ -159,7 +190,19 @@ class GroundTruth:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> GroundTruth:
-        """Build from the truth JSON object; raises ValueError naming what is wrong."""
+        """Build from the truth JSON object; raises ValueError naming what is wrong.
+
+        Parameters
+        ----------
+        data : mapping
+            The truth JSON object: ``x_start_m``, ``x_end_m`` (m), ``targets`` and optional
+            ``swept_width_m`` (m).
+
+        Returns
+        -------
+        GroundTruth
+            The validated ground truth.
+        """
         if not isinstance(data, Mapping) or "targets" not in data:
             raise ValueError("ground truth must be a JSON object with a 'targets' list")
         targets: Sequence[Any] = data["targets"]
@@ -176,7 +219,18 @@ class GroundTruth:
 
     @classmethod
     def load_json(cls, path: str | Path) -> GroundTruth:
-        """Read a truth JSON file; raises :class:`InputError` with one clear sentence."""
+        """Read a truth JSON file; raises :class:`InputError` with one clear sentence.
+
+        Parameters
+        ----------
+        path : str or Path
+            A UTF-8 JSON file holding the truth object.
+
+        Returns
+        -------
+        GroundTruth
+            The validated ground truth.
+        """
         path = Path(path)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -190,7 +244,18 @@ class GroundTruth:
             raise InputError(f"truth file {path}: {error}") from None
 
     def save_json(self, path: str | Path) -> None:
-        """Write the truth JSON file (refuses to overwrite)."""
+        """Write the truth JSON file (refuses to overwrite).
+
+        Parameters
+        ----------
+        path : str or Path
+            The file to create (indented JSON plus a final newline).
+
+        Raises
+        ------
+        FileExistsError
+            If ``path`` exists.
+        """
         with open(path, "x", encoding="utf-8") as stream:
             json.dump(self.to_dict(), stream, indent=2)
             stream.write("\n")

@@ -79,6 +79,11 @@ def ricker(time_s: npt.ArrayLike, center_frequency_hz: float) -> npt.NDArray[np.
     center_frequency_hz : float
         Peak frequency of the amplitude spectrum, Hz.
 
+    Returns
+    -------
+    ndarray of float64, same shape as ``time_s``
+        Wavelet amplitude, dimensionless (1 at ``t = 0``).
+
     References
     ----------
     .. [1] Ricker, N. (1953). Geophysics 18(1), 10-40.
@@ -92,6 +97,24 @@ def reflection_coefficient(permittivity_from: float, permittivity_to: float) -> 
 
     ``R = (sqrt(eps1) - sqrt(eps2)) / (sqrt(eps1) + sqrt(eps2))``; ``inf`` (a perfect
     conductor) gives -1.
+
+    Parameters
+    ----------
+    permittivity_from : float
+        Relative permittivity of the medium the wave travels in (> 0).
+    permittivity_to : float
+        Relative permittivity of the medium it reflects from (> 0; ``inf`` for a metal).
+
+    Returns
+    -------
+    float
+        Amplitude reflection coefficient, dimensionless, in [-1, 1]; negative when the second
+        medium is denser (e.g. soil below air).
+
+    References
+    ----------
+    .. [1] Annan, A. P. (2009). Electromagnetic principles of ground penetrating radar. In
+       H. M. Jol (ed.), *Ground Penetrating Radar: Theory and Applications*, Elsevier, ch. 1.
     """
     if math.isinf(permittivity_to):
         return -1.0
@@ -103,6 +126,23 @@ def attenuation_np_per_m(conductivity_s_per_m: float, relative_permittivity: flo
     """Low-loss conductive attenuation, Np/m: ``sigma Z0 / (2 sqrt(eps_r))``.
 
     Equals ``1.636e3 sigma / sqrt(eps_r)`` dB/m (Annan 2009 rounds to 1.69e3).
+
+    Parameters
+    ----------
+    conductivity_s_per_m : float
+        Electrical conductivity of the soil, S/m (>= 0).
+    relative_permittivity : float
+        Relative permittivity of the soil (> 0).
+
+    Returns
+    -------
+    float
+        Amplitude attenuation, Np/m (multiply by 8.686 for dB/m).
+
+    References
+    ----------
+    .. [1] Annan, A. P. (2009). Electromagnetic principles of ground penetrating radar. In
+       H. M. Jol (ed.), *Ground Penetrating Radar: Theory and Applications*, Elsevier, ch. 1.
     """
     return (
         conductivity_s_per_m * FREE_SPACE_IMPEDANCE_OHM / (2.0 * math.sqrt(relative_permittivity))

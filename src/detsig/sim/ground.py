@@ -32,6 +32,11 @@ def smooth_noise(
         Length of the series.
     correlation_samples : float
         Standard deviation of the Gaussian smoothing kernel, in samples (0: white noise).
+
+    Returns
+    -------
+    ndarray of float64, shape (n,)
+        The series, standardised to mean 0 and standard deviation 1 (when ``n > 1``).
     """
     pad = int(4 * correlation_samples) + 1
     size = n + 2 * pad
@@ -73,7 +78,21 @@ class Ground:
     layer_depth_m: npt.NDArray[np.float64]
 
     def at(self, profile: npt.NDArray[np.float64], x_m: npt.ArrayLike) -> npt.NDArray[np.float64]:
-        """Linear interpolation of one profile at positions ``x_m`` (clamped at the ends)."""
+        """Linear interpolation of one profile at positions ``x_m`` (clamped at the ends).
+
+        Parameters
+        ----------
+        profile : ndarray, shape (n,)
+            One tabulated profile of this ground (e.g. :attr:`surface_m` or one row of
+            :attr:`layer_depth_m`), on the grid :attr:`x_m`.
+        x_m : array_like
+            Along-lane positions, m.
+
+        Returns
+        -------
+        ndarray of float64, same shape as ``x_m``
+            The profile at ``x_m``, in the profile's unit.
+        """
         return np.interp(np.asarray(x_m, dtype=np.float64), self.x_m, profile)
 
 

@@ -75,6 +75,17 @@ class SimulatedLane:
 
         The GPR announces its time zero (the ground-surface echo) and antenna height too, so
         live recordings keep the depth reference that ``detsig simulate`` files have.
+
+        Parameters
+        ----------
+        kind : {"gpr", "md"}
+            Which device.
+
+        Returns
+        -------
+        dict
+            The HELLO JSON object (``device``, ``model``, ``serial``, ``firmware``, ``config``);
+            for ``"gpr"`` its ``config`` also has ``time_zero_s`` (s) and ``antenna_height_m`` (m).
         """
         hello = device_hello(kind, self.scenario, self.seed)
         if kind == "gpr":
@@ -94,6 +105,13 @@ def device_hello(kind: str, scenario: Scenario, seed: int) -> dict[str, Any]:
         Sets the device configuration.
     seed : int
         Becomes part of the serial number.
+
+    Returns
+    -------
+    dict
+        The HELLO JSON object: ``device``, ``model``, ``serial`` (``SIM-GPR-<seed>`` /
+        ``SIM-MD-<seed>``), ``firmware`` (the detsig version) and ``config`` with the sampling
+        parameters of the scenario's device.
     """
     if kind == "gpr":
         gpr = scenario.gpr
@@ -226,6 +244,13 @@ def write_lane(lane: SimulatedLane, path: str | os.PathLike[str]) -> None:
     Each trace and frame carries ``seq``, ``device_time_us`` (from the device rate),
     ``host_time_ns`` (from :data:`SIM_EPOCH_NS`) and ``distance_m``. Apart from the root's
     ``recording_id`` and ``created_utc``, two writes of one lane are identical.
+
+    Parameters
+    ----------
+    lane : SimulatedLane
+        The simulated lane (GPR scan, MD series, ground truth).
+    path : str or Path
+        The recording file to create.
 
     Raises
     ------

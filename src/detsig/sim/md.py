@@ -132,7 +132,25 @@ def loop_coupling(
 
 
 def equivalent_radius_m(metal: str, mass_g: float) -> float:
-    """Radius of a sphere of ``metal`` with mass ``mass_g``, m (0 when there is no metal)."""
+    """Radius of a sphere of ``metal`` with mass ``mass_g``, m (0 when there is no metal).
+
+    Parameters
+    ----------
+    metal : str
+        A key of :data:`METALS` (``"steel"``, ``"aluminium"``, ... or ``"none"``).
+    mass_g : float
+        Metal mass, g.
+
+    Returns
+    -------
+    float
+        ``(3 m / (4 pi rho))^(1/3)``, m.
+
+    Raises
+    ------
+    KeyError
+        If ``metal`` is not a key of :data:`METALS`.
+    """
     density = METALS[metal][2]
     if metal == "none" or mass_g <= 0:
         return 0.0
@@ -164,7 +182,25 @@ class MetalResponse:
     amplitude_counts: float
 
     def pi_decay(self, delays_s: npt.ArrayLike) -> npt.NDArray[np.float64]:
-        """Pasion-Oldenburg decay at the gate delays, counts at coupling 1."""
+        """Pasion-Oldenburg decay at the gate delays, counts at coupling 1.
+
+        Parameters
+        ----------
+        delays_s : array_like
+            Gate delays after the transmitter switch-off, s (> 0).
+
+        Returns
+        -------
+        ndarray of float64, same shape as ``delays_s``
+            ``k (t / t_ref)^-beta exp(-(t - t_ref) / gamma)``, counts; zeros when there is no
+            metal.
+
+        References
+        ----------
+        .. [1] Pasion, L. R. and Oldenburg, D. W. (2001). A discrimination algorithm for UXO using
+           time domain electromagnetics. Journal of Environmental and Engineering Geophysics
+           6(2), 91-102.
+        """
         t = np.asarray(delays_s, dtype=np.float64)
         if self.radius_m <= 0:
             return np.zeros_like(t)
@@ -174,7 +210,19 @@ class MetalResponse:
         return np.asarray(self.amplitude_counts * shape)
 
     def vlf_response(self, frequency_hz: float) -> complex:
-        """Complex VLF response (in-phase + j quadrature) at coupling 1, counts."""
+        """Complex VLF response (in-phase + j quadrature) at coupling 1, counts.
+
+        Parameters
+        ----------
+        frequency_hz : float
+            Transmitter frequency, Hz.
+
+        Returns
+        -------
+        complex
+            In-phase (real) and quadrature (imaginary, positive for conductors) response, counts;
+            0 when there is no metal.
+        """
         if self.radius_m <= 0:
             return 0j
         wt = 2.0 * math.pi * frequency_hz * self.time_constant_s
@@ -184,7 +232,18 @@ class MetalResponse:
         return complex(value.real, -value.imag) * self.amplitude_counts
 
     def vlf_phase_deg(self, frequency_hz: float) -> float:
-        """Phase of the VLF response, degrees (atan2 of quadrature over in-phase)."""
+        """Phase of the VLF response, degrees (atan2 of quadrature over in-phase).
+
+        Parameters
+        ----------
+        frequency_hz : float
+            Transmitter frequency, Hz.
+
+        Returns
+        -------
+        float
+            Phase, degrees in (-180, 180]; 0 when the response is 0.
+        """
         value = self.vlf_response(frequency_hz)
         return math.degrees(math.atan2(value.imag, value.real)) if value else 0.0
 
@@ -194,6 +253,23 @@ def metal_response(target: TargetSpec, sensitivity: float = 1.0) -> MetalRespons
 
     The amplitude scales with the metal volume (``r^3``, the dipole moment of a sphere) and
     the decay constant with ``mu sigma r^2 / pi^2`` (Kaufman and Keller 1985).
+
+    Parameters
+    ----------
+    target : TargetSpec
+        The target; its ``metal`` and ``metal_mass_g`` are used.
+    sensitivity : float
+        Detector gain factor scaling the amplitude (1 for the reference detector).
+
+    Returns
+    -------
+    MetalResponse
+        The parameters; all-zero amplitude for a target without metal.
+
+    References
+    ----------
+    .. [1] Kaufman, A. A. and Keller, G. V. (1985). *Inductive Mining Prospecting, Part I:
+       Theory*. Elsevier.
     """
     radius = equivalent_radius_m(target.metal, target.metal_mass_g)
     sigma, mu_r, _ = METALS[target.metal]

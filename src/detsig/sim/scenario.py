@@ -346,7 +346,18 @@ class Scenario:
     source: str = ""
 
     def replace(self, **changes: Any) -> Scenario:
-        """A copy with some top-level fields replaced (``lane=``, ``soil=`` ...)."""
+        """A copy with some top-level fields replaced (``lane=``, ``soil=`` ...).
+
+        Parameters
+        ----------
+        **changes
+            Field name -> new value, as for :func:`dataclasses.replace` (not validated again).
+
+        Returns
+        -------
+        Scenario
+            The new scenario; this one is unchanged.
+        """
         return dataclasses.replace(self, **changes)
 
 
@@ -513,6 +524,11 @@ def scenario_from_dict(data: Mapping[str, Any], *, source: str = "<dict>") -> Sc
         The TOML document as ``tomllib`` returns it.
     source : str
         Name used in error messages (file path or library name).
+
+    Returns
+    -------
+    Scenario
+        The validated scenario, defaults filled in.
 
     Raises
     ------
@@ -770,7 +786,13 @@ def _library() -> Any:
 
 
 def list_scenarios() -> dict[str, str]:
-    """Names of the library scenarios and their descriptions, sorted by name."""
+    """Names of the library scenarios and their descriptions, sorted by name.
+
+    Returns
+    -------
+    dict of str to str
+        Scenario name -> its ``description``.
+    """
     out: dict[str, str] = {}
     for entry in sorted(_library().iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml"):
@@ -795,6 +817,11 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     ----------
     name_or_path : str or Path
         A library name (``"standard"``; see :func:`list_scenarios`) or a ``.toml`` path.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario.
 
     Raises
     ------

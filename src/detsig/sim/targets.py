@@ -59,10 +59,20 @@ def resolve_targets(scenario: Scenario, rng: np.random.Generator) -> tuple[Targe
     rng : numpy.random.Generator
         Source of randomness (the same state gives the same layout).
 
+    Returns
+    -------
+    tuple of TargetSpec
+        The fixed and drawn targets, sorted by along-lane position ``x_m``.
+
     Raises
     ------
     ScenarioError
         When the objects cannot be spaced as asked on a lane of this length.
+
+    References
+    ----------
+    .. [1] Evans, J. W. (1993). Random and cooperative sequential adsorption. Reviews of
+       Modern Physics 65(4), 1281-1329.
     """
     lane = scenario.lane
     low_x, high_x = lane.margin_m, max(lane.length_m - lane.margin_m, lane.margin_m)

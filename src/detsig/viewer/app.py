@@ -47,7 +47,14 @@ def install_message_filter() -> None:
 
 
 def has_display() -> bool:
-    """Whether a window can be shown: an X11 or Wayland display is set and Qt is not offscreen."""
+    """Whether a window can be shown: an X11 or Wayland display is set and Qt is not offscreen.
+
+    Returns
+    -------
+    bool
+        True on Windows and macOS unless Qt is offscreen/minimal; on other systems when
+        ``DISPLAY`` or ``WAYLAND_DISPLAY`` is set.
+    """
     if os.environ.get("QT_QPA_PLATFORM", "") in ("offscreen", "minimal"):
         return False
     if sys.platform in ("win32", "darwin"):

@@ -40,7 +40,23 @@ ROBUST_SAMPLE_SIZE = 65_536
 
 
 def color_map(name: str) -> pg.ColorMap:
-    """The pyqtgraph colour map of a name in :data:`COLOR_MAPS`."""
+    """The pyqtgraph colour map of a name in :data:`COLOR_MAPS`.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`COLOR_MAPS`.
+
+    Returns
+    -------
+    pyqtgraph.ColorMap
+        The map.
+
+    Raises
+    ------
+    ValueError
+        If the name is unknown.
+    """
     if name not in COLOR_MAPS:
         raise ValueError(f"unknown colour map {name!r}; choose one of {sorted(COLOR_MAPS)}")
     positions, colors = COLOR_MAPS[name]
@@ -84,7 +100,19 @@ class DisplaySettings:
 
 
 def robust_limit(data: npt.NDArray[np.float32]) -> float:
-    """Robust amplitude scale of an image: the 99.5th percentile of ``|data|`` (> 0)."""
+    """Robust amplitude scale of an image: the 99.5th percentile of ``|data|`` (> 0).
+
+    Parameters
+    ----------
+    data : ndarray of float32, shape (n_traces, n_samples)
+        The image (any shape is accepted); large images are sampled with a stride.
+
+    Returns
+    -------
+    float
+        The limit in the data's unit; the largest ``|data|`` when the percentile is 0, and 1
+        for empty or all-zero data.
+    """
     if data.size == 0:
         return 1.0
     sample = data.ravel()
@@ -100,6 +128,11 @@ def robust_limit(data: npt.NDArray[np.float32]) -> float:
 
 class BScanView(pg.GraphicsLayoutWidget):
     """B-scan image plus the A-scan under the cursor.
+
+    Parameters
+    ----------
+    parent : QWidget, optional
+        The parent widget.
 
     Signals
     -------
@@ -156,7 +189,14 @@ class BScanView(pg.GraphicsLayoutWidget):
 
     # -- axes -------------------------------------------------------------------------------
     def vertical_axis(self) -> npt.NDArray[np.float64]:
-        """The vertical coordinate of each sample (ns or m), shape (n_samples,)."""
+        """The vertical coordinate of each sample (ns or m), shape (n_samples,).
+
+        Returns
+        -------
+        ndarray of float64, shape (n_samples,)
+            Two-way time after time zero, ns, or depth for the set permittivity, m; empty before
+            data are set.
+        """
         if self.info is None:
             return np.zeros(0)
         time_ns = self.info.time_axis_ns()
@@ -165,7 +205,18 @@ class BScanView(pg.GraphicsLayoutWidget):
         return time_ns
 
     def vertical_of_depth(self, depth_m: float) -> float:
-        """Vertical coordinate (ns or m) of a depth below the surface."""
+        """Vertical coordinate (ns or m) of a depth below the surface.
+
+        Parameters
+        ----------
+        depth_m : float
+            Depth below the surface, m.
+
+        Returns
+        -------
+        float
+            The depth itself (m) on a depth axis, else the two-way time ``2 d / v``, ns.
+        """
         if self.settings.vertical == "depth":
             return depth_m
         return 2.0 * depth_m / self.settings.velocity_m_per_s * 1e9
@@ -186,7 +237,13 @@ class BScanView(pg.GraphicsLayoutWidget):
         self.plot.setLabel("bottom", x_label, units=x_units)
 
     def set_axis_labels(self, x_unit: str) -> None:
-        """Label the horizontal axis for ``"m"`` (distance) or ``"trace"`` (index)."""
+        """Label the horizontal axis for ``"m"`` (distance) or ``"trace"`` (index).
+
+        Parameters
+        ----------
+        x_unit : {"m", "trace"}
+            Unit of the horizontal axis.
+        """
         if x_unit == "m":
             self._update_labels("distance along lane", "m")
         else:
@@ -208,7 +265,13 @@ class BScanView(pg.GraphicsLayoutWidget):
             self.colorbar.setColorMap(cmap)
 
     def set_settings(self, settings: DisplaySettings) -> None:
-        """Apply new display settings and redraw the current data."""
+        """Apply new display settings and redraw the current data.
+
+        Parameters
+        ----------
+        settings : DisplaySettings
+            Colour map, contrast, gain (dB), vertical axis and permittivity.
+        """
         self.settings = settings
         self._apply_color_map()
         self._update_labels()
@@ -297,7 +360,13 @@ class BScanView(pg.GraphicsLayoutWidget):
         return f"{x:.2f} m" if label == "m" else f"trace {x:.0f}"
 
     def right_margin_px(self) -> float:
-        """Pixels between the right edge of the B-scan image and the right edge of the widget."""
+        """Pixels between the right edge of the B-scan image and the right edge of the widget.
+
+        Returns
+        -------
+        float
+            The margin, pixels.
+        """
         rect = self.plot.vb.sceneBoundingRect()
         return float(self.width() - rect.right())
 
@@ -307,7 +376,13 @@ class BScanView(pg.GraphicsLayoutWidget):
         return self._ascan_index
 
     def show_ascan_at(self, x: float) -> None:
-        """Draw the A-scan of the shown trace nearest to coordinate ``x``."""
+        """Draw the A-scan of the shown trace nearest to coordinate ``x``.
+
+        Parameters
+        ----------
+        x : float
+            Horizontal coordinate (metres or trace index).
+        """
         if self._x.size == 0:
             return
         index = int(np.clip(np.searchsorted(self._x, x), 0, self._x.size - 1))

@@ -37,7 +37,18 @@ EARTH_RADIUS_M = 6_371_008.8
 def local_metres(
     lat_deg: npt.NDArray[np.float64], lon_deg: npt.NDArray[np.float64]
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """East and north offsets from the first finite fix, m (equirectangular)."""
+    """East and north offsets from the first finite fix, m (equirectangular).
+
+    Parameters
+    ----------
+    lat_deg, lon_deg : ndarray of float64, shape (n_fixes,)
+        WGS84 positions, degrees (NaN where unknown).
+
+    Returns
+    -------
+    east_m, north_m : ndarray of float64, shape (n_fixes,)
+        Offsets, m (NaN for a NaN fix; both empty when no fix is finite).
+    """
     finite = np.isfinite(lat_deg) & np.isfinite(lon_deg)
     if not finite.any():
         return np.zeros(0), np.zeros(0)
@@ -49,7 +60,13 @@ def local_metres(
 
 
 class GnssView(pg.PlotWidget):
-    """Track plot of a :class:`~detsig.model.PositionTrack`."""
+    """Track plot of a :class:`~detsig.model.PositionTrack`.
+
+    Parameters
+    ----------
+    parent : QWidget, optional
+        The parent widget.
+    """
 
     def __init__(self, parent: object = None) -> None:
         super().__init__(parent=parent)
@@ -66,7 +83,13 @@ class GnssView(pg.PlotWidget):
         self._n_fixes = -1
 
     def set_track(self, track: PositionTrack | None) -> None:
-        """Draw the track (clears the plot for None or a track without fixes)."""
+        """Draw the track (clears the plot for None or a track without fixes).
+
+        Parameters
+        ----------
+        track : PositionTrack or None
+            The fixes; redrawn only when their number changed.
+        """
         if track is None or track.n_fixes == 0:
             self.scatter.setData([], [])
             self.last.setData([], [])

@@ -293,14 +293,20 @@ def prepare_live_view(*, headless: bool = False) -> Any:
     pyqtgraph and loading the kernels take a second or two of mostly GIL-holding work, which
     must not fall on the reader threads of a running session. Idempotent.
 
-    Raises
-    ------
-    UsageError
-        No display is available and ``headless`` is false.
+    Parameters
+    ----------
+    headless : bool
+        Create an offscreen application (tests, screenshots) instead of needing a display.
 
     Returns
     -------
     QApplication
+        The running application.
+
+    Raises
+    ------
+    UsageError
+        No display is available and ``headless`` is false.
     """
     from detsig.viewer.app import ensure_app, has_display
 
@@ -352,6 +358,11 @@ def run_live_view(
         Draw offscreen (tests and benchmarks).
     on_window : callable, optional
         Called with the window once it is shown (e.g. to take a screenshot at the end).
+
+    Returns
+    -------
+    ViewerWindow
+        The window, closed.
     """
     from PySide6 import QtCore
 

@@ -141,7 +141,19 @@ class MarkerLayer:
         y_of_depth: Callable[[float], float],
         x_range: tuple[float, float],
     ) -> None:
-        """Overlay the ground truth targets inside ``x_range`` (nothing when ``truth`` is None)."""
+        """Overlay the ground truth targets inside ``x_range`` (nothing when ``truth`` is None).
+
+        Parameters
+        ----------
+        truth : GroundTruth or None
+            The targets.
+        x_of_position : callable
+            Along-lane position (m) -> horizontal plot coordinate.
+        y_of_depth : callable
+            Depth (m) -> vertical plot coordinate (ns or m).
+        x_range : tuple of (float, float)
+            Horizontal plot range shown; targets outside it are not drawn.
+        """
         if truth is None:
             self._clear_labels(self._truth_labels)
             self.truth_items.setData([], [])
@@ -189,6 +201,11 @@ def _truth_label() -> pg.TextItem:
 class ThresholdSlider(QtWidgets.QWidget):
     """A slider over the score range that sets the lowest score shown.
 
+    Parameters
+    ----------
+    parent : QWidget, optional
+        The parent widget.
+
     Signals
     -------
     threshold_changed(float)
@@ -222,7 +239,13 @@ class ThresholdSlider(QtWidgets.QWidget):
         return self.low + (self.high - self.low) * self.slider.value() / self.STEPS
 
     def set_range(self, scores: Sequence[float]) -> None:
-        """Fit the slider to the scores present (keeps the threshold value where it can)."""
+        """Fit the slider to the scores present (keeps the threshold value where it can).
+
+        Parameters
+        ----------
+        scores : sequence of float
+            Candidate scores; non-finite ones are ignored, and nothing changes without any.
+        """
         values = np.asarray(scores, dtype=np.float64)
         values = values[np.isfinite(values)]
         if values.size == 0:
@@ -239,7 +262,13 @@ class ThresholdSlider(QtWidgets.QWidget):
         self.set_threshold(current)
 
     def set_threshold(self, value: float) -> None:
-        """Move the slider to ``value`` (clipped to the range)."""
+        """Move the slider to ``value`` (clipped to the range).
+
+        Parameters
+        ----------
+        value : float
+            The threshold, in score units.
+        """
         fraction = (value - self.low) / (self.high - self.low)
         self.slider.setValue(round(min(max(fraction, 0.0), 1.0) * self.STEPS))
         self._changed(self.slider.value())

@@ -61,7 +61,13 @@ class _StripCurve(pg.PlotDataItem):
 
 
 class MdStripView(pg.GraphicsLayoutWidget):
-    """Strip charts of one MD stream."""
+    """Strip charts of one MD stream.
+
+    Parameters
+    ----------
+    parent : QWidget, optional
+        The parent widget.
+    """
 
     def __init__(self, parent: object = None) -> None:
         super().__init__(parent=parent)
@@ -76,13 +82,25 @@ class MdStripView(pg.GraphicsLayoutWidget):
         self._x_label: tuple[str, str] | None = None
 
     def link_x(self, plot: pg.PlotItem) -> None:
-        """Share the horizontal axis with ``plot`` (the B-scan)."""
+        """Share the horizontal axis with ``plot`` (the B-scan).
+
+        Parameters
+        ----------
+        plot : pyqtgraph.PlotItem
+            The plot whose x range the strips follow.
+        """
         self._link = plot
         for item in self.plots:
             item.setXLink(plot)
 
     def set_info(self, info: MdInfo | None) -> None:
-        """Build one strip per channel (at most :data:`MAX_STRIPS`)."""
+        """Build one strip per channel (at most :data:`MAX_STRIPS`).
+
+        Parameters
+        ----------
+        info : MdInfo or None
+            The stream's channels and units; None removes every strip.
+        """
         if info == self.info:
             return
         self.clear()
@@ -135,14 +153,26 @@ class MdStripView(pg.GraphicsLayoutWidget):
 
     def set_right_margin(self, width_px: float) -> None:
         """Leave ``width_px`` empty on the right, so the strips line up with the B-scan above
-        (whose A-scan and colour bar stand on its right)."""
+        (whose A-scan and colour bar stand on its right).
+
+        Parameters
+        ----------
+        width_px : float
+            Margin, pixels.
+        """
         self._right_margin_px = max(float(width_px), 0.0)
         if self._spacer is not None:
             self._spacer.setMinimumWidth(self._right_margin_px)
             self._spacer.setMaximumWidth(self._right_margin_px)
 
     def align_right_edge(self, target_margin_px: float) -> None:
-        """Adjust the right margin so the strips end ``target_margin_px`` from the right edge."""
+        """Adjust the right margin so the strips end ``target_margin_px`` from the right edge.
+
+        Parameters
+        ----------
+        target_margin_px : float
+            Wanted distance of the plot's right edge from the widget's right edge, pixels.
+        """
         if not self.plots:
             return
         actual = float(self.width() - self.plots[0].vb.sceneBoundingRect().right())
@@ -152,7 +182,13 @@ class MdStripView(pg.GraphicsLayoutWidget):
             self.set_right_margin(self._right_margin_px + target_margin_px - actual)
 
     def set_x_label(self, x_unit: str) -> None:
-        """Label the bottom axis for distance (m) or trace index."""
+        """Label the bottom axis for distance (m) or trace index.
+
+        Parameters
+        ----------
+        x_unit : {"m", "trace"}
+            Unit of the horizontal axis.
+        """
         if not self.plots or self.info is None:
             return
         what = "distance along lane" if x_unit == "m" else "trace"
@@ -165,7 +201,13 @@ class MdStripView(pg.GraphicsLayoutWidget):
     @contextlib.contextmanager
     def new_frames_coming(self) -> Iterator[None]:
         """Within this block, moves of the x range do not re-decimate the curves: call
-        :meth:`set_data` after it (the live view moves the B-scan, then draws new frames)."""
+        :meth:`set_data` after it (the live view moves the B-scan, then draws new frames).
+
+        Yields
+        ------
+        None
+            Control returns to the caller's block.
+        """
         for curve in self.curves:
             curve.hold = True
         try:
@@ -175,7 +217,15 @@ class MdStripView(pg.GraphicsLayoutWidget):
                 curve.hold = False
 
     def set_data(self, data: npt.NDArray[np.float32], x: npt.NDArray[np.float64]) -> None:
-        """Draw frames: ``data`` shape (n_frames, n_channels), ``x`` shape (n_frames,)."""
+        """Draw frames: ``data`` shape (n_frames, n_channels), ``x`` shape (n_frames,).
+
+        Parameters
+        ----------
+        data : ndarray of float32, shape (n_frames, n_channels)
+            Frame samples, in the stream's units.
+        x : ndarray of float64, shape (n_frames,)
+            Horizontal coordinate of each frame (metres or trace index).
+        """
         for channel, curve in enumerate(self.curves):
             if data.shape[0] == 0 or channel >= data.shape[1]:
                 curve.setData([], [])
@@ -211,12 +261,24 @@ class MdStripView(pg.GraphicsLayoutWidget):
         plot.setYRange(low - margin, high + margin, padding=0)
 
     def set_cursor(self, x: float) -> None:
-        """Move the cursor line of every strip to ``x``."""
+        """Move the cursor line of every strip to ``x``.
+
+        Parameters
+        ----------
+        x : float
+            Horizontal coordinate (metres or trace index).
+        """
         for line in self.cursor_lines:
             line.setValue(x)
 
     def set_candidates(self, xs: Sequence[float]) -> None:
-        """Mark candidate positions (at most 100) with vertical lines in every strip."""
+        """Mark candidate positions (at most 100) with vertical lines in every strip.
+
+        Parameters
+        ----------
+        xs : sequence of float
+            Horizontal coordinates of the candidates.
+        """
         positions = list(xs)[:100]
         for plot in self.plots:
             lines = self.candidate_lines.setdefault(id(plot), [])

@@ -65,20 +65,44 @@ class ReplayController(QtCore.QObject):
         return bool(self._timer.isActive())
 
     def set_speed(self, speed: float) -> None:
-        """Set the speed, times real time (clipped to 1..50)."""
+        """Set the speed, times real time (clipped to 1..50).
+
+        Parameters
+        ----------
+        speed : float
+            Replay speed, times real time.
+        """
         self.speed = float(min(max(speed, SPEEDS[0]), SPEEDS[-1]))
 
     def set_n_traces(self, n_traces: int) -> None:
-        """The file grew (follow mode)."""
+        """The file grew (follow mode).
+
+        Parameters
+        ----------
+        n_traces : int
+            The new number of traces.
+        """
         self.n_traces = int(n_traces)
 
     def seek(self, position: int) -> None:
-        """Jump to a position (clipped to the file)."""
+        """Jump to a position (clipped to the file).
+
+        Parameters
+        ----------
+        position : int
+            Trace index just past the newest trace to show.
+        """
         self._position = float(min(max(int(position), 0), self.n_traces))
         self.position_changed.emit(self.position)
 
     def play(self, from_position: int | None = None) -> None:
-        """Start playback (from the start when at the end)."""
+        """Start playback (from the start when at the end).
+
+        Parameters
+        ----------
+        from_position : int, optional
+            Seek here first; continue from the current position when None.
+        """
         if from_position is not None:
             self.seek(from_position)
         if self._position >= self.n_traces:
@@ -100,7 +124,14 @@ class ReplayController(QtCore.QObject):
             self.play()
 
     def advance(self, elapsed_s: float) -> None:
-        """Move on by ``elapsed_s`` of replay time (what the timer does each tick)."""
+        """Move on by ``elapsed_s`` of replay time (what the timer does each tick).
+
+        Parameters
+        ----------
+        elapsed_s : float
+            Real time elapsed, s; the position moves by ``speed * traces_per_s * elapsed_s``
+            traces and playback pauses at the end.
+        """
         self._position = min(
             self._position + self.speed * self.traces_per_s * elapsed_s, float(self.n_traces)
         )
@@ -116,7 +147,15 @@ class ReplayController(QtCore.QObject):
 
 
 class ReplayBar(QtWidgets.QWidget):
-    """Play/pause button, speed choice and scrub slider for a :class:`ReplayController`."""
+    """Play/pause button, speed choice and scrub slider for a :class:`ReplayController`.
+
+    Parameters
+    ----------
+    controller : ReplayController
+        The controller the widgets drive and follow.
+    parent : QWidget, optional
+        The parent widget.
+    """
 
     def __init__(
         self, controller: ReplayController, parent: QtWidgets.QWidget | None = None
@@ -153,7 +192,13 @@ class ReplayBar(QtWidgets.QWidget):
         self._moved(controller.position)
 
     def set_n_traces(self, n_traces: int) -> None:
-        """Fit the slider to the file length."""
+        """Fit the slider to the file length.
+
+        Parameters
+        ----------
+        n_traces : int
+            Number of traces in the file.
+        """
         self.slider.blockSignals(True)
         self.slider.setRange(0, max(int(n_traces), 0))
         self.slider.blockSignals(False)

@@ -12,6 +12,18 @@ from detsig.errors import InputError
 def render_window(window: Any, path: str | os.PathLike[str]) -> Path:
     """Draw ``window`` (a shown :class:`~detsig.viewer.window.ViewerWindow`) into a PNG.
 
+    Parameters
+    ----------
+    window : ViewerWindow
+        The window, already shown (a ``QApplication`` must exist).
+    path : str or Path
+        The PNG file to create.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
     Raises
     ------
     InputError

@@ -78,7 +78,13 @@ class GprInfo:
     time_zero_estimated: bool = False
 
     def time_axis_ns(self) -> FloatArray:
-        """Two-way time of each sample after time zero, ns, shape (n_samples,)."""
+        """Two-way time of each sample after time zero, ns, shape (n_samples,).
+
+        Returns
+        -------
+        ndarray of float64, shape (n_samples,)
+            ``i * sample_interval_s - time_zero_s`` in ns (negative before time zero).
+        """
         axis = np.arange(self.n_samples, dtype=np.float64) * self.sample_interval_s
         return np.asarray((axis - self.time_zero_s) * 1e9, dtype=np.float64)
 
@@ -230,31 +236,94 @@ class ViewSource(abc.ABC):
     # -- sizes ------------------------------------------------------------------------------
     @abc.abstractmethod
     def n_traces(self) -> int:
-        """Traces of the shown GPR stream available now (0 without GPR)."""
+        """Traces of the shown GPR stream available now (0 without GPR).
+
+        Returns
+        -------
+        int
+            Trace count.
+        """
 
     @abc.abstractmethod
     def n_frames(self) -> int:
-        """Frames of the shown MD stream available now (0 without MD)."""
+        """Frames of the shown MD stream available now (0 without MD).
+
+        Returns
+        -------
+        int
+            Frame count.
+        """
 
     # -- windows ----------------------------------------------------------------------------
     @abc.abstractmethod
     def read_traces(self, start: int, stop: int) -> RowBlock:
-        """Traces ``start:stop`` (clipped to what exists) as float32 with their x coordinate."""
+        """Traces ``start:stop`` (clipped to what exists) as float32 with their x coordinate.
+
+        Parameters
+        ----------
+        start : int
+            First row; clipped to the rows that exist.
+        stop : int
+            One past the last row; clipped likewise.
+
+        Returns
+        -------
+        RowBlock
+            ``data`` of shape (n_rows, n_samples) as float32 (a copy) and the x coordinate of
+            each row.
+        """
 
     @abc.abstractmethod
     def read_frames(self, start: int, stop: int) -> RowBlock:
-        """Frames ``start:stop`` (clipped) as float32 with their x coordinate."""
+        """Frames ``start:stop`` (clipped) as float32 with their x coordinate.
+
+        Parameters
+        ----------
+        start : int
+            First row; clipped to the rows that exist.
+        stop : int
+            One past the last row; clipped likewise.
+
+        Returns
+        -------
+        RowBlock
+            ``data`` of shape (n_rows, n_channels) as float32 (a copy) and the x coordinate of
+            each row.
+        """
 
     @abc.abstractmethod
     def trace_x(self) -> FloatArray:
-        """The x coordinate of every available trace, shape (n_traces,)."""
+        """The x coordinate of every available trace, shape (n_traces,).
+
+        Returns
+        -------
+        ndarray of float64, shape (n_traces,)
+            Metres along the lane or trace index, see :attr:`x_unit`; non-decreasing.
+        """
 
     @abc.abstractmethod
     def frame_x(self) -> FloatArray:
-        """The x coordinate of every available frame, shape (n_frames,)."""
+        """The x coordinate of every available frame, shape (n_frames,).
+
+        Returns
+        -------
+        ndarray of float64, shape (n_frames,)
+            On the same axis as :meth:`trace_x`; non-decreasing.
+        """
 
     def frames_between(self, low_x: float, high_x: float) -> RowBlock:
-        """The frames whose x coordinate lies in ``[low_x, high_x]``."""
+        """The frames whose x coordinate lies in ``[low_x, high_x]``.
+
+        Parameters
+        ----------
+        low_x, high_x : float
+            Bounds on the x axis (metres or trace index, see :attr:`x_unit`), inclusive.
+
+        Returns
+        -------
+        RowBlock
+            The frames in that range, possibly none.
+        """
         coordinates = self.frame_x()
         first = int(np.searchsorted(coordinates, low_x, side="left"))
         last = int(np.searchsorted(coordinates, high_x, side="right"))
@@ -262,23 +331,53 @@ class ViewSource(abc.ABC):
 
     # -- annotations ------------------------------------------------------------------------
     def candidates(self) -> list[Candidate]:
-        """Candidates known so far (stored, or flagged live)."""
+        """Candidates known so far (stored, or flagged live).
+
+        Returns
+        -------
+        list of Candidate
+            Empty in this base implementation.
+        """
         return []
 
     def truth(self) -> GroundTruth | None:
-        """The lane's ground truth when the file has it."""
+        """The lane's ground truth when the file has it.
+
+        Returns
+        -------
+        GroundTruth or None
+            None in this base implementation.
+        """
         return None
 
     def track(self) -> PositionTrack | None:
-        """The GNSS fixes, when there are any."""
+        """The GNSS fixes, when there are any.
+
+        Returns
+        -------
+        PositionTrack or None
+            None in this base implementation.
+        """
         return None
 
     @abc.abstractmethod
     def status(self) -> SourceStatus:
-        """Counters for the status bar."""
+        """Counters for the status bar.
+
+        Returns
+        -------
+        SourceStatus
+            State, row counts, arrival rates (Hz), gaps, bad frames, candidates and a detail text.
+        """
 
     def refresh(self) -> bool:
-        """Pick up new rows; True when something changed (replay sources never change)."""
+        """Pick up new rows; True when something changed (replay sources never change).
+
+        Returns
+        -------
+        bool
+            Whether new rows (or candidates) arrived since the last call.
+        """
         return False
 
     def close(self) -> None:  # noqa: B027 - optional hook
@@ -286,7 +385,19 @@ class ViewSource(abc.ABC):
 
     # -- axis mapping -----------------------------------------------------------------------
     def x_of_candidate(self, candidate: Candidate) -> float:
-        """The x coordinate of a candidate (NaN when it cannot be placed)."""
+        """The x coordinate of a candidate (NaN when it cannot be placed).
+
+        Parameters
+        ----------
+        candidate : Candidate
+            The candidate.
+
+        Returns
+        -------
+        float
+            Its ``x_m`` on a metre axis; on a trace axis its ``time_s`` times the trace rate, else
+            its ``trace_index`` extra; NaN when none is known.
+        """
         if self.x_unit == "m":
             return candidate.x_m
         if math.isfinite(candidate.time_s) and self.gpr is not None and self.gpr.traces_per_s:
@@ -297,11 +408,33 @@ class ViewSource(abc.ABC):
         return math.nan
 
     def x_of_position_m(self, position_m: float) -> float:
-        """The x coordinate of an along-lane position, m (NaN when the axis has no metres)."""
+        """The x coordinate of an along-lane position, m (NaN when the axis has no metres).
+
+        Parameters
+        ----------
+        position_m : float
+            Along-lane position, m.
+
+        Returns
+        -------
+        float
+            The x coordinate, or NaN on a trace-index axis.
+        """
         return position_m if self.x_unit == "m" else math.nan
 
     def trace_index_at(self, x: float) -> int:
-        """The index of the trace nearest to coordinate ``x`` (-1 without traces)."""
+        """The index of the trace nearest to coordinate ``x`` (-1 without traces).
+
+        Parameters
+        ----------
+        x : float
+            A coordinate on the x axis (metres or trace index).
+
+        Returns
+        -------
+        int
+            The trace index; -1 without traces or for a non-finite ``x``.
+        """
         coordinates = self.trace_x()
         if coordinates.size == 0 or not math.isfinite(x):
             return -1
@@ -342,6 +475,25 @@ def map_frames_to_axis(
 
     Uses, in order: the frames' own distance (axis in metres), the host clock of frames and
     traces (interpolated onto the trace coordinates), the frame index scaled to the trace count.
+
+    Parameters
+    ----------
+    n_traces : int
+        Traces available.
+    trace_x : ndarray of float64, shape (n_traces,)
+        Their x coordinates.
+    trace_distance_m : ndarray, shape (n_traces,), optional
+        Along-lane distance of each trace, m (not used for the mapping itself).
+    trace_host_ns : ndarray, shape (n_traces,), optional
+        Host clock of each trace, ns since the Unix epoch.
+    frame_distance_m : ndarray, shape (n_frames,), optional
+        Along-lane distance of each frame, m.
+    frame_host_ns : ndarray, shape (n_frames,), optional
+        Host clock of each frame, ns since the Unix epoch.
+    n_frames : int
+        Frames available.
+    x_unit : {"m", "trace"}
+        Unit of the x axis.
 
     Returns
     -------
@@ -600,6 +752,15 @@ class FollowSource(RecordingSource):
 
     :meth:`refresh` (called by the viewer on a timer) picks up appended rows and measures the
     arrival rates from the host clock of the new rows.
+
+    Parameters
+    ----------
+    path : str or Path
+        The recording being written (opened in SWMR read mode).
+    gpr_stream, md_stream : str, optional
+        Streams to show; the first of each kind when None.
+    truth : GroundTruth, optional
+        Ground truth to overlay instead of the recording's own.
     """
 
     live = True
@@ -761,6 +922,12 @@ def open_source(
         Radar channel of a multi-channel vendor file.
     truth : GroundTruth, optional
         Ground truth to overlay (replaces a recording's own).
+
+    Returns
+    -------
+    ViewSource
+        A :class:`FollowSource`, :class:`RecordingSource` or :class:`ScanSource`; close it when
+        done.
 
     Raises
     ------

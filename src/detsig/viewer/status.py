@@ -14,7 +14,23 @@ def _rate(value: float) -> str:
 
 
 def format_status(status: SourceStatus, *, n_shown: int, fps: float) -> list[str]:
-    """The fields of the status bar, as text (one string per field)."""
+    """The fields of the status bar, as text (one string per field).
+
+    Parameters
+    ----------
+    status : SourceStatus
+        The source's counters.
+    n_shown : int
+        Candidates currently shown (at or above the threshold).
+    fps : float
+        Redraws per second; left out when not finite or not > 0.
+
+    Returns
+    -------
+    list of str
+        State, GPR and MD row counts and rates, gaps, bad frames, lost frames (live only),
+        candidates shown/total and fps.
+    """
     fields = [
         status.state,
         f"GPR {status.n_traces:,} traces ({_rate(status.traces_per_s)})",
@@ -31,7 +47,13 @@ def format_status(status: SourceStatus, *, n_shown: int, fps: float) -> list[str
 
 
 class StatusBar(QtWidgets.QStatusBar):
-    """A status bar with one label per field and a permanent cursor read-out."""
+    """A status bar with one label per field and a permanent cursor read-out.
+
+    Parameters
+    ----------
+    parent : QWidget, optional
+        The parent widget.
+    """
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,12 +64,28 @@ class StatusBar(QtWidgets.QStatusBar):
         self.text = ""
 
     def show_status(self, status: SourceStatus, *, n_shown: int, fps: float = math.nan) -> None:
-        """Update the counters; gaps, bad or lost frames turn the text red."""
+        """Update the counters; gaps, bad or lost frames turn the text red.
+
+        Parameters
+        ----------
+        status : SourceStatus
+            The source's counters.
+        n_shown : int
+            Candidates currently shown.
+        fps : float
+            Redraws per second (NaN: not shown).
+        """
         self.text = "   |   ".join(format_status(status, n_shown=n_shown, fps=fps))
         alarm = status.gaps > 0 or status.bad_frames > 0 or status.lost_frames > 0
         self.fields.setStyleSheet("color: #b00000;" if alarm else "")
         self.fields.setText(self.text)
 
     def show_cursor(self, text: str) -> None:
-        """Show the position under the mouse."""
+        """Show the position under the mouse.
+
+        Parameters
+        ----------
+        text : str
+            The read-out, e.g. ``"x 1.250 m, 12.30 ns"``.
+        """
         self.cursor_label.setText(text)

@@ -37,7 +37,18 @@ LIVE_INTERVAL_MS = 30
 
 def default_permittivity(source: ViewSource) -> float | None:
     """The soil permittivity to start the depth scale with: the file's hint, else the median
-    of the permittivities the GPR detector estimated for its candidates, else None."""
+    of the permittivities the GPR detector estimated for its candidates, else None.
+
+    Parameters
+    ----------
+    source : ViewSource
+        The open source.
+
+    Returns
+    -------
+    float or None
+        Relative permittivity (candidate estimates outside 1-81 are ignored).
+    """
     if source.gpr is not None and source.gpr.relative_permittivity:
         return source.gpr.relative_permittivity
     values = [
@@ -212,7 +223,13 @@ class ViewerWindow(QtWidgets.QMainWindow):
         self.truth_box.toggled.connect(lambda _: self._draw_markers())
 
     def current_settings(self) -> DisplaySettings:
-        """The display settings the toolbar shows."""
+        """The display settings the toolbar shows.
+
+        Returns
+        -------
+        DisplaySettings
+            A new settings object.
+        """
         return DisplaySettings(
             color_map=self.cmap_box.currentText(),
             contrast=self.contrast_box.value(),
@@ -245,7 +262,19 @@ class ViewerWindow(QtWidgets.QMainWindow):
         return "trace"
 
     def to_view_x(self, x: npt.ArrayLike) -> npt.NDArray[np.float64]:
-        """Source coordinates -> coordinates on screen (metres, or trace index)."""
+        """Source coordinates -> coordinates on screen (metres, or trace index).
+
+        Parameters
+        ----------
+        x : array_like
+            Coordinates on the source's axis (metres or trace index).
+
+        Returns
+        -------
+        ndarray of float64, same shape as ``x``
+            Coordinates on the screen axis; when the source is in metres but the trace axis is
+            shown, interpolated trace indices (NaN outside the shown window).
+        """
         values = np.asarray(x, dtype=np.float64)
         if self.x_unit == self.source.x_unit or self.source.x_unit != "m":
             return values
@@ -278,11 +307,28 @@ class ViewerWindow(QtWidgets.QMainWindow):
         return float(self.to_view_x(self.source.x_of_position_m(position_m)))
 
     def go_to_trace(self, first_trace: int) -> None:
-        """Show the window that starts at trace ``first_trace``."""
+        """Show the window that starts at trace ``first_trace``.
+
+        Parameters
+        ----------
+        first_trace : int
+            Index of the first trace to show.
+        """
         self.controller.seek(int(first_trace) + self.window_traces)
 
     def go_to_distance(self, start_m: float) -> None:
-        """Show the window that starts at along-lane position ``start_m``, m."""
+        """Show the window that starts at along-lane position ``start_m``, m.
+
+        Parameters
+        ----------
+        start_m : float
+            Along-lane position of the first trace to show, m.
+
+        Raises
+        ------
+        UsageError
+            If the traces have no along-lane distance.
+        """
         if self.source.x_unit != "m":
             from detsig.errors import UsageError
 
@@ -294,7 +340,13 @@ class ViewerWindow(QtWidgets.QMainWindow):
 
     # -- drawing ----------------------------------------------------------------------------
     def visible_range(self) -> tuple[int, int]:
-        """Trace indices ``start, stop`` on screen."""
+        """Trace indices ``start, stop`` on screen.
+
+        Returns
+        -------
+        start, stop : int
+            First trace and one past the last.
+        """
         stop = self.controller.position
         return max(0, stop - self.window_traces), stop
 
@@ -418,7 +470,13 @@ class ViewerWindow(QtWidgets.QMainWindow):
 
     # -- growing sources --------------------------------------------------------------------
     def poll(self) -> bool:
-        """Pick up new rows and redraw when anything changed; True if it redrew."""
+        """Pick up new rows and redraw when anything changed; True if it redrew.
+
+        Returns
+        -------
+        bool
+            Whether the source had new rows.
+        """
         at_end = self.controller.position >= self.controller.n_traces
         changed = self.source.refresh()
         if not changed:

@@ -77,7 +77,13 @@ class Gap:
         return (self.after_seq + self.missing) % SEQ_MODULUS
 
     def describe(self) -> str:
-        """One line for an event table, e.g. ``"3 missing (seq 10-12)"``."""
+        """One line for an event table, e.g. ``"3 missing (seq 10-12)"``.
+
+        Returns
+        -------
+        str
+            ``"N missing (seq A-B)"``, or ``"1 missing (seq A)"`` for a single frame.
+        """
         if self.missing == 1:
             return f"1 missing (seq {self.first_missing})"
         return f"{self.missing} missing (seq {self.first_missing}-{self.last_missing})"
@@ -216,13 +222,25 @@ class FrameDecoder:
 
     def drain_events(self) -> list[DecoderEvent]:
         """Return the :class:`BadFrame`, :class:`Gap` and :class:`SeqReset` events so far, in
-        stream order, and forget them."""
+        stream order, and forget them.
+
+        Returns
+        -------
+        list of BadFrame, Gap or SeqReset
+            The events since the previous call.
+        """
         events, self._events = self._events, []
         return events
 
     def counters(self) -> dict[str, int]:
         """The counters as a plain dict (frames, bad_frames, gaps, gap_events, seq_resets,
-        bytes_received, and ``bad_<reason>`` for each reason)."""
+        bytes_received, and ``bad_<reason>`` for each reason).
+
+        Returns
+        -------
+        dict of str to int
+            Counter name -> value, totals since the decoder was made.
+        """
         out = {
             "frames": self.frames,
             "bad_frames": self.bad_frames,

@@ -249,11 +249,39 @@ class FrameEncoder:
         return self._seq
 
     def encode_raw(self, msg_type: int, payload: bytes, device_time_us: int) -> bytes:
-        """Frame a raw payload with the next sequence number; returns the wire bytes."""
+        """Frame a raw payload with the next sequence number; returns the wire bytes.
+
+        Parameters
+        ----------
+        msg_type : int
+            Message type code (see :class:`MessageType`).
+        payload : bytes
+            The payload.
+        device_time_us : int
+            Device clock at the time of the message, microseconds.
+
+        Returns
+        -------
+        bytes
+            The encoded frame including the trailing 0x00 delimiter.
+        """
         wire = encode_frame(msg_type, payload, self._seq, device_time_us)
         self._seq = (self._seq + 1) % SEQ_MODULUS
         return wire
 
     def encode(self, message: _HasPayload, device_time_us: int) -> bytes:
-        """Frame a message object (``Hello``, ``GprTrace`` ...); returns the wire bytes."""
+        """Frame a message object (``Hello``, ``GprTrace`` ...); returns the wire bytes.
+
+        Parameters
+        ----------
+        message : message object
+            Anything with ``message_type`` and ``to_payload()``, e.g. ``Hello`` or ``GprTrace``.
+        device_time_us : int
+            Device clock at the time of the message, microseconds.
+
+        Returns
+        -------
+        bytes
+            The encoded frame including the trailing 0x00 delimiter.
+        """
         return self.encode_raw(int(message.message_type), message.to_payload(), device_time_us)

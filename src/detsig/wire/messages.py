@@ -68,7 +68,23 @@ _FORMAT_OF_DTYPE: Final = {dt: SampleFormat(fmt) for fmt, dt in SAMPLE_DTYPES.it
 
 
 def sample_format_of(dtype: npt.DTypeLike) -> SampleFormat:
-    """The :class:`SampleFormat` of a numpy dtype (int16, int32 or float32, any byte order)."""
+    """The :class:`SampleFormat` of a numpy dtype (int16, int32 or float32, any byte order).
+
+    Parameters
+    ----------
+    dtype : dtype_like
+        A numpy sample type.
+
+    Returns
+    -------
+    SampleFormat
+        The wire code for that type.
+
+    Raises
+    ------
+    FrameError
+        If the dtype is not int16, int32 or float32.
+    """
     dt = np.dtype(dtype)
     known_format = _FORMAT_OF_DTYPE.get(dt)
     if known_format is not None:
@@ -173,7 +189,13 @@ class Hello:
             raise FrameError(f"HELLO device is {self.device!r}, expected 'gpr' or 'md'")
 
     def to_dict(self) -> dict[str, Any]:
-        """The HELLO JSON object (what a recording stores as the stream's ``device``)."""
+        """The HELLO JSON object (what a recording stores as the stream's ``device``).
+
+        Returns
+        -------
+        dict
+            ``device``, ``model``, ``serial``, ``firmware``, ``config``, then the extra keys.
+        """
         return {
             "device": self.device,
             "model": self.model,
@@ -184,12 +206,34 @@ class Hello:
         }
 
     def to_payload(self) -> bytes:
-        """UTF-8 JSON payload."""
+        """UTF-8 JSON payload.
+
+        Returns
+        -------
+        bytes
+            The HELLO payload (without frame header or CRC).
+        """
         return _json_payload(self.to_dict(), "HELLO")
 
     @classmethod
     def from_payload(cls, payload: bytes) -> Hello:
-        """Parse a HELLO payload; raises FrameError when it is not a valid HELLO object."""
+        """Parse a HELLO payload; raises FrameError when it is not a valid HELLO object.
+
+        Parameters
+        ----------
+        payload : bytes
+            The payload of a HELLO frame (:attr:`Frame.payload`).
+
+        Returns
+        -------
+        Hello
+            The message.
+
+        Raises
+        ------
+        FrameError
+            If the payload is not a valid HELLO message.
+        """
         obj = _json_object(payload, "HELLO")
         config = obj.get("config", {})
         if not isinstance(config, dict):
@@ -263,12 +307,34 @@ class GprTrace(_SampleMessage):
         return int(self.samples.shape[0])
 
     def to_payload(self) -> bytes:
-        """Binary payload."""
+        """Binary payload.
+
+        Returns
+        -------
+        bytes
+            The GPR_TRACE payload (without frame header or CRC).
+        """
         return _samples_payload(self.sample_format, 0, self.n_samples, self.samples)
 
     @classmethod
     def from_payload(cls, payload: bytes) -> GprTrace:
-        """Parse a GPR_TRACE payload; the samples are a read-only view of ``payload``."""
+        """Parse a GPR_TRACE payload; the samples are a read-only view of ``payload``.
+
+        Parameters
+        ----------
+        payload : bytes
+            The payload of a GPR_TRACE frame (:attr:`Frame.payload`).
+
+        Returns
+        -------
+        GprTrace
+            The message.
+
+        Raises
+        ------
+        FrameError
+            If the payload is not a valid GPR_TRACE message.
+        """
         _reserved, n_samples, dtype = _samples_head(payload, "GPR_TRACE")
         expected = _SAMPLES_HEAD.size + n_samples * dtype.itemsize
         if len(payload) != expected:
@@ -315,12 +381,34 @@ class MdBlock(_SampleMessage):
         return int(self.samples.shape[1])
 
     def to_payload(self) -> bytes:
-        """Binary payload."""
+        """Binary payload.
+
+        Returns
+        -------
+        bytes
+            The MD_BLOCK payload (without frame header or CRC).
+        """
         return _samples_payload(self.sample_format, self.n_channels, self.n_frames, self.samples)
 
     @classmethod
     def from_payload(cls, payload: bytes) -> MdBlock:
-        """Parse an MD_BLOCK payload; the samples are a read-only view of ``payload``."""
+        """Parse an MD_BLOCK payload; the samples are a read-only view of ``payload``.
+
+        Parameters
+        ----------
+        payload : bytes
+            The payload of a MD_BLOCK frame (:attr:`Frame.payload`).
+
+        Returns
+        -------
+        MdBlock
+            The message.
+
+        Raises
+        ------
+        FrameError
+            If the payload is not a valid MD_BLOCK message.
+        """
         n_channels, n_frames, dtype = _samples_head(payload, "MD_BLOCK")
         if n_channels == 0:
             raise FrameError("MD_BLOCK has 0 channels; expected 1-255")
@@ -360,7 +448,13 @@ class Encoder:
         return self.ticks * self.metres_per_tick
 
     def to_payload(self) -> bytes:
-        """Binary payload."""
+        """Binary payload.
+
+        Returns
+        -------
+        bytes
+            The ENCODER payload (without frame header or CRC).
+        """
         try:
             return _ENCODER.pack(self.ticks, self.metres_per_tick)
         except struct.error as exc:
@@ -368,7 +462,23 @@ class Encoder:
 
     @classmethod
     def from_payload(cls, payload: bytes) -> Encoder:
-        """Parse an ENCODER payload (exactly 12 bytes)."""
+        """Parse an ENCODER payload (exactly 12 bytes).
+
+        Parameters
+        ----------
+        payload : bytes
+            The payload of a ENCODER frame (:attr:`Frame.payload`).
+
+        Returns
+        -------
+        Encoder
+            The message.
+
+        Raises
+        ------
+        FrameError
+            If the payload is not a valid ENCODER message.
+        """
         if len(payload) != _ENCODER.size:
             raise FrameError(f"ENCODER payload has {len(payload)} bytes, expected 12")
         ticks, metres_per_tick = _ENCODER.unpack(payload)
@@ -395,14 +505,36 @@ class Mark:
     text: str = ""
 
     def to_payload(self) -> bytes:
-        """Binary payload."""
+        """Binary payload.
+
+        Returns
+        -------
+        bytes
+            The MARK payload (without frame header or CRC).
+        """
         if not 0 <= self.kind <= 255:
             raise FrameError(f"MARK kind {self.kind} is outside 0-255")
         return bytes([self.kind]) + self.text.encode("utf-8")
 
     @classmethod
     def from_payload(cls, payload: bytes) -> Mark:
-        """Parse a MARK payload (at least the kind byte)."""
+        """Parse a MARK payload (at least the kind byte).
+
+        Parameters
+        ----------
+        payload : bytes
+            The payload of a MARK frame (:attr:`Frame.payload`).
+
+        Returns
+        -------
+        Mark
+            The message.
+
+        Raises
+        ------
+        FrameError
+            If the payload is not a valid MARK message.
+        """
         if not payload:
             raise FrameError("MARK payload is empty; it needs at least the kind byte")
         try:
@@ -426,12 +558,34 @@ class Status:
     values: dict[str, Any] = field(default_factory=dict)
 
     def to_payload(self) -> bytes:
-        """UTF-8 JSON payload."""
+        """UTF-8 JSON payload.
+
+        Returns
+        -------
+        bytes
+            The STATUS payload (without frame header or CRC).
+        """
         return _json_payload(self.values, "STATUS")
 
     @classmethod
     def from_payload(cls, payload: bytes) -> Status:
-        """Parse a STATUS payload."""
+        """Parse a STATUS payload.
+
+        Parameters
+        ----------
+        payload : bytes
+            The payload of a STATUS frame (:attr:`Frame.payload`).
+
+        Returns
+        -------
+        Status
+            The message.
+
+        Raises
+        ------
+        FrameError
+            If the payload is not a valid STATUS message.
+        """
         return cls(_json_object(payload, "STATUS"))
 
 
@@ -455,12 +609,34 @@ class DeviceErrorMessage:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_payload(self) -> bytes:
-        """UTF-8 JSON payload."""
+        """UTF-8 JSON payload.
+
+        Returns
+        -------
+        bytes
+            The ERROR payload (without frame header or CRC).
+        """
         return _json_payload({"code": self.code, "message": self.message, **self.extra}, "ERROR")
 
     @classmethod
     def from_payload(cls, payload: bytes) -> DeviceErrorMessage:
-        """Parse an ERROR payload (needs ``code`` and ``message``)."""
+        """Parse an ERROR payload (needs ``code`` and ``message``).
+
+        Parameters
+        ----------
+        payload : bytes
+            The payload of a ERROR frame (:attr:`Frame.payload`).
+
+        Returns
+        -------
+        DeviceErrorMessage
+            The message.
+
+        Raises
+        ------
+        FrameError
+            If the payload is not a valid ERROR message.
+        """
         obj = _json_object(payload, "ERROR")
         code = obj.get("code")
         if not isinstance(code, str | int) or isinstance(code, bool):
@@ -486,14 +662,36 @@ class Command:
     params: dict[str, Any] = field(default_factory=dict)
 
     def to_payload(self) -> bytes:
-        """UTF-8 JSON payload, ``cmd`` first."""
+        """UTF-8 JSON payload, ``cmd`` first.
+
+        Returns
+        -------
+        bytes
+            The COMMAND payload (without frame header or CRC).
+        """
         if "cmd" in self.params:
             raise FrameError("COMMAND params must not repeat the key 'cmd'")
         return _json_payload({"cmd": self.cmd, **self.params}, "COMMAND")
 
     @classmethod
     def from_payload(cls, payload: bytes) -> Command:
-        """Parse a COMMAND payload (needs a string ``cmd``)."""
+        """Parse a COMMAND payload (needs a string ``cmd``).
+
+        Parameters
+        ----------
+        payload : bytes
+            The payload of a COMMAND frame (:attr:`Frame.payload`).
+
+        Returns
+        -------
+        Command
+            The message.
+
+        Raises
+        ------
+        FrameError
+            If the payload is not a valid COMMAND message.
+        """
         obj = _json_object(payload, "COMMAND")
         cmd = _text(obj, "cmd", "COMMAND")
         return cls(cmd, {k: v for k, v in obj.items() if k != "cmd"})
@@ -522,7 +720,13 @@ class Ack:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_payload(self) -> bytes:
-        """UTF-8 JSON payload."""
+        """UTF-8 JSON payload.
+
+        Returns
+        -------
+        bytes
+            The ACK payload (without frame header or CRC).
+        """
         obj: dict[str, Any] = {"cmd": self.cmd, "ok": self.ok}
         if self.error is not None:
             obj["error"] = self.error
@@ -530,7 +734,23 @@ class Ack:
 
     @classmethod
     def from_payload(cls, payload: bytes) -> Ack:
-        """Parse an ACK payload (needs ``cmd`` and a boolean ``ok``)."""
+        """Parse an ACK payload (needs ``cmd`` and a boolean ``ok``).
+
+        Parameters
+        ----------
+        payload : bytes
+            The payload of a ACK frame (:attr:`Frame.payload`).
+
+        Returns
+        -------
+        Ack
+            The message.
+
+        Raises
+        ------
+        FrameError
+            If the payload is not a valid ACK message.
+        """
         obj = _json_object(payload, "ACK")
         ok = obj.get("ok")
         if not isinstance(ok, bool):
@@ -592,5 +812,20 @@ def decode_message(frame: Frame) -> Message:
 
 
 def encode_message(message: Message, seq: int, device_time_us: int) -> bytes:
-    """Frame a message: its complete wire bytes (see :func:`detsig.wire.encode_frame`)."""
+    """Frame a message: its complete wire bytes (see :func:`detsig.wire.encode_frame`).
+
+    Parameters
+    ----------
+    message : Message
+        Any typed message (``Hello``, ``GprTrace``, ``MdBlock`` ...).
+    seq : int
+        Frame sequence number (wraps modulo 2**32).
+    device_time_us : int
+        Device clock at the time of the message, microseconds.
+
+    Returns
+    -------
+    bytes
+        The COBS-encoded frame including the trailing 0x00 delimiter.
+    """
     return encode_frame(int(message.message_type), message.to_payload(), seq, device_time_us)

@@ -21,7 +21,19 @@ def _finite_or_none(value: float | None) -> float | None:
 
 
 def scan_duration_s(scan: GprScan) -> float:
-    """Time the scan covers, s: from per-trace times, else the nominal trace rate, else 0."""
+    """Time the scan covers, s: from per-trace times, else the nominal trace rate, else 0.
+
+    Parameters
+    ----------
+    scan : GprScan
+        The scan.
+
+    Returns
+    -------
+    float
+        Duration, s: the span of ``trace_time_s`` extended by one trace interval when those
+        times are finite and increasing, else ``n_traces / traces_per_s``, else 0.
+    """
     n = scan.n_traces
     times = scan.trace_time_s
     if times is not None and n > 1 and np.isfinite(times).all():
@@ -34,7 +46,20 @@ def scan_duration_s(scan: GprScan) -> float:
 
 
 def describe_scan(scan: GprScan) -> dict[str, Any]:
-    """One ``streams`` entry of ``detsig info --json`` for a scan."""
+    """One ``streams`` entry of ``detsig info --json`` for a scan.
+
+    Parameters
+    ----------
+    scan : GprScan
+        The scan.
+
+    Returns
+    -------
+    dict
+        ``name``, ``kind``, ``shape``, ``dtype``, ``duration_s``, ``sample_interval_s``,
+        ``center_frequency_hz`` (None when unknown), ``distance_m`` / ``lat_deg`` /
+        ``lon_deg`` ranges when known, ``device`` and ``n_marks``.
+    """
     entry: dict[str, Any] = {
         "name": scan.name,
         "kind": "gpr",

@@ -32,7 +32,20 @@ WRITE_BLOCK_TRACES = 4096
 
 
 def mark_detail(index: int, name: str = "") -> str:
-    """The ``detail`` text of a mark event on trace ``index``."""
+    """The ``detail`` text of a mark event on trace ``index``.
+
+    Parameters
+    ----------
+    index : int
+        Trace index of the mark.
+    name : str
+        Mark name; left out when empty.
+
+    Returns
+    -------
+    str
+        ``"trace INDEX"`` or ``"trace INDEX: NAME"``.
+    """
     return f"trace {index}" + (f": {name}" if name else "")
 
 
@@ -52,7 +65,21 @@ class DetsigRecordingFormat(FormatPlugin):
         return is_detsig_recording(path)
 
     def read(self, path: Path, **options: Any) -> list[GprScan]:
-        """The GPR streams of the recording, in file order."""
+        """The GPR streams of the recording, in file order.
+
+        Parameters
+        ----------
+        path : Path
+            A detsig recording.
+        **options
+            None are accepted; any given raises FormatError.
+
+        Returns
+        -------
+        list of GprScan
+            One scan per radar channel named as the stream, ``data`` of shape
+            (n_traces, n_samples) in the file's sample type.
+        """
         reject_options(self.name, options)
         from detsig.io.recording import open_recording
 

@@ -102,6 +102,15 @@ class GprMaxFormat(FormatPlugin):
             ``Ez`` is the usual choice for 2-D TMz models and z-polarised dipoles.
         center_frequency_hz : float
             The source waveform's centre frequency, Hz, when known (not stored in the file).
+        **options
+            None are accepted; any given raises FormatError.
+
+        Returns
+        -------
+        list of GprScan
+            One scan per receiver (``gpr0``, ``gpr1`` ...), ``data`` of shape (n_traces, n_samples):
+            one trace for an A-scan, one per model run for a merged B-scan, in the component's
+            unit (V/m for E, A/m for H, A for I).
         """
         reject_options(self.name, options)
         if component not in COMPONENTS:

@@ -135,7 +135,19 @@ def _text(raw: bytes) -> str:
 
 
 def antenna_frequency_hz(name: str) -> float:
-    """Centre frequency from a GSSI antenna name (``"400MHz"``, ``"5106"``, ``"3101D"``), Hz."""
+    """Centre frequency from a GSSI antenna name (``"400MHz"``, ``"5106"``, ``"3101D"``), Hz.
+
+    Parameters
+    ----------
+    name : str
+        The antenna name of the channel header (``rh_antname``).
+
+    Returns
+    -------
+    float
+        Centre frequency, Hz: from an explicit ``MHz``/``GHz`` value, else from the table of
+        GSSI antenna model numbers; NaN when unknown.
+    """
     match = re.search(r"(\d+(?:\.\d+)?)\s*([MG])Hz", name, re.IGNORECASE)
     if match:
         scale = 1e9 if match.group(2).upper() == "G" else 1e6
@@ -147,7 +159,24 @@ def antenna_frequency_hz(name: str) -> float:
 
 
 def parse_channel_header(block: bytes) -> dict[str, Any]:
-    """The fixed fields of one 1024-byte (or at least 128-byte) DZT channel header."""
+    """The fixed fields of one 1024-byte (or at least 128-byte) DZT channel header.
+
+    Parameters
+    ----------
+    block : bytes
+        The header bytes; only the first 128 are read.
+
+    Returns
+    -------
+    dict
+        Field name (the GSSI ``rh_*`` / ``rhf_*`` / ``rhb_*`` names) -> value; dates as ISO
+        text, plus ``rh_dtype``, ``rh_antname``, ``rh_system``, ``rh_version``, ``rh_name``.
+
+    Raises
+    ------
+    ValueError
+        If ``block`` is shorter than 128 bytes.
+    """
     if len(block) < 128:
         raise ValueError("a DZT channel header needs at least 128 bytes")
     values = _FIXED.unpack_from(block, 0)
@@ -189,7 +218,21 @@ def parse_channel_header(block: bytes) -> dict[str, Any]:
 
 
 def data_offset_bytes(rh_data: int, n_channels: int) -> int:
-    """Byte offset of the first scan (the big-header rule, see the module docstring)."""
+    """Byte offset of the first scan (the big-header rule, see the module docstring).
+
+    Parameters
+    ----------
+    rh_data : int
+        The ``rh_data`` field of the first channel header.
+    n_channels : int
+        Number of channels (one 1024-byte header each).
+
+    Returns
+    -------
+    int
+        Offset, bytes: ``rh_data * 1024`` when ``rh_data`` < 1024 (it counts headers), else
+        ``max(rh_data, 1024 * n_channels)``.
+    """
     if rh_data < CHANNEL_HEADER_BYTES:
         return rh_data * CHANNEL_HEADER_BYTES
     return max(rh_data, CHANNEL_HEADER_BYTES * n_channels)
@@ -217,6 +260,14 @@ def read_dzg(path: Path, n_traces: int) -> dict[str, Any] | None:
     Each ``$GSSIS,<scan>`` line is paired with the first GGA sentence after it and before the
     next ``$GSSIS``; a ``$GSSIS`` with no (valid) GGA is skipped, as are bad checksums, so a
     truncated sidecar yields the fixes it still holds.
+
+    Parameters
+    ----------
+    path : Path
+        The ``.DZG`` file.
+    n_traces : int
+        Traces in the DZT file; records with a scan number beyond ``4 * n_traces`` are
+        ignored as implausible.
 
     Returns
     -------
@@ -271,6 +322,11 @@ def read_dzg(path: Path, n_traces: int) -> dict[str, Any] | None:
 
 def read_dzx(path: Path) -> dict[str, Any]:
     """User marks and distance waypoints from a DZX XML sidecar.
+
+    Parameters
+    ----------
+    path : Path
+        The ``.DZX`` file.
 
     Returns
     -------
@@ -353,6 +409,14 @@ class GssiDztFormat(FormatPlugin):
             Use the DZG sidecar when present.
         marks_from_data : bool
             Take marks from the mark word of each trace (ignored when every trace has one).
+        **options
+            None are accepted; any given raises FormatError.
+
+        Returns
+        -------
+        list of GprScan
+            One scan per radar channel (``gpr0``, ``gpr1`` ...), ``data`` of shape
+            (n_traces, n_samples) in the file's sample type.
         """
         reject_options(self.name, options)
         try:

@@ -46,7 +46,18 @@ _SAMPLE_TYPES: dict[str, np.dtype[Any]] = {".rd3": np.dtype("<i2"), ".rd7": np.d
 
 
 def parse_rad(text: str) -> dict[str, Any]:
-    """The ``KEY:value`` fields of a MALA ``.rad`` header (numbers as float)."""
+    """The ``KEY:value`` fields of a MALA ``.rad`` header (numbers as float).
+
+    Parameters
+    ----------
+    text : str
+        The header's text.
+
+    Returns
+    -------
+    dict
+        Upper-case key -> value (float when numeric, else text).
+    """
     fields: dict[str, Any] = {}
     for raw in text.splitlines():
         field = header_field(raw, ":")
@@ -57,7 +68,23 @@ def parse_rad(text: str) -> dict[str, Any]:
 
 def read_cor(path: Path) -> dict[str, npt.NDArray[Any]] | None:
     """Fixes of a MALA ``.cor`` file: ``trace`` (1-based), ``lat_deg``, ``lon_deg``, ``alt_m``,
-    ``time_s`` (Unix s, NaN when unreadable). Unparseable lines are skipped."""
+    ``time_s`` (Unix s, NaN when unreadable). Unparseable lines are skipped.
+
+    Parameters
+    ----------
+    path : Path
+        The ``.cor`` file.
+
+    Returns
+    -------
+    dict of str to ndarray, shape (n_fixes,), or None
+        The fixes; None when no line could be parsed.
+
+    Raises
+    ------
+    FormatError
+        If the file cannot be read.
+    """
     try:
         lines = path.read_bytes().decode("latin-1").splitlines()
     except OSError as error:
@@ -128,7 +155,23 @@ class MalaRamacFormat(FormatPlugin):
         return isinstance(fields.get("SAMPLES"), float) and "LAST TRACE" in fields
 
     def read(self, path: Path, *, gps: bool = True, **options: Any) -> list[GprScan]:
-        """Read the line; ``path`` may name the ``.rd3``/``.rd7`` or the ``.rad`` file."""
+        """Read the line; ``path`` may name the ``.rd3``/``.rd7`` or the ``.rad`` file.
+
+        Parameters
+        ----------
+        path : Path
+            The ``.rd3``, ``.rd7`` or ``.rad`` file; the other one must be next to it.
+        gps : bool
+            Read positions from the ``.cor`` file next to it, if there is one.
+        **options
+            None are accepted; any given raises FormatError.
+
+        Returns
+        -------
+        list of GprScan
+            The line as one scan, ``data`` of shape (n_traces, n_samples) in the file's sample
+            type.
+        """
         reject_options(self.name, options)
         rad_path, data_path = header_and_data(path, "rad", ("rd3", "rd7"), "MALA")
         sample_type = _SAMPLE_TYPES.get(data_path.suffix.lower())

@@ -66,7 +66,18 @@ _TRACE_RE = re.compile(r"Trace\s*#?\s*(\d+)", re.IGNORECASE)
 
 def parse_hd(text: str) -> dict[str, Any]:
     """The ``KEY = value`` fields of a pulseEKKO ``.HD`` header (numbers as float), plus
-    ``_lines`` (the other lines) and ``_date`` (ISO date when one is found)."""
+    ``_lines`` (the other lines) and ``_date`` (ISO date when one is found).
+
+    Parameters
+    ----------
+    text : str
+        The header's text.
+
+    Returns
+    -------
+    dict
+        Key -> value (float when numeric, else text), ``_lines`` and possibly ``_date``.
+    """
     fields: dict[str, Any] = {}
     other: list[str] = []
     for raw in text.splitlines():
@@ -95,7 +106,24 @@ def parse_hd(text: str) -> dict[str, Any]:
 
 
 def read_gps_sidecar(path: Path) -> dict[str, npt.NDArray[Any]] | None:
-    """Trace numbers (1-based) with their GGA position from a pulseEKKO ``.GPS`` file."""
+    """Trace numbers (1-based) with their GGA position from a pulseEKKO ``.GPS`` file.
+
+    Parameters
+    ----------
+    path : Path
+        The ``.GPS`` file (``Trace #N`` lines each followed by an NMEA GGA sentence).
+
+    Returns
+    -------
+    dict of str to ndarray, shape (n_fixes,), or None
+        ``trace``, ``lat_deg``, ``lon_deg`` (deg) and ``fix_quality``, sorted by trace; None
+        when the file holds no valid fix.
+
+    Raises
+    ------
+    FormatError
+        If the file cannot be read.
+    """
     try:
         text = path.read_bytes().decode("ascii", errors="replace")
     except OSError as error:
@@ -156,7 +184,23 @@ class PulseEkkoFormat(FormatPlugin):
         return bool(plausible) and companion(path, "hd") is not None
 
     def read(self, path: Path, *, gps: bool = True, **options: Any) -> list[GprScan]:
-        """Read the line; ``path`` may name the ``.DT1`` or the ``.HD`` file."""
+        """Read the line; ``path`` may name the ``.DT1`` or the ``.HD`` file.
+
+        Parameters
+        ----------
+        path : Path
+            The ``.DT1`` or ``.HD`` file; the other one must be next to it.
+        gps : bool
+            Read positions from the ``.GPS`` file next to it, if there is one.
+        **options
+            None are accepted; any given raises FormatError.
+
+        Returns
+        -------
+        list of GprScan
+            The line as one scan, ``data`` of shape (n_traces, n_samples) in the file's sample
+            type.
+        """
         reject_options(self.name, options)
         hd_path, dt1_path = header_and_data(path, "HD", ("DT1",), "pulseEKKO")
         fields = parse_hd(read_text(hd_path))

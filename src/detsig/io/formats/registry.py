@@ -75,6 +75,18 @@ class FormatPlugin(abc.ABC):
     def read(self, path: Path, **options: Any) -> list[GprScan]:
         """Read every radar channel of ``path``, one :class:`GprScan` per channel.
 
+        Parameters
+        ----------
+        path : Path
+            The file to read (companion files next to it may also be read).
+        **options
+            Reader-specific options (e.g. ``component="Ez"`` for gprMax).
+
+        Returns
+        -------
+        list of GprScan
+            One scan per radar channel, ``data`` of shape (n_traces, n_samples).
+
         Raises
         ------
         FormatError
@@ -82,11 +94,37 @@ class FormatPlugin(abc.ABC):
         """
 
     def write(self, path: Path, scans: Sequence[GprScan], **options: Any) -> None:
-        """Write ``scans`` to a new file ``path`` (never overwriting an existing file)."""
+        """Write ``scans`` to a new file ``path`` (never overwriting an existing file).
+
+        Parameters
+        ----------
+        path : Path
+            The file to create; must not exist.
+        scans : sequence of GprScan
+            The channels to write.
+        **options
+            Writer-specific options.
+
+        Raises
+        ------
+        FormatError
+            Always, in this base implementation: the format cannot be written.
+        """
         raise FormatError(f"detsig cannot write the {self.name} format; choose another output")
 
     def matches_extension(self, path: Path) -> bool:
-        """Whether the file name ends with one of :attr:`extensions` (any case)."""
+        """Whether the file name ends with one of :attr:`extensions` (any case).
+
+        Parameters
+        ----------
+        path : Path
+            The file name to check; only its suffix is looked at.
+
+        Returns
+        -------
+        bool
+            True when the suffix, without the dot, is one of :attr:`extensions`.
+        """
         suffix = path.suffix.lower().lstrip(".")
         return bool(suffix) and suffix in self.extensions
 
@@ -99,6 +137,23 @@ def register(plugin: FormatPlugin | type[FormatPlugin], *, replace: bool = False
     """Add a plugin (class or instance) to the registry and return the instance.
 
     A name already registered is kept unless ``replace`` is true.
+
+    Parameters
+    ----------
+    plugin : FormatPlugin or type of FormatPlugin
+        The plugin; a class is instantiated without arguments.
+    replace : bool
+        Replace a plugin already registered under the same name (default False: keep it).
+
+    Returns
+    -------
+    FormatPlugin
+        The instance now registered under that name (the older one when not replaced).
+
+    Raises
+    ------
+    TypeError
+        If the plugin lacks ``name``, ``extensions``, ``sniff`` or ``read``, or has an empty name.
     """
     instance = plugin() if isinstance(plugin, type) else plugin
     for attribute in ("name", "extensions", "sniff", "read"):
@@ -151,7 +206,13 @@ def _load_entry_points() -> None:
 
 def reload_plugins() -> dict[str, FormatPlugin]:
     """Forget every registered plugin and discover them again (after installing a plugin
-    package in a running interpreter); returns :func:`available_formats`."""
+    package in a running interpreter); returns :func:`available_formats`.
+
+    Returns
+    -------
+    dict of str to FormatPlugin
+        Every plugin found again, by name, in detection order.
+    """
     global _ENTRY_POINTS_LOADED
     _REGISTRY.clear()
     _BROKEN.clear()
@@ -160,19 +221,47 @@ def reload_plugins() -> dict[str, FormatPlugin]:
 
 
 def available_formats() -> dict[str, FormatPlugin]:
-    """Every registered plugin, by name, in detection order."""
+    """Every registered plugin, by name, in detection order.
+
+    Returns
+    -------
+    dict of str to FormatPlugin
+        A copy of the registry: built-in plugins first, then loaded entry points.
+    """
     _load_entry_points()
     return dict(_REGISTRY)
 
 
 def broken_plugins() -> dict[str, str]:
-    """Entry points of the ``detsig.formats`` group that could not be loaded, with the reason."""
+    """Entry points of the ``detsig.formats`` group that could not be loaded, with the reason.
+
+    Returns
+    -------
+    dict of str to str
+        Entry-point name -> ``"ExceptionType: message"`` of the failure to load it.
+    """
     _load_entry_points()
     return dict(_BROKEN)
 
 
 def get_format(name: str) -> FormatPlugin:
-    """The plugin called ``name``; FormatError listing the known names otherwise."""
+    """The plugin called ``name``; FormatError listing the known names otherwise.
+
+    Parameters
+    ----------
+    name : str
+        A plugin name such as ``"gssi-dzt"``.
+
+    Returns
+    -------
+    FormatPlugin
+        The registered plugin.
+
+    Raises
+    ------
+    FormatError
+        If no plugin has that name (the message lists the known names).
+    """
     plugins = available_formats()
     if name not in plugins:
         known = ", ".join(plugins)
@@ -222,6 +311,11 @@ def detect_format(path: str | os.PathLike[str], *, strict: bool = True) -> str |
         The file.
     strict : bool
         Raise for an unknown format (default); with False, return None instead.
+
+    Returns
+    -------
+    str or None
+        The plugin name; None only when ``strict`` is False and the format is unknown.
 
     Raises
     ------
@@ -316,7 +410,30 @@ def write_scans(
     **options: Any,
 ) -> str:
     """Write ``scans`` to the new file ``path``; the format comes from ``format`` or the
-    extension. Returns the format name used."""
+    extension. Returns the format name used.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to create; it must not exist and its folder must.
+    scans : sequence of GprScan
+        The channels to write, each ``data`` of shape (n_traces, n_samples).
+    format : str, optional
+        Plugin name of the output format; chosen from the extension among writable formats
+        when None.
+    **options
+        Passed to the plugin's ``write``.
+
+    Returns
+    -------
+    str
+        Name of the format plugin that wrote the file.
+
+    Raises
+    ------
+    FormatError
+        If the format cannot be told or written, ``path`` exists, or its folder is missing.
+    """
     path = Path(path)
     plugins = available_formats()
     if format is None:

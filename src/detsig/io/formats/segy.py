@@ -155,6 +155,14 @@ class SegyFormat(FormatPlugin):
             Override the sample interval, s.
         allow_partial : bool
             Drop an incomplete last trace instead of raising FormatError.
+        **options
+            None are accepted; any given raises FormatError.
+
+        Returns
+        -------
+        list of GprScan
+            One scan per radar channel (several only for files detsig wrote), ``data`` of shape
+            (n_traces, n_samples) in the file's sample type.
         """
         reject_options(self.name, options)
         if sample_interval_unit not in _INTERVAL_UNITS_S:
@@ -358,6 +366,21 @@ class SegyFormat(FormatPlugin):
 
         The file is written under a temporary name and linked into place, so an existing file
         is never replaced, even by a concurrent writer.
+
+        Parameters
+        ----------
+        path : Path
+            The file to create; must not exist.
+        scans : sequence of GprScan
+            The channels, all with the same number of samples and sample type.
+        **options
+            None are accepted; any given raises FormatError.
+
+        Raises
+        ------
+        FormatError
+            If there are no scans, the channels differ, the sample type cannot be stored, or
+            ``path`` exists.
         """
         reject_options(self.name, options, "writer")
         if not scans:
