@@ -7,7 +7,7 @@ import pytest
 from numba import njit
 
 from detsig import dsp
-from detsig.dsp import _simd
+from detsig.dsp import _kernels_trace, _simd
 
 from . import reference as ref
 
@@ -57,3 +57,41 @@ def test_scan_block_twins_agree_bit_for_bit(rng, dtype, square):
     assert carry == carry_py
     a = src.astype(np.float64) ** (2 if square else 1)
     np.testing.assert_allclose(twin, np.cumsum(a), rtol=1e-13)
+
+
+@njit(cache=True)
+def _scan_row_jit(src, dst, j, square):  # pragma: no cover - compiled
+    return _simd.scan_row(src, dst, j, src.shape[0] // _simd.BLOCK, square)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("square", [False, True])
+@pytest.mark.parametrize("n", [0, 7, 8, 64, 69])
+def test_scan_row_matches_scan_block_bit_for_bit(rng, dtype, square, n):
+    # the whole-row intrinsic must give exactly the block-by-block prefix sums, at an offset
+    src = rng.normal(size=n).astype(dtype)
+    j = 3
+    row = np.full(n + j, -1.0)
+    carry = _scan_row_jit(src, row, j, square)
+    blocks = np.full(n + j, -1.0)
+    carry_blocks = _simd.scan_row_py(src, blocks, j, n // _simd.BLOCK, square)
+    np.testing.assert_array_equal(row, blocks)
+    assert carry == carry_blocks
+    done = n // _simd.BLOCK * _simd.BLOCK
+    a = src[:done].astype(np.float64) ** (2 if square else 1)
+    np.testing.assert_allclose(row[j : j + done], np.cumsum(a), rtol=1e-13)
+    assert (row[:j] == -1.0).all() and (row[j + done :] == -1.0).all()  # nothing else written
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("half", [0, 4, 15, 50])
+def test_agc_rows_equals_window_stat_rows(rng, dtype, shape, half):
+    # gain_agc's kernel is the mode-1 window statistic with a faster scan: same bits
+    x = (rng.normal(size=shape) * np.logspace(3, -2, shape[1])).astype(dtype)
+    x[0, : min(4, shape[1])] = 0.0
+    old = np.empty_like(x)
+    _kernels_trace.window_stat_rows(x, half, 1, old)
+    new = np.empty_like(x)
+    _kernels_trace.agc_rows(x, half, new)
+    np.testing.assert_array_equal(new, old)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from detsig.dsp._simd import BLOCK, scan_block
+from detsig.dsp._simd import BLOCK, scan_block, scan_row
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -146,6 +146,49 @@ def window_stat_rows(x, half, mode, out):  # pragma: no cover - compiled
             for i in range(n):
                 orow[i] = np.float64(xr[i]) - (hi[i] - lo[i]) * inv_count[i]
         elif single:  # float32 data: float32 square root and division (16 lanes, 1 ulp)
+            for i in range(n):
+                mean32 = np.float32((hi[i] - lo[i]) * inv_count[i])
+                orow[i] = np.float32(xr[i]) / np.sqrt(mean32) if mean32 > 0 else np.float32(0.0)
+        else:
+            for i in range(n):
+                mean = (hi[i] - lo[i]) * inv_count[i]
+                orow[i] = np.float64(xr[i]) / np.sqrt(mean) if mean > 0.0 else 0.0
+
+
+@njit(cache=True, nogil=True, boundscheck=False, error_model="numpy")
+def agc_rows(x, half, out):  # pragma: no cover - compiled
+    """``window_stat_rows(x, half, 1, out)`` (AGC) with the whole-row scan ``_simd.scan_row``.
+
+    Bit-identical to ``window_stat_rows`` in mode 1: the same prefix sums (same operations in
+    the same order), the same output pass. Only the scan keeps its carry in a vector register
+    across blocks, which makes the float32 AGC about 9 % faster. Float64 data take
+    ``_running_window_rows`` (see ``window_stat_rows``).
+    """
+    if x.itemsize == 8:
+        _running_window_rows(x, half, 1, out)
+        return
+    n_rows, n = x.shape
+    single = out.itemsize == 4
+    inv_count = np.empty(n, np.float64)
+    for i in range(n):
+        inv_count[i] = 1.0 / (min(i + half, n - 1) - max(i - half, 0) + 1)
+    base = half + 1  # p[base + k] = P(k); p[:base] = 0 = P(< 0)
+    span = 2 * half + 1  # p[i] = P(i - half - 1), p[i + span] = P(i + half)
+    p = np.zeros(n + span + BLOCK)
+    n_blocks = n // BLOCK
+    for r in range(n_rows):
+        xr = x[r]
+        orow = out[r]
+        carry = scan_row(xr, p, base, n_blocks, True)
+        for k in range(n_blocks * BLOCK, n):
+            value = np.float64(xr[k])
+            carry += value * value
+            p[base + k] = carry
+        for k in range(n, n + half):
+            p[base + k] = carry
+        lo = p[:n]  # P(i - half - 1)
+        hi = p[span : span + n]  # P(i + half)
+        if single:  # float32 data: float32 square root and division (16 lanes, 1 ulp)
             for i in range(n):
                 mean32 = np.float32((hi[i] - lo[i]) * inv_count[i])
                 orow[i] = np.float32(xr[i]) / np.sqrt(mean32) if mean32 > 0 else np.float32(0.0)

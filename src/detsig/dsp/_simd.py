@@ -6,7 +6,9 @@ LLVM does not vectorise a prefix sum (each output depends on the previous one), 
 prefix sum of each group of 4 lanes with two shift-and-add steps (Hillis-Steele), joins the
 two groups, adds the running carry and stores the 8 prefix sums. The carry chain from one block
 to the next is a single scalar addition. With ``NUMBA_DISABLE_JIT=1`` the plain NumPy twin
-``scan_block_py`` (same operations in the same order) is used instead.
+``scan_block_py`` (same operations in the same order) is used instead. ``scan_row`` runs the
+same block scan over a whole row inside one intrinsic, keeping the carry in a vector register
+(bit-identical; twin ``scan_row_py``); AGC uses it.
 
 References
 ----------
@@ -103,3 +105,83 @@ def _scan_block(typingctx: Any, src: Any, i: Any, dst: Any, j: Any, carry: Any, 
 
 
 scan_block: Any = scan_block_py if getattr(config, "DISABLE_JIT", False) else _scan_block
+
+
+def scan_row_py(src: Any, dst: Any, j: int, n_blocks: int, square: bool) -> float:
+    """NumPy twin of ``scan_row``: ``scan_block_py`` over the first ``n_blocks`` blocks of
+    ``src``, writing ``dst[j:j + 8 * n_blocks]``; returns the last prefix sum (0 if none)."""
+    carry = 0.0
+    for b in range(n_blocks):
+        carry = scan_block_py(src, b * BLOCK, dst, j + b * BLOCK, carry, square)
+    return carry
+
+
+@intrinsic
+def _scan_row(typingctx: Any, src: Any, dst: Any, j: Any, n_blocks: Any, square: Any) -> Any:
+    """The whole-row loop of ``scan_block`` as one intrinsic, so that the carry stays a vector.
+
+    Same operations in the same order as ``scan_block`` (bit-identical results), but the
+    running carry is kept broadcast in all lanes across blocks: the group totals are splat with
+    one lane permute each instead of being extracted to a scalar and broadcast back, which
+    saves a few shuffle uops per block (about 9 % of the AGC kernel).
+    """
+    sig = types.float64(src, dst, j, n_blocks, square)
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        src_v, dst_v, j_v, nb_v, square_v = args
+        src_arr = context.make_array(signature.args[0])(context, builder, src_v)
+        dst_arr = context.make_array(signature.args[1])(context, builder, dst_v)
+        element = context.get_data_type(signature.args[0].dtype)
+        vec_src = ir.VectorType(element, LANES)
+        vec = ir.VectorType(ir.DoubleType(), LANES)
+        zero = ir.Constant(vec, None)
+        top = _mask([LANES - 1] * LANES)
+        index_type = nb_v.type
+        j_v = builder.sext(j_v, index_type) if j_v.type != index_type else j_v
+        entry = builder.block
+        loop = builder.append_basic_block("scan_row.loop")
+        body = builder.append_basic_block("scan_row.body")
+        done = builder.append_basic_block("scan_row.done")
+        builder.branch(loop)
+        builder.position_at_end(loop)
+        b = builder.phi(index_type)
+        carry = builder.phi(vec)
+        b.add_incoming(ir.Constant(index_type, 0), entry)
+        carry.add_incoming(zero, entry)
+        builder.cbranch(builder.icmp_signed("<", b, nb_v), body, done)
+        builder.position_at_end(body)
+        start = builder.mul(b, ir.Constant(index_type, BLOCK))
+        locals_ = []
+        for g in range(2):
+            index = builder.add(start, ir.Constant(index_type, g * LANES))
+            pointer = builder.bitcast(builder.gep(src_arr.data, [index]), vec_src.as_pointer())
+            v = builder.load(pointer, align=1)
+            if element != ir.DoubleType():
+                v = builder.fpext(v, vec)
+            v = builder.select(square_v, builder.fmul(v, v), v)
+            k = 1
+            while k < LANES:  # lane m += lane m - k (zero shifted in)
+                shifted = builder.shuffle_vector(
+                    zero, v, _mask(LANES + m - k for m in range(LANES))
+                )
+                v = builder.fadd(v, shifted)
+                k *= 2
+            locals_.append(v)
+        total0 = builder.shuffle_vector(locals_[0], locals_[0], top)
+        total1 = builder.shuffle_vector(locals_[1], locals_[1], top)
+        offsets = [carry, builder.fadd(carry, total0)]  # as scan_block: carry + run
+        for g in range(2):
+            index = builder.add(builder.add(j_v, start), ir.Constant(index_type, g * LANES))
+            pointer = builder.bitcast(builder.gep(dst_arr.data, [index]), vec.as_pointer())
+            builder.store(builder.fadd(locals_[g], offsets[g]), pointer, align=8)
+        carry_next = builder.fadd(carry, builder.fadd(total0, total1))
+        b.add_incoming(builder.add(b, ir.Constant(index_type, 1)), builder.block)
+        carry.add_incoming(carry_next, builder.block)
+        builder.branch(loop)
+        builder.position_at_end(done)
+        return builder.extract_element(carry, ir.Constant(_I32, 0))
+
+    return sig, codegen
+
+
+scan_row: Any = scan_row_py if getattr(config, "DISABLE_JIT", False) else _scan_row

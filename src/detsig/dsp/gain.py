@@ -272,5 +272,5 @@ def gain_agc(x: npt.ArrayLike, window_samples: int) -> npt.NDArray[Any]:
     data = as_float_2d("x", x, dtype)
     out = np.empty_like(data)
     if data.size:
-        _kernels_trace.window_stat_rows(data, window // 2, 1, out)
+        _kernels_trace.agc_rows(data, window // 2, out)
     return out
