@@ -9,6 +9,7 @@ duration. Frames the device sent while the port was away are missing and show up
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import threading
 import time
@@ -30,7 +31,7 @@ def _items_bytes(items: list[Any]) -> int:
     return sum(item.nbytes if isinstance(item, RowBlock) else 256 for item in items)
 
 
-class _ReaderBase(threading.Thread):
+class _ReaderBase(threading.Thread, abc.ABC):
     def __init__(
         self,
         name: str,
@@ -95,8 +96,9 @@ class _ReaderBase(threading.Thread):
             self._event("status", f"gave up reconnecting {self.url} at stop: {last_error}")
         return False
 
+    @abc.abstractmethod
     def _resume(self, link: Link) -> None:
-        raise NotImplementedError
+        """Bring the device on a reopened ``link`` back to streaming (HELLO, start ...)."""
 
 
 class SensorReader(_ReaderBase):

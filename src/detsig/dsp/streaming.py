@@ -19,6 +19,7 @@ True
 
 from __future__ import annotations
 
+import abc
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -41,7 +42,7 @@ from detsig.dsp.md import (
 from detsig.dsp.timezero import first_break, time_zero
 
 
-class StreamFilter:
+class StreamFilter(abc.ABC):
     """Base class: a filter fed row blocks one after another."""
 
     #: rows held back before they can be returned
@@ -100,16 +101,17 @@ class StreamFilter:
         self.__init__(**self.params)  # type: ignore[misc]
 
     @property
+    @abc.abstractmethod
     def params(self) -> dict[str, Any]:
         """The filter's parameters (as given to the constructor)."""
-        raise NotImplementedError
 
     def _empty(self) -> npt.NDArray[Any]:
         width = self._n_out_columns if self._n_out_columns is not None else self._n_columns
         return np.empty((0, width or 0), dtype=self._dtype or np.float32)
 
+    @abc.abstractmethod
     def _process(self, chunk: npt.NDArray[Any]) -> npt.NDArray[Any]:
-        raise NotImplementedError
+        """Filter one validated chunk, shape (n_rows, n_columns), updating the held state."""
 
     def _finish(self) -> npt.NDArray[Any]:
         return self._empty()
