@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import fields, replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
 from detsig.errors import InputError
 
@@ -38,6 +38,32 @@ def params_from_kwargs(cls: type[P], label: str, params: Mapping[str, Any]) -> P
             f"{label} has no parameter {unknown[0]!r} (known: {', '.join(sorted(known))})"
         )
     return cls(**params)
+
+
+class DetectorParams:
+    """Base of the frozen parameter dataclasses of the detectors.
+
+    A subclass names its detector in ``detector_name``; :meth:`from_kwargs` then builds it from
+    keyword parameters with a clear error for an unknown one.
+    """
+
+    detector_name: ClassVar[str]
+
+    @classmethod
+    def from_kwargs(cls, **params: Any) -> Self:
+        """Build from keyword parameters, naming an unknown one clearly.
+
+        Parameters
+        ----------
+        **params
+            Field values; missing fields keep their defaults.
+
+        Returns
+        -------
+        DetectorParams
+            An instance of the subclass it is called on.
+        """
+        return params_from_kwargs(cls, cls.detector_name, params)  # type: ignore[type-var]
 
 
 def resolve_params(cls: type[P], label: str, params: P | None, overrides: Mapping[str, Any]) -> P:

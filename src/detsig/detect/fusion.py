@@ -68,11 +68,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from detsig.detect._params import params_from_kwargs
+from detsig.detect._params import DetectorParams
 from detsig.errors import InputError
 from detsig.model import Candidate
 
@@ -89,7 +89,7 @@ RULES = (
 
 
 @dataclass(frozen=True)
-class FusionParams:
+class FusionParams(DetectorParams):
     """Parameters of the fusion rules (see the module text).
 
     Parameters
@@ -123,6 +123,8 @@ class FusionParams:
         Evidence above this many thresholds counts as this.
     """
 
+    detector_name: ClassVar[str] = "fused"
+
     threshold: float = 1.0
     association_m: float = 0.15
     md_threshold: float = 6.0
@@ -147,21 +149,6 @@ class FusionParams:
                 raise InputError(f"fused {name} must be > 0")
         if not self.demotion < 1.0:
             raise InputError(f"fused demotion must be below 1, got {self.demotion}")
-
-    @classmethod
-    def from_kwargs(cls, **params: Any) -> FusionParams:
-        """Build from keyword parameters, naming an unknown one clearly.
-
-        Parameters
-        ----------
-        **params
-            Field values (the fields above); missing fields keep their defaults.
-
-        Returns
-        -------
-        FusionParams
-        """
-        return params_from_kwargs(cls, "fused", params)
 
 
 def _nearest(x_m: float, others: Sequence[Candidate], within_m: float) -> Candidate | None:

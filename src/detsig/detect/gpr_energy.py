@@ -31,12 +31,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 
-from detsig.detect._params import params_from_kwargs, resolve_params
+from detsig.detect._params import DetectorParams, resolve_params
 from detsig.detect._stream import LookaheadStage, Segment, Segmenter
 from detsig.detect.cfar import CfarParams, ratio, run_cfar_rows
 from detsig.detect.gpr_common import GprGeometry, GprPreprocessor
@@ -47,7 +47,7 @@ DETECTOR_NAME = "gpr-energy"
 
 
 @dataclass(frozen=True)
-class EnergyParams:
+class EnergyParams(DetectorParams):
     """Parameters of the energy prescreener.
 
     Parameters
@@ -78,6 +78,8 @@ class EnergyParams:
         Soil permittivity for the depth estimate (None: depth NaN).
     """
 
+    detector_name: ClassVar[str] = "gpr-energy"
+
     threshold: float = 1.7
     hysteresis_low: float = 1.4
     min_time_s: float = 0.6e-9
@@ -105,21 +107,6 @@ class EnergyParams:
             raise InputError(
                 f"gpr-energy relative_permittivity must be >= 1, got {self.relative_permittivity}"
             )
-
-    @classmethod
-    def from_kwargs(cls, **params: Any) -> EnergyParams:
-        """Build from keyword parameters, naming an unknown one clearly.
-
-        Parameters
-        ----------
-        **params
-            Field values (the fields above); missing fields keep their defaults.
-
-        Returns
-        -------
-        EnergyParams
-        """
-        return params_from_kwargs(cls, "gpr-energy", params)
 
 
 class EnergyStreamDetector:

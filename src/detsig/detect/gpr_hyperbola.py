@@ -53,13 +53,13 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 
 from detsig.detect import _kernels
-from detsig.detect._params import params_from_kwargs, resolve_params
+from detsig.detect._params import DetectorParams, resolve_params
 from detsig.detect._stream import LookaheadStage, Segment, Segmenter
 from detsig.detect.cfar import CfarParams, ratio, run_cfar_rows
 from detsig.detect.gpr_common import GprGeometry, GprPreprocessor
@@ -80,7 +80,7 @@ PICK_FRACTION = 0.2
 
 
 @dataclass(frozen=True)
-class HyperbolaParams:
+class HyperbolaParams(DetectorParams):
     """Parameters of the hyperbola detector.
 
     Parameters
@@ -129,6 +129,8 @@ class HyperbolaParams:
         Antenna height above the ground, m; None takes it from the recording (else 0).
     """
 
+    detector_name: ClassVar[str] = "gpr-hyperbola"
+
     threshold: float = 6.0
     hysteresis_low: float = 2.0
     permittivity_min: float = 2.0
@@ -167,21 +169,6 @@ class HyperbolaParams:
             raise InputError(
                 f"gpr-hyperbola top_fraction must be in (0, 1], got {self.top_fraction}"
             )
-
-    @classmethod
-    def from_kwargs(cls, **params: Any) -> HyperbolaParams:
-        """Build from keyword parameters, naming an unknown one clearly.
-
-        Parameters
-        ----------
-        **params
-            Field values (the fields above); missing fields keep their defaults.
-
-        Returns
-        -------
-        HyperbolaParams
-        """
-        return params_from_kwargs(cls, "gpr-hyperbola", params)
 
 
 def refracted_one_way_s(

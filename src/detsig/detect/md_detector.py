@@ -41,13 +41,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 
 from detsig.detect import _kernels
-from detsig.detect._params import params_from_kwargs, resolve_params
+from detsig.detect._params import DetectorParams, resolve_params
 from detsig.detect._stream import LookaheadStage, Segment, Segmenter
 from detsig.detect.cfar import CfarParams, ratio, run_cfar_rows
 from detsig.detect.gpr_common import row_values
@@ -60,7 +60,7 @@ MAX_TIME_CONSTANT_S = 0.01
 
 
 @dataclass(frozen=True)
-class MdDetectorParams:
+class MdDetectorParams(DetectorParams):
     """Parameters of the metal-detector detector (times in seconds of recording).
 
     Parameters
@@ -92,6 +92,8 @@ class MdDetectorParams:
     fit_snr : float
         A gate enters the decay fit when its cell mean reaches this multiple of its level.
     """
+
+    detector_name: ClassVar[str] = "md-cfar"
 
     threshold: float = 6.0
     hysteresis_low: float = 3.0
@@ -130,21 +132,6 @@ class MdDetectorParams:
             raise InputError(f"md-cfar technology must be auto, pi or vlf, got {self.technology!r}")
         if self.channels is not None:
             object.__setattr__(self, "channels", tuple(str(c) for c in self.channels))
-
-    @classmethod
-    def from_kwargs(cls, **params: Any) -> MdDetectorParams:
-        """Build from keyword parameters, naming an unknown one clearly.
-
-        Parameters
-        ----------
-        **params
-            Field values (the fields above); missing fields keep their defaults.
-
-        Returns
-        -------
-        MdDetectorParams
-        """
-        return params_from_kwargs(cls, "md-cfar", params)
 
 
 def fit_decay(
