@@ -21,22 +21,54 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
+from detsig.detect._stream import LookaheadStage
 from detsig.errors import InputError
-from detsig.model import GprScan
+from detsig.model import GprHeader, GprScan
 
-#: Trace step assumed when neither the header nor the positions give one, m.
-DEFAULT_TRACE_STEP_M = 0.01
+if TYPE_CHECKING:
+    from detsig.dsp.surface import SurfaceZone
+
+
+def _number(value: Any) -> float | None:
+    """A finite float from an attribute or JSON value (None for anything else)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def median_step_m(distance_m: npt.ArrayLike | None) -> float | None:
+    """Median of the positive, finite steps between positions, m (None without any).
+
+    Parameters
+    ----------
+    distance_m : array_like, shape (n_traces,), optional
+        Along-lane position of each trace, m.
+
+    Returns
+    -------
+    float or None
+    """
+    if distance_m is None:
+        return None
+    steps = np.diff(np.asarray(distance_m, dtype=np.float64))
+    steps = steps[np.isfinite(steps) & (steps > 0)]
+    return float(np.median(steps)) if steps.size else None
 
 
 @dataclass(frozen=True)
 class GprGeometry:
     """Sampling of a GPR line that the detectors need.
+
+    Build it with :meth:`resolve` (or :meth:`from_scan`), the one place where each field is
+    taken from what the file or device states, else measured from the data; nothing is
+    defaulted silently.
 
     Parameters
     ----------
@@ -47,13 +79,16 @@ class GprGeometry:
     time_zero_s : float
         Two-way time of the ground surface within the trace, s.
     center_frequency_hz : float
-        Antenna centre frequency, Hz (NaN when unknown: 1 GHz is assumed).
+        Antenna centre frequency, Hz.
     trace_step_m : float
         Distance between traces, m.
     traces_per_s : float or None
         Trace rate, Hz (for ``time_s``; None: unknown).
     antenna_height_m : float
         Height of the antennas above the ground, m (0 when unknown).
+    sources : mapping
+        Where each derived field came from (``"stated"``, ``"positions"``, ``"estimated"``),
+        for messages and ``detsig info``; not part of equality.
     """
 
     n_samples: int
@@ -63,47 +98,190 @@ class GprGeometry:
     trace_step_m: float
     traces_per_s: float | None = None
     antenna_height_m: float = 0.0
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def frequency_hz(self) -> float:
-        """Centre frequency used for windows (1 GHz when unknown)."""
+        """Centre frequency used for windows (1 GHz if a caller built it without one)."""
         f = self.center_frequency_hz
         return f if math.isfinite(f) and f > 0 else 1e9
 
     @classmethod
-    def from_scan(cls, scan: GprScan, attrs: Mapping[str, Any] | None = None) -> GprGeometry:
-        """Geometry of a scan.
+    def resolve(
+        cls,
+        n_samples: int,
+        sample_interval_s: float,
+        *,
+        attrs: Mapping[str, Any] | None = None,
+        config: Mapping[str, Any] | None = None,
+        header: GprHeader | None = None,
+        traces: npt.ArrayLike | None = None,
+        distance_m: npt.ArrayLike | None = None,
+        trace_step_m: float | None = None,
+    ) -> GprGeometry:
+        """The geometry of a line from what is stated, else what the data show.
+
+        Each field is taken from the first of: the stream attributes (``attrs``), the device
+        HELLO ``config``, the vendor ``header``; then
+
+        - trace step: the median step of ``distance_m`` (wheel or GNSS positions);
+        - time zero: :func:`detsig.dsp.estimate_time_zero_s` on ``traces`` (the first break
+          of the median trace, plus the air path of ``antenna_height_m``);
+        - centre frequency: :func:`detsig.dsp.estimate_center_frequency_hz` on ``traces``.
+
+        Parameters
+        ----------
+        n_samples : int
+            Samples per trace.
+        sample_interval_s : float
+            Sample interval, s (> 0).
+        attrs : mapping, optional
+            Stream attributes of a recording.
+        config : mapping, optional
+            The device HELLO's ``config`` object.
+        header : GprHeader, optional
+            The header of a scan read from a file.
+        traces : array_like, shape (n_traces, n_samples), optional
+            Raw traces, for the estimates.
+        distance_m : array_like, shape (n_traces,), optional
+            Trace positions, m.
+        trace_step_m : float, optional
+            A trace step given by the user, m; overrides everything else.
+
+        Returns
+        -------
+        GprGeometry
+
+        Raises
+        ------
+        InputError
+            A field that is neither stated nor measurable (no trace step and no positions;
+            no time zero and no traces), or a sample interval that is not > 0.
+        """
+        from detsig.dsp import estimate_center_frequency_hz, estimate_time_zero_s
+        from detsig.dsp._validate import ParameterError
+
+        attrs = attrs or {}
+        config = config or {}
+        extra: Mapping[str, Any] = header.extra if header is not None else {}
+
+        def stated(key: str) -> float | None:
+            for source in (attrs, config):
+                value = _number(source.get(key))
+                if value is not None:
+                    return value
+            return None
+
+        interval = float(sample_interval_s)
+        if not interval > 0:
+            raise InputError(
+                f"the GPR line states no usable sample interval ({sample_interval_s!r} s)"
+            )
+        sources: dict[str, str] = {}
+        height = stated("antenna_height_m")
+        if height is None:
+            height = _number(extra.get("antenna_height_m"))
+        height = max(height or 0.0, 0.0)
+
+        step = _number(trace_step_m) if trace_step_m is not None else None
+        sources["trace_step_m"] = "given"
+        if step is None or step <= 0:
+            step = stated("trace_step_m")
+            sources["trace_step_m"] = "stated"
+        if (step is None or step <= 0) and header is not None and header.trace_step_m:
+            step = header.trace_step_m
+        if step is None or step <= 0:
+            step = median_step_m(distance_m)
+            sources["trace_step_m"] = "positions"
+        if step is None or step <= 0:
+            raise InputError(
+                "the GPR line states no trace step and has no trace positions; give the "
+                "distance between traces"
+            )
+
+        time_zero = stated("time_zero_s")
+        sources["time_zero_s"] = "stated"
+        if time_zero is None and header is not None and header.time_zero_stated:
+            time_zero = header.time_zero_s
+        if time_zero is None:
+            if traces is None:
+                raise InputError(
+                    "the GPR line states no time zero and no traces were given to find it"
+                )
+            try:
+                time_zero = estimate_time_zero_s(traces, interval, antenna_height_m=height)
+            except ParameterError as error:
+                raise InputError(f"cannot find time zero: {error}") from None
+            sources["time_zero_s"] = "estimated"
+
+        frequency = stated("center_frequency_hz")
+        sources["center_frequency_hz"] = "stated"
+        if frequency is None and header is not None:
+            value = header.center_frequency_hz
+            frequency = value if math.isfinite(value) and value > 0 else None
+        if frequency is None or frequency <= 0:
+            frequency = math.nan
+            if traces is not None:
+                try:
+                    frequency = estimate_center_frequency_hz(traces, interval)
+                    sources["center_frequency_hz"] = "estimated"
+                except ParameterError:
+                    frequency = math.nan
+            if not math.isfinite(frequency):
+                raise InputError(
+                    "the GPR line states no centre frequency and it cannot be measured "
+                    "from the traces"
+                )
+
+        rate = stated("traces_per_s")
+        if rate is None and header is not None:
+            rate = header.traces_per_s
+        return cls(
+            n_samples=int(n_samples),
+            sample_interval_s=interval,
+            time_zero_s=float(time_zero),
+            center_frequency_hz=float(frequency),
+            trace_step_m=float(step),
+            traces_per_s=rate if rate and rate > 0 else None,
+            antenna_height_m=float(height),
+            sources=sources,
+        )
+
+    @classmethod
+    def from_scan(
+        cls,
+        scan: GprScan,
+        attrs: Mapping[str, Any] | None = None,
+        *,
+        config: Mapping[str, Any] | None = None,
+        trace_step_m: float | None = None,
+    ) -> GprGeometry:
+        """Geometry of a scan (:meth:`resolve` with the scan's header, traces and positions).
 
         Parameters
         ----------
         scan : GprScan
-            Traces (n_traces, n_samples) with their header; the trace step comes from the
-            header, else the median step of ``scan.distance_m``, else 1 cm.
+            Traces (n_traces, n_samples) with their header and positions.
         attrs : mapping, optional
-            Stream attributes of a recording (``antenna_height_m``, m).
+            Stream attributes of a recording (``antenna_height_m``, ``time_zero_s``, ...).
+        config : mapping, optional
+            The device HELLO's ``config``.
+        trace_step_m : float, optional
+            A trace step given by the user, m.
 
         Returns
         -------
         GprGeometry
         """
-        header = scan.header
-        step = header.trace_step_m
-        if step is None and scan.distance_m is not None and scan.n_traces > 1:
-            steps = np.diff(scan.distance_m)
-            steps = steps[np.isfinite(steps) & (steps > 0)]
-            if steps.size:
-                step = float(np.median(steps))
-        extra = dict(header.extra)
-        extra.update(attrs or {})
-        height = extra.get("antenna_height_m", 0.0)
-        return cls(
-            n_samples=scan.n_samples,
-            sample_interval_s=header.sample_interval_s,
-            time_zero_s=header.time_zero_s,
-            center_frequency_hz=header.center_frequency_hz,
-            trace_step_m=float(step) if step else DEFAULT_TRACE_STEP_M,
-            traces_per_s=header.traces_per_s,
-            antenna_height_m=float(height) if height is not None else 0.0,
+        return cls.resolve(
+            scan.n_samples,
+            scan.header.sample_interval_s,
+            attrs=attrs,
+            config=config,
+            header=scan.header,
+            traces=scan.data if scan.n_traces else None,
+            distance_m=scan.distance_m,
+            trace_step_m=trace_step_m,
         )
 
 
@@ -154,8 +332,57 @@ def odd(value: float, minimum: int = 1) -> int:
     return n if n % 2 == 1 else n + 1
 
 
+@dataclass(frozen=True)
+class SurfaceClutterParams:
+    """How the ground-surface clutter that background removal leaves is removed.
+
+    Parameters
+    ----------
+    window_m : float
+        Length of lane whose residuals define the local clutter subspace, m (0: no surface
+        clutter removal).
+    before_periods, after_periods : float
+        The surface zone, from time zero minus / plus this many periods of the centre
+        frequency.
+    n_components : int
+        Dimension of the removed subspace.
+    basis_step_m : float
+        One clutter basis per this length of lane, m.
+    """
+
+    window_m: float = 0.6
+    before_periods: float = 1.0
+    after_periods: float = 0.75
+    n_components: int = 2
+    basis_step_m: float = 0.04
+
+    def zone(self, geometry: GprGeometry) -> SurfaceZone | None:
+        """The zone of a line (None: removal off, or the zone lies outside the traces)."""
+        from detsig.dsp.surface import SurfaceZone
+
+        if not self.window_m > 0:
+            return None
+        period_s = 1.0 / geometry.frequency_hz
+        dt = geometry.sample_interval_s
+        first = max(round((geometry.time_zero_s - self.before_periods * period_s) / dt), 0)
+        stop = min(
+            round((geometry.time_zero_s + self.after_periods * period_s) / dt) + 1,
+            geometry.n_samples,
+        )
+        if stop <= first:
+            return None
+        return SurfaceZone(
+            first_sample=int(first),
+            stop_sample=int(stop),
+            half_window=max(round(self.window_m / 2 / geometry.trace_step_m), 1),
+            n_components=max(int(self.n_components), 1),
+            basis_every=max(round(self.basis_step_m / geometry.trace_step_m), 1),
+        )
+
+
 class GprPreprocessor:
-    """Dewow and sliding-median background removal, chunk by chunk, with aligned positions.
+    """Dewow, sliding-median background removal and surface-following clutter removal, chunk
+    by chunk, with aligned positions.
 
     Parameters
     ----------
@@ -165,10 +392,16 @@ class GprPreprocessor:
         Length of the centred background window, m.
     dewow_periods : float
         Dewow window in periods of the centre frequency.
+    surface : SurfaceClutterParams, optional
+        Surface clutter removal (:mod:`detsig.dsp.surface`); default on.
     """
 
     def __init__(
-        self, geometry: GprGeometry, background_window_m: float = 1.5, dewow_periods: float = 1.0
+        self,
+        geometry: GprGeometry,
+        background_window_m: float = 1.5,
+        dewow_periods: float = 1.0,
+        surface: SurfaceClutterParams | None = None,
     ) -> None:
         if not background_window_m > 0 or not dewow_periods > 0:
             raise InputError("background_window_m and dewow_periods must be > 0")
@@ -177,7 +410,13 @@ class GprPreprocessor:
         self.dewow_samples = odd(
             dewow_periods / (geometry.frequency_hz * geometry.sample_interval_s), 3
         )
-        self.lag = self.background_traces // 2
+        self.surface_zone = (surface or SurfaceClutterParams()).zone(geometry)
+        self.surface_stage: LookaheadStage | None = None
+        if self.surface_zone is not None:
+            zone = self.surface_zone
+            self.surface_stage = LookaheadStage(self._surface, zone.lookback, zone.lookahead)
+        extra = self.surface_zone.lookahead if self.surface_zone is not None else 0
+        self.lag = self.background_traces // 2 + extra
         self._state: Any = None
         self._pending_aux: npt.NDArray[np.float64] = np.empty((0, 4))
         self.n_traces = 0
@@ -238,6 +477,16 @@ class GprPreprocessor:
             dewowed, self.background_traces, method="median", state=self._state, final=final
         )
         y = np.asarray(y, dtype=np.float64)
+        if self.surface_stage is not None:
+            y = self.surface_stage.push(y, final=final)
         aux = self._pending_aux[: y.shape[0]]
         self._pending_aux = self._pending_aux[y.shape[0] :]
         return y, aux
+
+    def _surface(
+        self, buf: npt.NDArray[np.float64], g0: int, start: int, stop: int
+    ) -> npt.NDArray[np.float64]:
+        from detsig.dsp.surface import surface_clutter_rows
+
+        assert self.surface_zone is not None
+        return surface_clutter_rows(buf, g0, start, stop, self.surface_zone, g0 + buf.shape[0] - 1)

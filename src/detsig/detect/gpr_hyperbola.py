@@ -114,8 +114,10 @@ class HyperbolaParams(DetectorParams):
     edge_m : float
         No object is reported this close to either end of the line, m (one-sided windows); at
         least ``half_aperture_m`` is always excluded (truncated templates).
-    apex_step_samples : int
-        Apex times are searched every this many samples (the flank fit refines them).
+    apex_step_periods : float
+        Apex times are searched every this fraction of the centre frequency's period (at
+        least every sample; the flank fit refines them), so the cost and the result do not
+        depend on the radar's sample interval.
     split_ratio : float
         Two objects in a row are told apart where the statistic falls below this fraction of
         the first one's peak and rises again (0: never split).
@@ -149,7 +151,7 @@ class HyperbolaParams(DetectorParams):
     edge_m: float = 0.1
     gap_m: float = 0.05
     top_fraction: float = 0.75
-    apex_step_samples: int = 2
+    apex_step_periods: float = 0.1
     split_ratio: float = 0.5
     sidelobe_ratio: float = 0.5
     antenna_height_m: float | None = None
@@ -340,7 +342,10 @@ class HyperbolaStreamDetector:
         height = geometry.antenna_height_m if p.antenna_height_m is None else p.antenna_height_m
         self.geometry = geometry
         self.height_m = float(height)
-        self.bank = build_templates(geometry, p, self.height_m, p.apex_step_samples)
+        self.apex_step = max(
+            round(p.apex_step_periods / (geometry.frequency_hz * geometry.sample_interval_s)), 1
+        )
+        self.bank = build_templates(geometry, p, self.height_m, self.apex_step)
         self.pre = GprPreprocessor(geometry, p.background_window_m)
         step = geometry.trace_step_m
         self.cfar = CfarParams(
@@ -463,7 +468,7 @@ class HyperbolaStreamDetector:
             )
             out[k, :_N_TESTED] = (
                 best[k],
-                self.bank.apex_samples[s] + frac * self.params.apex_step_samples,
+                self.bank.apex_samples[s] + frac * self.apex_step,
                 rows[k, n_s + s],
                 rows[k, 2 * n_s + s],
                 test[k, s],
@@ -499,6 +504,16 @@ class HyperbolaStreamDetector:
             out[k, _N_TESTED:] = self._fit_row(
                 buf, g0, end, start + k, rows[k, 1], rows[k, 2], rows[k, 3]
             )
+            # the apex position between traces: a parabola through the statistic of the peak
+            # trace and its neighbours (a coarse trace step does not quantise the position)
+            if math.isfinite(before) and math.isfinite(after):
+                # (distance, time, latitude and longitude alike, so they stay one point)
+                shift = _parabola_offset(before, rows[k, 0], after)
+                for column in (7, 8, 9, 10):
+                    previous = buf[g - 1 - g0, column]
+                    following = buf[g + 1 - g0, column]
+                    if shift and math.isfinite(previous) and math.isfinite(following):
+                        out[k, column] = rows[k, column] + shift * (following - previous) / 2.0
         return out
 
     def _fit_row(

@@ -10,7 +10,6 @@ by ``detsig record`` gives the same candidates offline as it gave live.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from detsig.detect.gpr_common import DEFAULT_TRACE_STEP_M, GprGeometry
+from detsig.detect.gpr_common import GprGeometry
 from detsig.errors import InputError
 from detsig.model import GprScan, MdSeries
 
@@ -59,53 +58,44 @@ class LaneInput:
     source: str = ""
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
-
-
 def gpr_geometry_from_stream(
     n_samples: int,
     sample_interval_s: float,
     attrs: Mapping[str, Any],
     config: Mapping[str, Any],
+    scan: GprScan | None = None,
+    *,
+    trace_step_m: float | None = None,
 ) -> GprGeometry:
-    """Detection geometry of a GPR stream: each field from the stream attributes, else from
-    the HELLO ``config``, else a default (time zero 0, trace step 1 cm, antenna height 0).
+    """Detection geometry of a GPR stream (:meth:`GprGeometry.resolve`).
+
+    Each field comes from the stream attributes, else the HELLO ``config``; then, when the
+    stream's traces are given, the trace step from their positions and time zero and the
+    centre frequency measured from the traces.
 
     Parameters
     ----------
     n_samples : int
         Samples per trace.
     sample_interval_s : float
-        Sample interval, s (1e-10 when not > 0, as the recorder stores it).
+        Sample interval, s.
     attrs : mapping
         Stream attributes of a recording (empty live).
     config : mapping
         The device HELLO's ``config`` object.
+    scan : GprScan, optional
+        The stream's traces and positions (a recording); None live.
+    trace_step_m : float, optional
+        A trace step given by the user, m.
 
     Returns
     -------
     GprGeometry
     """
-
-    def pick(key: str) -> float | None:
-        value = _number(attrs.get(key))
-        return value if value is not None else _number(config.get(key))
-
-    interval = sample_interval_s if sample_interval_s > 0 else 1e-10
-    step = pick("trace_step_m")
-    frequency = pick("center_frequency_hz")
-    return GprGeometry(
-        n_samples=int(n_samples),
-        sample_interval_s=float(interval),
-        time_zero_s=pick("time_zero_s") or 0.0,
-        center_frequency_hz=frequency if frequency is not None else math.nan,
-        trace_step_m=step if step and step > 0 else DEFAULT_TRACE_STEP_M,
-        traces_per_s=pick("traces_per_s") or None,
-        antenna_height_m=pick("antenna_height_m") or 0.0,
+    if scan is not None:
+        return GprGeometry.from_scan(scan, attrs, config=config, trace_step_m=trace_step_m)
+    return GprGeometry.resolve(
+        n_samples, sample_interval_s, attrs=attrs, config=config, trace_step_m=trace_step_m
     )
 
 
@@ -149,6 +139,7 @@ def _from_recording(recording: Any, gpr_stream: str | None, md_stream: str | Non
             float(gpr.attrs.get("sample_interval_s", 0.0)),
             gpr.attrs,
             config if isinstance(config, dict) else {},
+            scan,
         )
         gpr_input = GprInput(scan, geometry)
     md = recording.stream_of_kind("md", md_stream)

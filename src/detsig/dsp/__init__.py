@@ -34,7 +34,12 @@ from detsig.dsp.md import (
     smooth_stream,
 )
 from detsig.dsp.migration import migrate_kirchhoff, migrate_stolt
-from detsig.dsp.timezero import first_break, time_zero
+from detsig.dsp.timezero import (
+    estimate_center_frequency_hz,
+    estimate_time_zero_s,
+    first_break,
+    time_zero,
+)
 
 __all__ = [
     "BackgroundState",
@@ -49,7 +54,9 @@ __all__ = [
     "depth_of_samples_m",
     "dewow",
     "envelope",
+    "estimate_center_frequency_hz",
     "estimate_ground",
+    "estimate_time_zero_s",
     "first_break",
     "gain_agc",
     "gain_power",

@@ -259,6 +259,7 @@ class StreamReader:
             sample_interval_s=float(self.attrs["sample_interval_s"]),
             center_frequency_hz=float(self.attrs.get("center_frequency_hz", math.nan)),
             time_zero_s=0.0 if time_zero is None else float(time_zero),
+            time_zero_stated=time_zero is not None,
             trace_step_m=_positive_or_none(self.attrs.get("trace_step_m")),
             traces_per_s=_positive_or_none(self.attrs.get("traces_per_s")),
             antenna=str(self.device.get("model", "")),

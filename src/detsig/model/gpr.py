@@ -65,6 +65,10 @@ class GprHeader:
         Antenna centre frequency, Hz (NaN when unknown).
     time_zero_s : float
         Two-way time of the ground surface (or direct arrival) within the trace, s.
+    time_zero_stated : bool
+        Whether the file or device stated ``time_zero_s`` (False: it is a placeholder, and
+        consumers estimate it from the traces with
+        :func:`detsig.dsp.estimate_time_zero_s`).
     trace_step_m : float or None
         Nominal distance between traces, m, for lines recorded by distance.
     traces_per_s : float or None
@@ -80,6 +84,7 @@ class GprHeader:
     sample_interval_s: float
     center_frequency_hz: float = math.nan
     time_zero_s: float = 0.0
+    time_zero_stated: bool = True
     trace_step_m: float | None = None
     traces_per_s: float | None = None
     antenna: str = ""
@@ -96,6 +101,7 @@ class GprHeader:
             object.__setattr__(self, "traces_per_s", positive("traces_per_s", self.traces_per_s))
         object.__setattr__(self, "center_frequency_hz", float(self.center_frequency_hz))
         object.__setattr__(self, "time_zero_s", float(self.time_zero_s))
+        object.__setattr__(self, "time_zero_stated", bool(self.time_zero_stated))
 
     @property
     def sample_rate_hz(self) -> float:

@@ -183,7 +183,7 @@ class DetsigRecordingFormat(FormatPlugin):
             dtype=scan.data.dtype,
             sample_interval_s=header.sample_interval_s,
             center_frequency_hz=header.center_frequency_hz,
-            time_zero_s=header.time_zero_s,
+            time_zero_s=header.time_zero_s if header.time_zero_stated else None,
             device={"model": header.antenna, "source_format": header.source_format},
             extra_columns={"lat_deg": "<f8", "lon_deg": "<f8"} if has_geo else None,
             attrs=attrs,

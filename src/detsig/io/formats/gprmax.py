@@ -196,6 +196,8 @@ class GprMaxFormat(FormatPlugin):
                         sample_interval_s=interval,
                         center_frequency_hz=center_frequency_hz,
                         time_zero_s=-float(offset) if offset is not None else 0.0,
+                        # the offset places the source's start, not the ground surface
+                        time_zero_stated=False,
                         trace_step_m=trace_step_m,
                         antenna=f"gprMax {version} {rx_name} {component}".strip(),
                         source_format=self.name,

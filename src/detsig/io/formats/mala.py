@@ -254,6 +254,7 @@ class MalaRamacFormat(FormatPlugin):
                 sample_interval_s=1e-6 / frequency_mhz,
                 center_frequency_hz=center_hz,
                 time_zero_s=0.0,
+                time_zero_stated=False,
                 trace_step_m=trace_step_m,
                 traces_per_s=traces_per_s,
                 antenna=antenna,

@@ -289,7 +289,8 @@ class PulseEkkoFormat(FormatPlugin):
             trace_time_s = midnight + time_of_day
         zero_point = fields.get("TIMEZERO AT POINT")
         time_zero_s = 0.0
-        if isinstance(zero_point, float) and 1.0 <= zero_point <= n_samples:
+        time_zero_stated = isinstance(zero_point, float) and 1.0 <= zero_point <= n_samples
+        if isinstance(zero_point, float) and time_zero_stated:
             time_zero_s = (zero_point - 1.0) * sample_interval_s
         lat = lon = None
         gps_path = companion(dt1_path, "gps") if gps else None
@@ -309,6 +310,7 @@ class PulseEkkoFormat(FormatPlugin):
                 sample_interval_s=sample_interval_s,
                 center_frequency_hz=frequency * 1e6 if isinstance(frequency, float) else math.nan,
                 time_zero_s=time_zero_s,
+                time_zero_stated=time_zero_stated,
                 trace_step_m=trace_step_m,
                 antenna=_antenna(fields),
                 source_format=self.name,

@@ -315,6 +315,7 @@ class SegyFormat(FormatPlugin):
                         sample_interval_s=interval_s,
                         center_frequency_hz=number("center_frequency_hz") or math.nan,
                         time_zero_s=0.0 if time_zero is None else time_zero,
+                        time_zero_stated=time_zero is not None,
                         trace_step_m=finite_positive(number("trace_step_m") or 0.0),
                         traces_per_s=finite_positive(number("traces_per_s") or 0.0),
                         antenna=detsig.get("antenna", "").replace("_", " "),
