@@ -99,7 +99,9 @@ def test_mala_cor_positions(tmp_path: Path) -> None:
     scan = read_any(_copy("mala/ten_col.rd3", tmp_path))[0]
     assert scan.header.extra["cor_fixes"] == 3
     assert scan.header.extra["cor_traces_beyond_data"] == 2  # the .cor lists traces 18 and 27
-    assert scan.distance_m is not None and scan.distance_m[0] == 0.0
+    # distance 0 at the first fix (trace 7, row 6); no distance before it
+    assert scan.distance_m is not None and scan.distance_m[6] == 0.0
+    assert np.isnan(scan.distance_m[:6]).all() and np.isfinite(scan.distance_m[6:]).all()
     assert scan.trace_time_s is not None
 
 

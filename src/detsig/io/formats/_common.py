@@ -200,39 +200,109 @@ def reject_options(name: str, options: Mapping[str, Any], role: str = "reader") 
         raise FormatError(f"the {name} {role} does not take the option(s) {sorted(options)}")
 
 
-def extrapolate_rows(
+def interpolate_rows(
     known_index: npt.NDArray[Any], known_values: npt.NDArray[Any], n_rows: int
 ) -> npt.NDArray[np.float64]:
-    """Values at rows 0..n_rows-1 from values known at some rows.
+    """Values at rows 0..n_rows-1 from values known at some rows, never beyond them.
 
-    Linear between known rows and continued linearly beyond the first and last pair (one known
-    row: constant), as a survey wheel or GPS track keeps going past its last logged fix.
+    Linear between known rows; NaN before the first and after the last known row (a position
+    outside the fixes is missing, not invented). A row known twice keeps its first value; known
+    rows outside 0..n_rows-1 still anchor the interpolation of the rows between.
 
     Parameters
     ----------
     known_index : ndarray, shape (n_known,)
-        Row indices with a value, strictly increasing.
+        Row indices (0-based, may be fractional) with a value.
     known_values : ndarray, shape (n_known,)
-        The values at those rows.
+        The values at those rows; non-finite values are ignored.
     n_rows : int
         Number of rows wanted.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_rows,)
+        The interpolated values, NaN outside [first, last] known row (all NaN without a
+        finite known value).
     """
     index = np.asarray(known_index, np.float64)
     values = np.asarray(known_values, np.float64)
+    usable = np.isfinite(index) & np.isfinite(values)
+    index, values = index[usable], values[usable]
     order = np.argsort(index, kind="stable")
     index, values = index[order], values[order]
     first = np.concatenate([[True], np.diff(index) > 0])  # repeated rows: keep the first value
     index, values = index[first], values[first]
     rows = np.arange(n_rows, dtype=np.float64)
-    result = np.interp(rows, index, values)
-    if index.size >= 2:
-        before = rows < index[0]
-        after = rows > index[-1]
-        slope_first = (values[1] - values[0]) / (index[1] - index[0])
-        slope_last = (values[-1] - values[-2]) / (index[-1] - index[-2])
-        result[before] = values[0] + (rows[before] - index[0]) * slope_first
-        result[after] = values[-1] + (rows[after] - index[-1]) * slope_last
+    result = np.full(n_rows, np.nan)
+    if index.size == 0:
+        return result
+    inside = (rows >= index[0]) & (rows <= index[-1])
+    result[inside] = np.interp(rows[inside], index, values)
     return result
+
+
+def interpolate_lon_rows(
+    known_index: npt.NDArray[Any], known_lon_deg: npt.NDArray[Any], n_rows: int
+) -> npt.NDArray[np.float64]:
+    """Longitudes at rows 0..n_rows-1 like :func:`interpolate_rows`, along the shorter way
+    round between fixes (a track over the 180th meridian does not sweep the other way round
+    the Earth), wrapped to [-180, 180).
+
+    Parameters
+    ----------
+    known_index : ndarray, shape (n_known,)
+        Row indices with a fix.
+    known_lon_deg : ndarray, shape (n_known,)
+        Longitudes of the fixes, degrees.
+    n_rows : int
+        Number of rows wanted.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_rows,)
+        Longitudes, degrees, NaN outside the fixes.
+    """
+    index = np.asarray(known_index, np.float64)
+    lon = np.asarray(known_lon_deg, np.float64)
+    usable = np.isfinite(index) & np.isfinite(lon)
+    index, lon = index[usable], lon[usable]
+    order = np.argsort(index, kind="stable")
+    index, lon = index[order], lon[order]
+    unwrapped = np.unwrap(lon, period=360.0) if lon.size else lon
+    result = interpolate_rows(index, unwrapped, n_rows)
+    return (result + 180.0) % 360.0 - 180.0
+
+
+def known_or_none(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64] | None:
+    """``values``, or None when not one of them is finite (no row lies within the fixes).
+
+    Parameters
+    ----------
+    values : ndarray, shape (n,)
+        Per-row values with NaN where unknown.
+
+    Returns
+    -------
+    ndarray or None
+    """
+    return values if np.isfinite(values).any() else None
+
+
+def restarts(numbers: npt.NDArray[Any]) -> npt.NDArray[np.intp]:
+    """Positions where a trace or scan count that should grow goes back (a merged line).
+
+    Parameters
+    ----------
+    numbers : ndarray, shape (n,)
+        Trace numbers in file order.
+
+    Returns
+    -------
+    ndarray of int, shape (n_restarts,)
+        Indices ``i`` with ``numbers[i] < numbers[i - 1]``.
+    """
+    values = np.asarray(numbers)
+    return np.flatnonzero(np.diff(values) < 0) + 1
 
 
 def along_track_distance_m(
