@@ -49,15 +49,47 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def build_scan(path: Path, **fields: Any) -> GprScan:
-    """A :class:`GprScan` from reader output; model validation failures become FormatError."""
+def build_scan(path: Path, *, first_data_sample: int = 0, **fields: Any) -> GprScan:
+    """A :class:`GprScan` from reader output; model validation failures become FormatError.
+
+    Data holding one value in every sample (a radar that recorded nothing, an empty model
+    component) are marked ``extra["constant_data"] = value`` so that ``detsig info`` says so;
+    samples before ``first_data_sample`` of each trace (GSSI's scan counter and mark word) are
+    not looked at.
+    """
     header_fields = fields.pop("header")
+    data = fields.get("data")
+    value = None
+    if isinstance(data, np.ndarray) and data.ndim == 2 and data.shape[1] > first_data_sample:
+        value = constant_value(data[:, first_data_sample:])
+    if value is not None:
+        header_fields["extra"] = {**header_fields.get("extra", {}), "constant_data": value}
     try:
         header_fields["extra"] = json_safe(header_fields.get("extra", {}))
         header = GprHeader(**header_fields)
         return GprScan(header=header, **fields)
     except ValueError as error:
         raise FormatError(f"{path} has an impossible header value: {error}") from None
+
+
+def constant_value(data: npt.NDArray[Any]) -> float | int | None:
+    """The one value every sample of ``data`` holds, or None when they differ (or are none).
+
+    Parameters
+    ----------
+    data : ndarray
+        Samples of any shape and numeric type.
+
+    Returns
+    -------
+    float or int or None
+    """
+    if data.size == 0:
+        return None
+    low, high = data.min(), data.max()
+    if low != high:  # NaN anywhere: min/max are NaN and compare unequal
+        return None
+    return low.item()  # type: ignore[no-any-return]
 
 
 def finite_positive(value: float) -> float | None:

@@ -22,7 +22,8 @@ IBM, "IBM System/360 Principles of Operation" (A22-6821), chapter "Floating-Poin
 (the hex float format). SEG Technical Standards Committee, "SEG-Y_r2.0" (2017), data sample
 format code 1. ObsPy ``obspy/io/segy/src/ibm2ieee.c`` and segyio ``ibm2ieee`` are the peer
 conversions the tests compare with; segyio mishandles unnormalised fractions and subnormal
-results, ObsPy overflows already at exponent 96.
+results (and drops the sign of negative zeros), ObsPy gives inf (NaN for a zero fraction) from
+exponent 96 on, where float32 still holds many values.
 """
 
 from __future__ import annotations

@@ -598,6 +598,7 @@ class GssiDztFormat(FormatPlugin):
         antenna = str(channel_header["rh_antname"])
         return build_scan(
             path,
+            first_data_sample=HEADER_SAMPLES,
             data=data,
             header=dict(
                 sample_interval_s=sample_interval_s,
