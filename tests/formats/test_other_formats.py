@@ -162,8 +162,11 @@ def test_gprmax_components(tmp_path: Path) -> None:
     import h5py
 
     with h5py.File(path) as file:
-        expected = np.asarray(file["rxs/rx1/Hz"][()])
-    scan = read_any(path, component="Hz", center_frequency_hz=1.5e9)[0]
+        expected = np.asarray(file["rxs/rx1/Hx"][()])
+        assert not np.any(file["rxs/rx1/Hz"][()])  # a TMz model: Hz is zero
+    with pytest.raises(FormatError, match=r"the Hz component .* is zero at every receiver"):
+        read_any(path, component="Hz")
+    scan = read_any(path, component="Hx", center_frequency_hz=1.5e9)[0]
     np.testing.assert_array_equal(scan.data, expected.reshape(1, -1))
     assert scan.header.center_frequency_hz == 1.5e9
     assert scan.header.extra["gprmax_version"] == "3.0.13"

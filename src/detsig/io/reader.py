@@ -603,8 +603,8 @@ def open_recording(path: str | os.PathLike[str], *, swmr: bool = False) -> Recor
 
         name = sniff_format(path)
         if name is None or name == "detsig":
-            with open(path, "rb") as stream:
-                head = stream.read(512)
+            with open(path, "rb") as handle:
+                head = handle.read(512)
             raise RecordingError(unknown_format_message(path, head))
         raise RecordingError(
             f"{path} is a {name} file, not a detsig recording; read it as such or convert it "

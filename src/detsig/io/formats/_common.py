@@ -89,7 +89,7 @@ def constant_value(data: npt.NDArray[Any]) -> float | int | None:
     low, high = data.min(), data.max()
     if low != high:  # NaN anywhere: min/max are NaN and compare unequal
         return None
-    return low.item()  # type: ignore[no-any-return]
+    return low.item()
 
 
 def finite_positive(value: float) -> float | None:
@@ -260,14 +260,14 @@ def interpolate_rows(
     values = np.asarray(known_values, np.float64)
     usable = np.isfinite(index) & np.isfinite(values)
     index, values = index[usable], values[usable]
+    result = np.full(n_rows, np.nan)
+    if index.size == 0:
+        return result
     order = np.argsort(index, kind="stable")
     index, values = index[order], values[order]
     first = np.concatenate([[True], np.diff(index) > 0])  # repeated rows: keep the first value
     index, values = index[first], values[first]
     rows = np.arange(n_rows, dtype=np.float64)
-    result = np.full(n_rows, np.nan)
-    if index.size == 0:
-        return result
     inside = (rows >= index[0]) & (rows <= index[-1])
     result[inside] = np.interp(rows[inside], index, values)
     return result
