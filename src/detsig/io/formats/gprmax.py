@@ -12,6 +12,11 @@ files, ``trace_metadata/{rxs,srcs}/<name>/Position`` with the model position of 
 The along-line position of a trace is the source-receiver midpoint projected on the axis along
 which the antennas move.
 
+Many components are zero by construction (a 2-D TMz model has only ``Ez Hx Hy``, a TEz model
+only ``Ex Ey Hz``): the reader lists the components holding data, reads ``Ez`` by default only
+when it holds data (else the first of :data:`DEFAULT_ORDER` that does), and refuses an all-zero
+component asked for by name.
+
 References
 ----------
 Warren, C., Giannakis, A., Giannopoulos, A. (2016), gprMax: Open source software to simulate
