@@ -86,6 +86,9 @@ def constant_value(data: npt.NDArray[Any]) -> float | int | None:
     """
     if data.size == 0:
         return None
+    first = data[0] if data.ndim >= 2 else data  # usually differs at once: no full pass
+    if first.min() != first.max():
+        return None
     low, high = data.min(), data.max()
     if low != high:  # NaN anywhere: min/max are NaN and compare unequal
         return None
