@@ -1,4 +1,4 @@
-"""SEG-Y (rev 1 / rev 2 sample codes) reading and writing through segyio.
+"""SEG-Y (rev 1 / rev 2 sample codes) reading (NumPy) and writing (segyio).
 
 SEG-Y is how GPR data travel between tools (RADAN, ReflexW, GPRPy, ImpDAR, seismic packages).
 Its binary header stores the sample interval as an integer number of microseconds, too coarse
@@ -17,8 +17,8 @@ int32 2, float32 5, float64 6, int8 8, int64 9, uint32 10, uint16 11, uint64 12,
 samples round-trip bit-exactly; files using a rev-2-only code (9-12, 16) say revision 2.0 in
 bytes 3501-3502.
 
-Samples are read with NumPy from the file's bytes (segyio reads the headers); IBM floats (code 1)
-are converted exactly by :func:`detsig.io.formats._ibm.ibm_to_float32`.
+Traces (headers and samples) are read in one pass as a NumPy record array; segyio writes.
+IBM floats (code 1) are converted exactly by :func:`detsig.io.formats._ibm.ibm_to_float32`.
 
 References
 ----------
@@ -108,38 +108,64 @@ def _detect_binary(head: bytes) -> tuple[str, dict[str, int]] | None:
     return None
 
 
-def _read_samples(
-    path: Path, endian: str, binary: dict[str, int], data_start: int, n_traces: int
-) -> tuple[npt.NDArray[Any], dict[str, int]]:
-    """The samples of ``n_traces`` traces, shape (n_traces, n_samples), in native byte order,
-    and notes on the conversion (IBM floats: samples that overflowed or underflowed float32).
+#: Trace-header fields the reader uses: name -> (1-based byte, type), SEG-Y rev 2 table 3
+#: (the same positions as segyio's ``TraceField``).
+TRACE_FIELDS = {
+    "channel": (9, "i4"),  # FieldRecord
+    "scalar": (71, "i2"),  # SourceGroupScalar
+    "source_x": (73, "i4"),
+    "source_y": (77, "i4"),
+    "units": (89, "i2"),  # CoordinateUnits
+    "cdp_x": (181, "i4"),
+    "cdp_y": (185, "i4"),
+    "mark": (233, "i4"),  # UnassignedInt1 (detsig's mark flag)
+}
 
-    The samples are read with NumPy rather than segyio, whose IBM conversion is inexact for
-    unnormalised fractions and subnormal results (see :mod:`detsig.io.formats._ibm`).
+
+def _read_traces(
+    path: Path, endian: str, binary: dict[str, int], data_start: int, n_traces: int
+) -> tuple[npt.NDArray[Any], dict[str, npt.NDArray[np.int64]], dict[str, int]]:
+    """The samples of ``n_traces`` traces, shape (n_traces, n_samples), in native byte order;
+    the trace-header fields of :data:`TRACE_FIELDS` (int64, shape (n_traces,)); and notes on
+    the conversion (IBM floats: samples that overflowed or underflowed float32).
+
+    Traces are read in one pass as a NumPy record array rather than through segyio, whose IBM
+    conversion is inexact for unnormalised fractions and subnormal results (see
+    :mod:`detsig.io.formats._ibm`).
     """
     code = binary["format"]
     n_samples = binary["n_samples"]
     order = ">" if endian == "big" else "<"
     stored = np.dtype(order + ("u4" if code == 1 else FORMAT_TYPES[code].str[1:]))
-    record = np.dtype([("header", f"V{TRACE_HEADER_BYTES}"), ("samples", stored, (n_samples,))])
+    record = np.dtype(
+        {
+            "names": [*TRACE_FIELDS, "samples"],
+            "formats": [order + kind for _, kind in TRACE_FIELDS.values()]
+            + [(stored, (n_samples,))],
+            "offsets": [byte - 1 for byte, _ in TRACE_FIELDS.values()] + [TRACE_HEADER_BYTES],
+            "itemsize": TRACE_HEADER_BYTES + n_samples * stored.itemsize,
+        }
+    )
     try:
         records = np.fromfile(path, dtype=record, count=n_traces, offset=data_start)
     except OSError as error:
         raise FormatError(f"cannot read {path}: {error.strerror or error}") from None
     if records.shape[0] != n_traces:
         raise FormatError(f"{path} changed or was cut while it was being read")
+    headers = {name: records[name].astype(np.int64) for name in TRACE_FIELDS}
     raw = records["samples"].reshape(n_traces, n_samples)
     notes: dict[str, int] = {}
-    if code == 1:
-        data = ibm_to_float32(raw.astype(np.uint32))
-        overflow = int(np.count_nonzero(np.isinf(data)))
-        underflow = int(np.count_nonzero((data == 0) & ((raw.astype(np.uint32) & 0xFFFFFF) != 0)))
-        if overflow:
-            notes["ibm_samples_overflowed_to_inf"] = overflow
-        if underflow:
-            notes["ibm_samples_underflowed_to_zero"] = underflow
-        return np.ascontiguousarray(data), notes
-    return np.ascontiguousarray(raw.astype(FORMAT_TYPES[code])), notes
+    if code != 1:
+        return np.ascontiguousarray(raw.astype(FORMAT_TYPES[code])), headers, notes
+    words = raw.astype(np.uint32)
+    data = ibm_to_float32(words)
+    overflow = int(np.count_nonzero(np.isinf(data)))
+    underflow = int(np.count_nonzero((data == 0) & ((words & 0xFFFFFF) != 0)))
+    if overflow:
+        notes["ibm_samples_overflowed_to_inf"] = overflow
+    if underflow:
+        notes["ibm_samples_underflowed_to_zero"] = underflow
+    return data, headers, notes
 
 
 def _text_header(raw: bytes) -> str:
@@ -252,8 +278,7 @@ class SegyFormat(FormatPlugin):
             )
         text = _text_header(head[:TEXT_HEADER_BYTES])
         detsig = _detsig_fields(text)
-        headers = self._read_headers(path, endian, n_traces)
-        data, notes = _read_samples(path, endian, binary, data_start, n_traces)
+        data, headers, notes = _read_traces(path, endian, binary, data_start, n_traces)
         return self._scans(
             path,
             text,
@@ -265,42 +290,6 @@ class SegyFormat(FormatPlugin):
             sample_interval_s,
             notes,
         )
-
-    @staticmethod
-    def _read_headers(path: Path, endian: str, n_traces: int) -> dict[str, npt.NDArray[np.int64]]:
-        """The trace-header fields detsig uses, one int64 array of shape (n_traces,) each."""
-        import segyio
-
-        fields = {
-            "channel": segyio.TraceField.FieldRecord,
-            "scalar": segyio.TraceField.SourceGroupScalar,
-            "units": segyio.TraceField.CoordinateUnits,
-            "source_x": segyio.TraceField.SourceX,
-            "source_y": segyio.TraceField.SourceY,
-            "cdp_x": segyio.TraceField.CDP_X,
-            "cdp_y": segyio.TraceField.CDP_Y,
-            "mark": segyio.TraceField.UnassignedInt1,
-        }
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                with segyio.open(
-                    str(path), "r", ignore_geometry=True, strict=False, endian=endian
-                ) as file:
-                    if file.tracecount != n_traces:
-                        raise FormatError(
-                            f"{path}: segyio counts {file.tracecount} traces, the file size "
-                            f"implies {n_traces}"
-                        )
-                    headers = {
-                        name: np.asarray(file.attributes(field)[:], dtype=np.int64)
-                        for name, field in fields.items()
-                    }
-        except FormatError:
-            raise
-        except (OSError, RuntimeError, ValueError, IndexError, KeyError) as error:
-            raise FormatError(f"{path} is not a readable SEG-Y file ({error})") from None
-        return headers
 
     def _scans(
         self,
