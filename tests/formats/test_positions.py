@@ -260,3 +260,29 @@ def test_missing_positions_round_trip(tmp_path: Path, suffix: str) -> None:
     if suffix == ".h5":
         assert back.trace_time_s is not None
         np.testing.assert_array_equal(back.trace_time_s, original.trace_time_s)
+
+
+def test_process_a_line_with_positions_missing_at_its_ends(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """detsig process on a DZT whose DZG covers the middle only: NaN positions and times pass
+    through (no invented device times), the rest of the output is written."""
+    from detsig.cli import main
+    from detsig.io.recording import open_recording
+
+    rng = np.random.default_rng(1)
+    make_dzt(tmp_path / "p.DZT", [rng.integers(0, 65536, size=(40, 256))], bits=16, range_ns=60.0)
+    raw = bytearray((tmp_path / "p.DZT").read_bytes())  # created 2024-05-01 12:00:00
+    created = (12 << 11) | (1 << 16) | (5 << 21) | ((2024 - 1980) << 25)
+    raw[32:36] = created.to_bytes(4, "little")
+    (tmp_path / "p.DZT").write_bytes(bytes(raw))
+    _dzg(tmp_path / "p.DZG", [(5, 45.0, 7.0), (30, 45.001, 7.0)])
+    times = read_any(tmp_path / "p.DZT")[0].trace_time_s
+    assert times is not None and np.isnan(times[:5]).all() and np.isfinite(times[5:31]).all()
+    out = tmp_path / "p.h5"
+    assert main(["process", str(tmp_path / "p.DZT"), "-o", str(out)]) == 0, capsys.readouterr()
+    with open_recording(out) as recording:
+        stream = recording.streams["gpr0"]
+        lat = stream.column("lat_deg")
+        assert np.isnan(lat[:5]).all() and np.isfinite(lat[5:31]).all() and np.isnan(lat[31:]).all()
+        assert not stream.column("device_time_us").any()  # unknown, not garbage
