@@ -136,6 +136,8 @@ def _recording_sources(recording: Any) -> tuple[list[_Source], list[Any]]:
 
 
 def _scan_sources(scans: list[Any]) -> list[_Source]:
+    import numpy as np
+
     from detsig.dsp.pipeline import StreamContext
 
     sources = []
@@ -146,7 +148,7 @@ def _scan_sources(scans: list[Any]) -> list[_Source]:
             value = getattr(scan, name)
             if value is not None:
                 columns[name] = (value, scan.n_traces)
-        if scan.trace_time_s is not None:
+        if scan.trace_time_s is not None and np.isfinite(scan.trace_time_s).all():
             columns["device_time_us"] = ((scan.trace_time_s * 1e6).astype("u8"), scan.n_traces)
         context = StreamContext(
             "gpr",

@@ -35,6 +35,8 @@ EXPECTED: dict[str, dict[str, object]] = {
         "header": {"rh_nsamp": 2048, "rh_bits": 32, "data_offset_bytes": 128 * 1024},
         # $GPGGA,000320,4739.2552,N,12218.5815,W: the antenna did not move.
         "latlon": (_deg(47, 39.2552), _deg(122, 18.5815, -1.0)),
+        # first fix at $GSSIS,23, last at $GSSIS,335: no position before or after (NaN)
+        "fix_rows": (23, 335),
         "gps_fixes": 14,
         # DZX waypoints: scan 0 at 0 m, scan 341 at 10 m.
         "distance_at": {0: 0.0, 341: 10.0},
@@ -46,6 +48,7 @@ EXPECTED: dict[str, dict[str, object]] = {
         "sample_interval_s": 2300e-9 / 2048,
         "header": {"rh_nsamp": 2048, "rh_bits": 32, "data_offset_bytes": 128 * 1024},
         "latlon": (_deg(47, 39.2552), _deg(122, 18.5815, -1.0)),
+        "fix_rows": (23, 335),
         "gps_fixes": 13,  # one $GSSIS record lost its GGA sentence
     },
     "pulseekko/XLINE00.DT1": {
@@ -67,8 +70,10 @@ EXPECTED: dict[str, dict[str, object]] = {
         "sample_interval_s": 1e-6 / 2426.187744,  # FREQUENCY:2426.187744 (MHz)
         "center_frequency_hz": 500e6,  # ANTENNAS:500_shielded_egrip
         "header": {"SAMPLES": 512.0, "LAST TRACE": 10.0},
-        # .cor trace 7: 75.63203000000 N 35.98767333333 W
+        # .cor trace 7: 75.63203000000 N 35.98767333333 W; the next fixes (traces 18, 27) lie
+        # beyond the 10 traces, so rows 6..9 are interpolated and rows 0..5 have no position
         "latlon_at": {6: (75.63203, -35.98767333333)},
+        "fix_rows": (6, 9),
     },
     "mala/ten_col.rad": {"same_as": "mala/ten_col.rd3"},
     "mala/ten_col_nogps.rd3": {

@@ -104,8 +104,17 @@ def _check_against_expectation(scan: GprScan, expected: dict[str, object]) -> No
             assert scan.lat_deg is None and scan.lon_deg is None
         else:
             lat, lon = expected["latlon"]  # type: ignore[misc]
-            np.testing.assert_allclose(scan.lat_deg, lat, atol=1e-9)
-            np.testing.assert_allclose(scan.lon_deg, lon, atol=1e-9)
+            assert scan.lat_deg is not None and scan.lon_deg is not None
+            known = np.isfinite(scan.lat_deg)
+            np.testing.assert_allclose(scan.lat_deg[known], lat, atol=1e-9)
+            np.testing.assert_allclose(scan.lon_deg[known], lon, atol=1e-9)
+    if "fix_rows" in expected:  # positions between the first and last fix only, never beyond
+        first, last = expected["fix_rows"]  # type: ignore[misc]
+        assert scan.lat_deg is not None and scan.lon_deg is not None
+        rows = np.arange(scan.n_traces)
+        inside = (rows >= first) & (rows <= last)
+        np.testing.assert_array_equal(np.isfinite(scan.lat_deg), inside)
+        np.testing.assert_array_equal(np.isfinite(scan.lon_deg), inside)
     for index, (lat, lon) in dict(expected.get("latlon_at", {})).items():  # type: ignore[call-overload]
         assert scan.lat_deg is not None and scan.lon_deg is not None
         assert scan.lat_deg[index] == pytest.approx(lat, abs=1e-7)

@@ -99,7 +99,9 @@ def test_mala_cor_positions(tmp_path: Path) -> None:
     scan = read_any(_copy("mala/ten_col.rd3", tmp_path))[0]
     assert scan.header.extra["cor_fixes"] == 3
     assert scan.header.extra["cor_traces_beyond_data"] == 2  # the .cor lists traces 18 and 27
-    assert scan.distance_m is not None and scan.distance_m[0] == 0.0
+    # distance 0 at the first fix (trace 7, row 6); no distance before it
+    assert scan.distance_m is not None and scan.distance_m[6] == 0.0
+    assert np.isnan(scan.distance_m[:6]).all() and np.isfinite(scan.distance_m[6:]).all()
     assert scan.trace_time_s is not None
 
 
@@ -160,8 +162,11 @@ def test_gprmax_components(tmp_path: Path) -> None:
     import h5py
 
     with h5py.File(path) as file:
-        expected = np.asarray(file["rxs/rx1/Hz"][()])
-    scan = read_any(path, component="Hz", center_frequency_hz=1.5e9)[0]
+        expected = np.asarray(file["rxs/rx1/Hx"][()])
+        assert not np.any(file["rxs/rx1/Hz"][()])  # a TMz model: Hz is zero
+    with pytest.raises(FormatError, match=r"the Hz component .* is zero at every receiver"):
+        read_any(path, component="Hz")
+    scan = read_any(path, component="Hx", center_frequency_hz=1.5e9)[0]
     np.testing.assert_array_equal(scan.data, expected.reshape(1, -1))
     assert scan.header.center_frequency_hz == 1.5e9
     assert scan.header.extra["gprmax_version"] == "3.0.13"

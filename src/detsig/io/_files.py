@@ -38,3 +38,26 @@ def read_head(path: Path, n_bytes: int, what: str, folder_hint: str) -> bytes:
         raise InputError(f"{path} is a folder; {folder_hint}") from None
     except OSError as error:
         raise InputError(f"cannot read {path} ({error.strerror})") from None
+
+
+def looks_like_text(head: bytes) -> bool:
+    """Whether the first bytes of a file read as UTF-8 text without NUL bytes.
+
+    Parameters
+    ----------
+    head : bytes
+        The first bytes of the file (512 are plenty).
+
+    Returns
+    -------
+    bool
+        False for an empty ``head`` and for anything binary.
+    """
+    head = head[:512]
+    if not head or b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.start >= len(head) - 3  # only a multi-byte character cut at the end
+    return True

@@ -44,21 +44,6 @@ def _attr(value: Any) -> Any:
     return value
 
 
-def _looks_like_text(path: Path) -> bool:
-    try:
-        with open(path, "rb") as stream:
-            head = stream.read(512)
-    except OSError:
-        return False
-    if not head:
-        return False
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return b"\x00" not in head
-
-
 def is_detsig_recording(path: str | os.PathLike[str]) -> bool:
     """True when ``path`` is a readable HDF5 file marked as a detsig recording.
 
@@ -614,10 +599,17 @@ def open_recording(path: str | os.PathLike[str], *, swmr: bool = False) -> Recor
     if not is_hdf5:
         if path.stat().st_size == 0:
             raise RecordingError(f"{path} is empty (0 bytes), not a recording")
-        what = "a text file" if _looks_like_text(path) else "not an HDF5 file"
+        # Not HDF5: every command says what detsig convert says of such a file.
+        from detsig.io.formats.registry import sniff_format, unknown_format_message
+
+        name = sniff_format(path)
+        if name is None or name == "detsig":
+            with open(path, "rb") as handle:
+                head = handle.read(512)
+            raise RecordingError(unknown_format_message(path, head))
         raise RecordingError(
-            f"{path} is {what}, not a detsig recording; "
-            "give a .h5 recording made by detsig or a supported vendor file"
+            f"{path} is a {name} file, not a detsig recording; read it as such or convert it "
+            f"with 'detsig convert {path} -o NEW.h5'"
         )
     file = None
     errors: list[str] = []

@@ -49,15 +49,50 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def build_scan(path: Path, **fields: Any) -> GprScan:
-    """A :class:`GprScan` from reader output; model validation failures become FormatError."""
+def build_scan(path: Path, *, first_data_sample: int = 0, **fields: Any) -> GprScan:
+    """A :class:`GprScan` from reader output; model validation failures become FormatError.
+
+    Data holding one value in every sample (a radar that recorded nothing, an empty model
+    component) are marked ``extra["constant_data"] = value`` so that ``detsig info`` says so;
+    samples before ``first_data_sample`` of each trace (GSSI's scan counter and mark word) are
+    not looked at.
+    """
     header_fields = fields.pop("header")
+    data = fields.get("data")
+    value = None
+    if isinstance(data, np.ndarray) and data.ndim == 2 and data.shape[1] > first_data_sample:
+        value = constant_value(data[:, first_data_sample:])
+    if value is not None:
+        header_fields["extra"] = {**header_fields.get("extra", {}), "constant_data": value}
     try:
         header_fields["extra"] = json_safe(header_fields.get("extra", {}))
         header = GprHeader(**header_fields)
         return GprScan(header=header, **fields)
     except ValueError as error:
         raise FormatError(f"{path} has an impossible header value: {error}") from None
+
+
+def constant_value(data: npt.NDArray[Any]) -> float | int | None:
+    """The one value every sample of ``data`` holds, or None when they differ (or are none).
+
+    Parameters
+    ----------
+    data : ndarray
+        Samples of any shape and numeric type.
+
+    Returns
+    -------
+    float or int or None
+    """
+    if data.size == 0:
+        return None
+    first = data[0] if data.ndim >= 2 else data  # usually differs at once: no full pass
+    if first.min() != first.max():
+        return None
+    low, high = data.min(), data.max()
+    if low != high:  # NaN anywhere: min/max are NaN and compare unequal
+        return None
+    return low.item()
 
 
 def finite_positive(value: float) -> float | None:
@@ -200,39 +235,109 @@ def reject_options(name: str, options: Mapping[str, Any], role: str = "reader") 
         raise FormatError(f"the {name} {role} does not take the option(s) {sorted(options)}")
 
 
-def extrapolate_rows(
+def interpolate_rows(
     known_index: npt.NDArray[Any], known_values: npt.NDArray[Any], n_rows: int
 ) -> npt.NDArray[np.float64]:
-    """Values at rows 0..n_rows-1 from values known at some rows.
+    """Values at rows 0..n_rows-1 from values known at some rows, never beyond them.
 
-    Linear between known rows and continued linearly beyond the first and last pair (one known
-    row: constant), as a survey wheel or GPS track keeps going past its last logged fix.
+    Linear between known rows; NaN before the first and after the last known row (a position
+    outside the fixes is missing, not invented). A row known twice keeps its first value; known
+    rows outside 0..n_rows-1 still anchor the interpolation of the rows between.
 
     Parameters
     ----------
     known_index : ndarray, shape (n_known,)
-        Row indices with a value, strictly increasing.
+        Row indices (0-based, may be fractional) with a value.
     known_values : ndarray, shape (n_known,)
-        The values at those rows.
+        The values at those rows; non-finite values are ignored.
     n_rows : int
         Number of rows wanted.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_rows,)
+        The interpolated values, NaN outside [first, last] known row (all NaN without a
+        finite known value).
     """
     index = np.asarray(known_index, np.float64)
     values = np.asarray(known_values, np.float64)
+    usable = np.isfinite(index) & np.isfinite(values)
+    index, values = index[usable], values[usable]
+    result = np.full(n_rows, np.nan)
+    if index.size == 0:
+        return result
     order = np.argsort(index, kind="stable")
     index, values = index[order], values[order]
     first = np.concatenate([[True], np.diff(index) > 0])  # repeated rows: keep the first value
     index, values = index[first], values[first]
     rows = np.arange(n_rows, dtype=np.float64)
-    result = np.interp(rows, index, values)
-    if index.size >= 2:
-        before = rows < index[0]
-        after = rows > index[-1]
-        slope_first = (values[1] - values[0]) / (index[1] - index[0])
-        slope_last = (values[-1] - values[-2]) / (index[-1] - index[-2])
-        result[before] = values[0] + (rows[before] - index[0]) * slope_first
-        result[after] = values[-1] + (rows[after] - index[-1]) * slope_last
+    inside = (rows >= index[0]) & (rows <= index[-1])
+    result[inside] = np.interp(rows[inside], index, values)
     return result
+
+
+def interpolate_lon_rows(
+    known_index: npt.NDArray[Any], known_lon_deg: npt.NDArray[Any], n_rows: int
+) -> npt.NDArray[np.float64]:
+    """Longitudes at rows 0..n_rows-1 like :func:`interpolate_rows`, along the shorter way
+    round between fixes (a track over the 180th meridian does not sweep the other way round
+    the Earth), wrapped to [-180, 180).
+
+    Parameters
+    ----------
+    known_index : ndarray, shape (n_known,)
+        Row indices with a fix.
+    known_lon_deg : ndarray, shape (n_known,)
+        Longitudes of the fixes, degrees.
+    n_rows : int
+        Number of rows wanted.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_rows,)
+        Longitudes, degrees, NaN outside the fixes.
+    """
+    index = np.asarray(known_index, np.float64)
+    lon = np.asarray(known_lon_deg, np.float64)
+    usable = np.isfinite(index) & np.isfinite(lon)
+    index, lon = index[usable], lon[usable]
+    order = np.argsort(index, kind="stable")
+    index, lon = index[order], lon[order]
+    unwrapped = np.unwrap(lon, period=360.0) if lon.size else lon
+    result = interpolate_rows(index, unwrapped, n_rows)
+    return (result + 180.0) % 360.0 - 180.0
+
+
+def known_or_none(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64] | None:
+    """``values``, or None when not one of them is finite (no row lies within the fixes).
+
+    Parameters
+    ----------
+    values : ndarray, shape (n,)
+        Per-row values with NaN where unknown.
+
+    Returns
+    -------
+    ndarray or None
+    """
+    return values if np.isfinite(values).any() else None
+
+
+def restarts(numbers: npt.NDArray[Any]) -> npt.NDArray[np.intp]:
+    """Positions where a trace or scan count that should grow goes back (a merged line).
+
+    Parameters
+    ----------
+    numbers : ndarray, shape (n,)
+        Trace numbers in file order.
+
+    Returns
+    -------
+    ndarray of int, shape (n_restarts,)
+        Indices ``i`` with ``numbers[i] < numbers[i - 1]``.
+    """
+    values = np.asarray(numbers)
+    return np.flatnonzero(np.diff(values) < 0) + 1
 
 
 def along_track_distance_m(

@@ -74,7 +74,7 @@ def describe_scan(scan: GprScan) -> dict[str, Any]:
             float(np.nanmin(scan.distance_m)),
             float(np.nanmax(scan.distance_m)),
         ]
-    if scan.lat_deg is not None and scan.lon_deg is not None:
+    if scan.lat_deg is not None and scan.lon_deg is not None and np.isfinite(scan.lat_deg).any():
         entry["lat_deg"] = [float(np.nanmin(scan.lat_deg)), float(np.nanmax(scan.lat_deg))]
         entry["lon_deg"] = [float(np.nanmin(scan.lon_deg)), float(np.nanmax(scan.lon_deg))]
     entry["device"] = {"model": scan.header.antenna, "source_format": scan.header.source_format}
@@ -98,7 +98,8 @@ def describe_scans(path: str | os.PathLike[str], **options: Any) -> dict[str, An
         ``path``, ``format``, ``size_bytes``, ``streams`` (``name``, ``kind``, ``shape``,
         ``dtype``, ``duration_s``, ``sample_interval_s``, ``center_frequency_hz``, and
         ``distance_m`` / ``lat_deg`` / ``lon_deg`` ranges when known), ``events`` (counts by
-        kind: the marks), ``has_truth`` and ``has_candidates`` (always false for vendor files).
+        kind: the marks), ``has_truth`` and ``has_candidates`` (always false for vendor files),
+        ``notes`` (says which streams hold one constant value; empty otherwise).
 
     Raises
     ------
@@ -115,9 +116,15 @@ def describe_scans(path: str | os.PathLike[str], **options: Any) -> dict[str, An
     name = options.pop("format", None) or detect_format(path)
     scans = read_any(path, format=name, **options)
     n_marks = sum(len(scan.marks) for scan in scans)
+    constant = [
+        f"{scan.name} holds the same value ({scan.header.extra['constant_data']}) in every sample"
+        for scan in scans
+        if "constant_data" in scan.header.extra
+    ]
     return {
         "path": str(path),
         "format": name,
+        "notes": "; ".join(constant),
         "size_bytes": path.stat().st_size,
         "streams": [describe_scan(scan) for scan in scans],
         "events": {"mark": n_marks} if n_marks else {},

@@ -5,7 +5,8 @@ with operator marks from the ``mark`` events. Writing creates a new recording (n
 overwriting) with one stream per scan: exactly the scan's samples in their native type, the
 per-trace ``distance_m``, ``lat_deg`` / ``lon_deg`` as extra per-row columns when present, the
 marks as ``mark`` events (``detail`` = ``"trace <index>"``) and the vendor header as the JSON
-stream attribute ``vendor_header``.
+stream attribute ``vendor_header``. Trace times go in the clock columns when every trace has
+one; times known only at some traces (NaN elsewhere) go in a float ``trace_time_s`` column.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from detsig.model import GprScan
 _MARK_DETAIL = re.compile(r"^trace (\d+)")
 #: Traces written per append call (the writer buffers and writes in blocks).
 WRITE_BLOCK_TRACES = 4096
+#: Float column of trace times, s, for scans whose times are known only at some traces (NaN
+#: elsewhere, e.g. outside the GPS fixes of a vendor file); read back as ``trace_time_s``.
+PARTIAL_TIME_COLUMN = "trace_time_s"
 
 
 def mark_detail(index: int, name: str = "") -> str:
@@ -101,6 +105,10 @@ class DetsigRecordingFormat(FormatPlugin):
                 scans = []
                 for stream in recording.streams_of_kind("gpr"):
                     scan = stream.read_scan()
+                    if scan.trace_time_s is None and PARTIAL_TIME_COLUMN in stream.columns:
+                        scan = dataclasses.replace(
+                            scan, trace_time_s=stream.column(PARTIAL_TIME_COLUMN)
+                        )
                     extra: dict[str, Any] = {}
                     text = stream.attrs.get("vendor_header")
                     if isinstance(text, str):
@@ -177,6 +185,14 @@ class DetsigRecordingFormat(FormatPlugin):
             attrs["trace_step_m"] = float(header.trace_step_m)
         if header.traces_per_s is not None:
             attrs["traces_per_s"] = float(header.traces_per_s)
+        times = scan.trace_time_s
+        use_times = times is not None and bool(np.all(np.isfinite(times) & (times >= 0)))
+        # Times known only at some traces (between GPS fixes) cannot go in the integer clock
+        # columns; they are kept as a float column with NaN where unknown.
+        partial_times = not use_times and times is not None and bool(np.isfinite(times).any())
+        extra_columns = {"lat_deg": "<f8", "lon_deg": "<f8"} if has_geo else {}
+        if partial_times:
+            extra_columns[PARTIAL_TIME_COLUMN] = "<f8"
         stream = writer.add_gpr_stream(
             name,
             n_samples=scan.n_samples,
@@ -185,11 +201,9 @@ class DetsigRecordingFormat(FormatPlugin):
             center_frequency_hz=header.center_frequency_hz,
             time_zero_s=header.time_zero_s if header.time_zero_stated else None,
             device={"model": header.antenna, "source_format": header.source_format},
-            extra_columns={"lat_deg": "<f8", "lon_deg": "<f8"} if has_geo else None,
+            extra_columns=extra_columns or None,
             attrs=attrs,
         )
-        times = scan.trace_time_s
-        use_times = times is not None and bool(np.all(np.isfinite(times) & (times >= 0)))
         for start in range(0, scan.n_traces, WRITE_BLOCK_TRACES):
             stop = min(scan.n_traces, start + WRITE_BLOCK_TRACES)
             columns: dict[str, Any] = {}
@@ -197,6 +211,9 @@ class DetsigRecordingFormat(FormatPlugin):
                 assert scan.lat_deg is not None and scan.lon_deg is not None
                 columns["lat_deg"] = scan.lat_deg[start:stop]
                 columns["lon_deg"] = scan.lon_deg[start:stop]
+            if partial_times:
+                assert times is not None
+                columns[PARTIAL_TIME_COLUMN] = np.asarray(times[start:stop], np.float64)
             if use_times:
                 assert times is not None
                 block = np.asarray(times[start:stop], np.float64)

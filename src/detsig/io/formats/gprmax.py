@@ -12,6 +12,11 @@ files, ``trace_metadata/{rxs,srcs}/<name>/Position`` with the model position of 
 The along-line position of a trace is the source-receiver midpoint projected on the axis along
 which the antennas move.
 
+Many components are zero by construction (a 2-D TMz model has only ``Ez Hx Hy``, a TEz model
+only ``Ex Ey Hz``): the reader lists the components holding data, reads ``Ez`` by default only
+when it holds data (else the first of :data:`DEFAULT_ORDER` that does), and refuses an all-zero
+component asked for by name.
+
 References
 ----------
 Warren, C., Giannakis, A., Giannopoulos, A. (2016), gprMax: Open source software to simulate
@@ -36,6 +41,9 @@ from detsig.model import GprScan
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 COMPONENTS = ("Ex", "Ey", "Ez", "Hx", "Hy", "Hz", "Ix", "Iy", "Iz")
+#: Order in which the default component is chosen among those that hold data: ``Ez`` (the
+#: usual TMz / z-dipole choice), then the other electric, magnetic and current components.
+DEFAULT_ORDER = ("Ez", "Ey", "Ex", "Hz", "Hy", "Hx", "Iz", "Iy", "Ix")
 #: Errors h5py raises for damaged files.
 H5_ERRORS = (OSError, KeyError, ValueError, RuntimeError, TypeError, IndexError, AttributeError)
 
@@ -46,6 +54,10 @@ def _attr(attrs: Any, *names: str) -> Any:
             value = attrs[name]
             return value.decode() if isinstance(value, bytes) else value
     return None
+
+
+def _ez(present: list[str]) -> str:
+    return "all zero" if "Ez" in present else "absent"
 
 
 def _receiver_names(rxs: Any) -> list[str]:
@@ -87,7 +99,7 @@ class GprMaxFormat(FormatPlugin):
         self,
         path: Path,
         *,
-        component: str = "Ez",
+        component: str | None = None,
         center_frequency_hz: float = math.nan,
         **options: Any,
     ) -> list[GprScan]:
@@ -97,9 +109,12 @@ class GprMaxFormat(FormatPlugin):
         ----------
         path : Path
             The gprMax output file.
-        component : str
-            Field component: ``Ex Ey Ez Hx Hy Hz`` (``Ix Iy Iz`` for transmission lines).
-            ``Ez`` is the usual choice for 2-D TMz models and z-polarised dipoles.
+        component : str, optional
+            Field component: ``Ex Ey Ez Hx Hy Hz`` (``Ix Iy Iz`` for transmission lines). By
+            default ``Ez`` (the usual choice for 2-D TMz models and z-polarised dipoles) when it
+            holds data, else the first of :data:`DEFAULT_ORDER` that does (e.g. ``Ey`` of a TEz
+            model). A component that is zero at every receiver is refused, naming those that
+            hold data; ``extra["components_with_data"]`` lists them.
         center_frequency_hz : float
             The source waveform's centre frequency, Hz, when known (not stored in the file).
         **options
@@ -113,7 +128,7 @@ class GprMaxFormat(FormatPlugin):
             unit (V/m for E, A/m for H, A for I).
         """
         reject_options(self.name, options)
-        if component not in COMPONENTS:
+        if component is not None and component not in COMPONENTS:
             raise FormatError(
                 f"unknown gprMax field component {component!r}; use one of {', '.join(COMPONENTS)}"
             )
@@ -133,13 +148,39 @@ class GprMaxFormat(FormatPlugin):
                 f"{path} is a damaged or truncated gprMax/HDF5 file ({first})"
             ) from None
 
+    @staticmethod
+    def _choose_component(path: Path, rxs: Any, asked: str | None) -> tuple[str, list[str], str]:
+        """The component to read, the components holding data, and how it was chosen."""
+        present = [c for c in COMPONENTS if any(c in rxs[name] for name in rxs)]
+        with_data = [
+            c
+            for c in present
+            if any(c in rxs[name] and np.any(np.asarray(rxs[name][c][()]) != 0) for name in rxs)
+        ]
+        if not with_data:
+            raise FormatError(
+                f"every field component of {path} ({', '.join(present) or 'none'}) is zero at "
+                "every receiver: the model recorded no signal"
+            )
+        if asked is None:
+            chosen = next(c for c in DEFAULT_ORDER if c in with_data)
+            rule = "default Ez" if chosen == "Ez" else f"first with data (Ez is {_ez(present)})"
+            return chosen, with_data, rule
+        if asked in present and asked not in with_data:
+            raise FormatError(
+                f"the {asked} component of {path} is zero at every receiver (no signal); "
+                f"components with data: {', '.join(with_data)}; choose one with component=..."
+            )
+        return asked, with_data, "asked"
+
     def _read_open(
-        self, path: Path, file: Any, component: str, center_frequency_hz: float
+        self, path: Path, file: Any, asked: str | None, center_frequency_hz: float
     ) -> list[GprScan]:
         attrs = file.attrs
         version = str(_attr(attrs, "gprMax") or "")
         if "rxs" not in file or not len(file["rxs"]):
             raise FormatError(f"{path} is a gprMax file without receivers (no rxs group)")
+        component, with_data, rule = self._choose_component(path, file["rxs"], asked)
         dt = _attr(attrs, "dt")
         cell = _attr(attrs, "dx_dy_dz", "dx, dy, dz")
         rxsteps = _attr(attrs, "rxsteps")
@@ -149,6 +190,8 @@ class GprMaxFormat(FormatPlugin):
         }
         global_extra["gprmax_version"] = version
         global_extra["component"] = component
+        global_extra["component_rule"] = rule
+        global_extra["components_with_data"] = with_data
         scans = []
         for channel, rx_name in enumerate(_receiver_names(file["rxs"])):
             rx = file["rxs"][rx_name]

@@ -65,10 +65,13 @@ from detsig.io.formats._common import (
     along_track_distance_m,
     build_scan,
     companion,
-    extrapolate_rows,
     finite_positive,
+    interpolate_lon_rows,
+    interpolate_rows,
+    known_or_none,
     parse_gga,
     reject_options,
+    restarts,
 )
 from detsig.io.formats.registry import FormatPlugin
 from detsig.model import GprScan
@@ -274,6 +277,12 @@ def read_dzg(path: Path, n_traces: int) -> dict[str, Any] | None:
     dict or None
         ``scan`` (n_fixes,), ``lat_deg``, ``lon_deg``, ``alt_m``, ``utc_seconds_of_day``,
         ``fix_quality``, and ``n_skipped`` (``$GSSIS`` records without a usable GGA).
+
+    Raises
+    ------
+    FormatError
+        If the file cannot be read, or its scan numbers go back (a merged line whose fixes
+        cannot be told apart).
     """
     try:
         text = path.read_bytes().decode("ascii", errors="replace")
@@ -305,6 +314,13 @@ def read_dzg(path: Path, n_traces: int) -> dict[str, Any] | None:
     records = [(scan, fix) for scan, fix in records if 0 <= scan < max(n_traces, 1) * 4]
     if not records:
         return None
+    back = restarts(np.array([scan for scan, _ in records]))
+    if back.size:
+        raise FormatError(
+            f"{path} restarts its scan count (scan {records[back[0]][0]} follows scan "
+            f"{records[back[0] - 1][0]}), so its fixes cannot be matched to the radar scans; "
+            "move it away to read the line without positions"
+        )
     records.sort(key=lambda item: item[0])
     scans = np.array([scan for scan, _ in records], dtype=np.int64)
     keep = np.concatenate([[True], np.diff(scans) > 0])  # a scan logged twice: keep the first
@@ -547,33 +563,32 @@ class GssiDztFormat(FormatPlugin):
             extra["gps_fixes"] = int(gps["scan"].size)
             extra["gps_records_without_fix"] = int(gps["n_skipped"])
             extra["gps_fix_quality_max"] = int(gps["fix_quality"].max())
-            lat = extrapolate_rows(gps["scan"], gps["lat_deg"], n_traces)
-            lon = extrapolate_rows(gps["scan"], gps["lon_deg"], n_traces)
-            lat = np.clip(lat, -90.0, 90.0)
-            lon = (lon + 180.0) % 360.0 - 180.0
+            extra["position_rule"] = "linear between fixes, NaN outside them"
+            lat = known_or_none(interpolate_rows(gps["scan"], gps["lat_deg"], n_traces))
+            if lat is not None:
+                lon = interpolate_lon_rows(gps["scan"], gps["lon_deg"], n_traces)
             seconds = gps["utc_seconds_of_day"]
             created = header.get("rhb_cdt")
-            if created and np.isfinite(seconds).all() and seconds.size >= 1:
+            if lat is not None and created and np.isfinite(seconds).all() and seconds.size >= 1:
                 day = _dt.datetime.fromisoformat(created).replace(
                     hour=0, minute=0, second=0, tzinfo=_dt.UTC
                 )
                 unwrapped = seconds + 86400.0 * np.concatenate(
                     [[0], np.cumsum(np.diff(seconds) < -43200)]
                 )
-                trace_time = day.timestamp() + extrapolate_rows(gps["scan"], unwrapped, n_traces)
+                trace_time = day.timestamp() + interpolate_rows(gps["scan"], unwrapped, n_traces)
         waypoints = [(s, x) for s, x in sidecars["waypoints"]]
         if len(waypoints) >= 2:
             index = np.array([s for s, _ in waypoints], dtype=np.float64)
             values = np.array([x for _, x in waypoints], dtype=np.float64)
             if np.all(np.diff(index) > 0):
-                distance_m = extrapolate_rows(index, values, n_traces)
+                distance_m = known_or_none(interpolate_rows(index, values, n_traces))
                 distance_source = "dzx waypoints"
-        if distance_m is None and gps is not None and int(gps["fix_quality"].max()) > 0:
+        if distance_m is None and lat is not None and int(gps["fix_quality"].max()) > 0:
             good = gps["fix_quality"] > 0
             if good.sum() >= 2:
                 along = along_track_distance_m(gps["lat_deg"][good], gps["lon_deg"][good])
-                distance_m = extrapolate_rows(gps["scan"][good], along, n_traces)
-                distance_m = distance_m - distance_m[0]
+                distance_m = known_or_none(interpolate_rows(gps["scan"][good], along, n_traces))
                 distance_source = "dzg gps"
         if distance_m is None and spm is not None:
             distance_m = np.arange(n_traces, dtype=np.float64) / spm
@@ -583,6 +598,7 @@ class GssiDztFormat(FormatPlugin):
         antenna = str(channel_header["rh_antname"])
         return build_scan(
             path,
+            first_data_sample=HEADER_SAMPLES,
             data=data,
             header=dict(
                 sample_interval_s=sample_interval_s,

@@ -30,14 +30,17 @@ from detsig.io.formats._common import (
     build_scan,
     check_data_size,
     companion,
-    extrapolate_rows,
     finite_positive,
     header_and_data,
     header_field,
     header_number,
+    interpolate_lon_rows,
+    interpolate_rows,
+    known_or_none,
     read_array,
     read_text,
     reject_options,
+    restarts,
 )
 from detsig.io.formats.registry import FormatPlugin
 from detsig.model import GprScan
@@ -83,7 +86,8 @@ def read_cor(path: Path) -> dict[str, npt.NDArray[Any]] | None:
     Raises
     ------
     FormatError
-        If the file cannot be read.
+        If the file cannot be read, or its trace numbers go back (a merged line whose fixes
+        cannot be told apart).
     """
     try:
         lines = path.read_bytes().decode("latin-1").splitlines()
@@ -114,6 +118,13 @@ def read_cor(path: Path) -> dict[str, npt.NDArray[Any]] | None:
         rows.append((trace, lat, lon, alt, seconds))
     if not rows:
         return None
+    back = restarts(np.array([row[0] for row in rows]))
+    if back.size:
+        raise FormatError(
+            f"{path} restarts its trace numbers (trace {rows[back[0]][0]} follows trace "
+            f"{rows[back[0] - 1][0]}), so its fixes cannot be matched to the radar traces; "
+            "move it away to read the line without positions"
+        )
     rows.sort(key=lambda row: row[0])
     table = np.array(rows, dtype=np.float64)
     keep = np.concatenate([[True], np.diff(table[:, 0]) > 0])
@@ -232,17 +243,17 @@ class MalaRamacFormat(FormatPlugin):
             cor = read_cor(cor_path)
             if cor is not None:
                 index = cor["trace"].astype(np.float64) - 1.0
-                lat = np.clip(extrapolate_rows(index, cor["lat_deg"], n_traces), -90, 90)
-                lon = (extrapolate_rows(index, cor["lon_deg"], n_traces) + 180.0) % 360.0 - 180.0
-                if np.isfinite(cor["time_s"]).all():
-                    trace_time = extrapolate_rows(index, cor["time_s"], n_traces)
+                lat = known_or_none(interpolate_rows(index, cor["lat_deg"], n_traces))
+                lon = None if lat is None else interpolate_lon_rows(index, cor["lon_deg"], n_traces)
+                if lat is not None and np.isfinite(cor["time_s"]).all():
+                    trace_time = interpolate_rows(index, cor["time_s"], n_traces)
                 extra["cor_file"] = cor_path.name
                 extra["cor_fixes"] = int(index.size)
                 extra["cor_traces_beyond_data"] = int(np.sum(cor["trace"] > n_traces))
-                if distance_m is None and index.size >= 2:
+                extra["position_rule"] = "linear between fixes, NaN outside them"
+                if lat is not None and distance_m is None and index.size >= 2:
                     along = along_track_distance_m(cor["lat_deg"], cor["lon_deg"])
-                    distance_m = extrapolate_rows(index, along, n_traces)
-                    distance_m = distance_m - distance_m[0]
+                    distance_m = interpolate_rows(index, along, n_traces)
                     extra["distance_source"] = "cor gps"
         antenna = str(fields.get("ANTENNAS", ""))
         match = re.match(r"\s*(\d+(?:\.\d+)?)", antenna)

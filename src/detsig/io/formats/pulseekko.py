@@ -20,6 +20,8 @@ word  field                      word  field
 ====  =========================  ====  ======================================
 
 A ``.GPS`` sidecar holds ``Trace #N at position X`` lines each followed by an NMEA GGA sentence.
+Positions are interpolated linearly between fixes and are NaN outside them; a merged line whose
+``.GPS`` restarts its trace count is mapped as :func:`gps_rows` says, or refused.
 
 References
 ----------
@@ -46,22 +48,28 @@ from detsig.io.formats._common import (
     build_scan,
     check_data_size,
     companion,
-    extrapolate_rows,
     finite_positive,
     header_and_data,
     header_field,
     header_number,
+    interpolate_lon_rows,
+    interpolate_rows,
+    known_or_none,
     parse_gga,
     read_array,
     read_text,
     reject_options,
+    restarts,
 )
 from detsig.io.formats.registry import FormatPlugin
 from detsig.model import GprScan
 
 TRACE_HEADER_BYTES = 128
 _HEADER_WORDS = np.dtype(("<f4", (32,)))
-_TRACE_RE = re.compile(r"Trace\s*#?\s*(\d+)", re.IGNORECASE)
+_TRACE_RE = re.compile(
+    r"Trace\s*#?\s*(\d+)(?:\s+at\s+position\s+([-+]?[0-9.]+(?:[eE][-+]?\d+)?))?",
+    re.IGNORECASE,
+)
 
 
 def parse_hd(text: str) -> dict[str, Any]:
@@ -111,13 +119,15 @@ def read_gps_sidecar(path: Path) -> dict[str, npt.NDArray[Any]] | None:
     Parameters
     ----------
     path : Path
-        The ``.GPS`` file (``Trace #N`` lines each followed by an NMEA GGA sentence).
+        The ``.GPS`` file (``Trace #N at position X`` lines each followed by an NMEA GGA
+        sentence).
 
     Returns
     -------
     dict of str to ndarray, shape (n_fixes,), or None
-        ``trace``, ``lat_deg``, ``lon_deg`` (deg) and ``fix_quality``, sorted by trace; None
-        when the file holds no valid fix.
+        ``trace``, ``position`` (the ``at position`` value in the line's POSITION UNITS, NaN
+        when absent), ``lat_deg``, ``lon_deg`` (deg) and ``fix_quality``, **in file order**
+        (a merged line restarts its trace count); None when the file holds no valid fix.
 
     Raises
     ------
@@ -129,28 +139,105 @@ def read_gps_sidecar(path: Path) -> dict[str, npt.NDArray[Any]] | None:
     except OSError as error:
         raise FormatError(f"cannot read the GPS sidecar {path}: {error}") from None
     traces: list[int] = []
+    positions: list[float] = []
     fixes: list[Any] = []
     current: int | None = None
+    position = math.nan
     for line in text.splitlines():
         match = _TRACE_RE.search(line)
         if match:
             current = int(match.group(1))
+            position = float(match.group(2)) if match.group(2) else math.nan
             continue
         if current is not None and "GGA" in line:
             fix = parse_gga(line)
             if fix is not None:
                 traces.append(current)
+                positions.append(position)
                 fixes.append(fix)
             current = None
     if not fixes:
         return None
-    order = np.argsort(traces, kind="stable")
     return {
-        "trace": np.asarray(traces)[order],
-        "lat_deg": np.array([f.lat_deg for f in fixes])[order],
-        "lon_deg": np.array([f.lon_deg for f in fixes])[order],
-        "fix_quality": np.array([f.fix_quality for f in fixes])[order],
+        "trace": np.asarray(traces, np.int64),
+        "position": np.asarray(positions, np.float64),
+        "lat_deg": np.array([f.lat_deg for f in fixes]),
+        "lon_deg": np.array([f.lon_deg for f in fixes]),
+        "fix_quality": np.array([f.fix_quality for f in fixes]),
     }
+
+
+def gps_rows(
+    track: dict[str, npt.NDArray[Any]], words: npt.NDArray[np.float32], gps_path: Path
+) -> tuple[npt.NDArray[np.float64], str]:
+    """The DT1 row (0-based) of every fix of a ``.GPS`` sidecar, and the rule that found it.
+
+    A single line numbers its fixes like its traces: row = trace number - 1. A merged line
+    whose ``.GPS`` restarts its trace count is mapped run by run when the DT1 trace numbers
+    restart at as many places (fix *k* of run *j* goes to the DT1 trace of run *j* with that
+    number), else by the ``at position`` value when those positions keep growing across the
+    restarts and match DT1 trace positions. A fix that matches no trace gets row NaN.
+
+    Parameters
+    ----------
+    track : dict of str to ndarray
+        :func:`read_gps_sidecar` output (file order).
+    words : ndarray of float32, shape (n_traces, 32)
+        The DT1 trace headers (word 0 trace number, word 1 position).
+    gps_path : Path
+        The sidecar, for messages.
+
+    Returns
+    -------
+    rows : ndarray of float64, shape (n_fixes,)
+    rule : str
+
+    Raises
+    ------
+    FormatError
+        The sidecar restarts its trace count and neither rule can place its fixes.
+    """
+    numbers = track["trace"]
+    back = restarts(numbers)
+    if back.size == 0:
+        return numbers.astype(np.float64) - 1.0, "trace number"
+    dt1_numbers = words[:, 0].astype(np.int64)
+    dt1_back = restarts(dt1_numbers)
+    rows = np.full(numbers.size, np.nan)
+    if dt1_back.size == back.size:
+        gps_runs = np.split(np.arange(numbers.size), back)
+        dt1_runs = np.split(np.arange(dt1_numbers.size), dt1_back)
+        for fixes, traces in zip(gps_runs, dt1_runs, strict=True):
+            where = {int(n): int(row) for row, n in zip(traces, dt1_numbers[traces], strict=True)}
+            rows[fixes] = [where.get(int(n), np.nan) for n in numbers[fixes]]
+        return rows, "trace number within each merged part"
+    fix_position = track["position"]
+    dt1_position = words[:, 1].astype(np.float64)
+    steps = np.diff(dt1_position)
+    if (
+        np.isfinite(fix_position).all()
+        and np.all(np.diff(fix_position) >= 0)
+        and dt1_position.size >= 2
+        and np.all(steps > 0)
+    ):
+        tolerance = 0.5 * float(steps.min())
+        nearest = np.clip(np.searchsorted(dt1_position, fix_position), 1, dt1_position.size - 1)
+        left = nearest - 1
+        pick = np.where(
+            np.abs(dt1_position[left] - fix_position)
+            <= np.abs(dt1_position[nearest] - fix_position),
+            left,
+            nearest,
+        )
+        close = np.abs(dt1_position[pick] - fix_position) <= tolerance
+        rows[close] = pick[close]
+        return rows, "trace position"
+    first = int(back[0])
+    raise FormatError(
+        f"{gps_path} restarts its trace count (trace #{numbers[first]} follows trace "
+        f"#{numbers[first - 1]}) and neither the DT1 trace numbers nor the positions tell which "
+        "traces its later fixes belong to; move it away to read the line without positions"
+    )
 
 
 def _antenna(fields: dict[str, Any]) -> str:
@@ -297,11 +384,18 @@ class PulseEkkoFormat(FormatPlugin):
         if gps_path is not None:
             track = read_gps_sidecar(gps_path)
             if track is not None:
-                index = track["trace"].astype(np.float64) - 1.0
-                lat = extrapolate_rows(index, track["lat_deg"], n_traces)
-                lon = extrapolate_rows(index, track["lon_deg"], n_traces)
+                index, rule = gps_rows(track, words, gps_path)
+                lat = known_or_none(interpolate_rows(index, track["lat_deg"], n_traces))
+                if lat is not None:
+                    lon = interpolate_lon_rows(index, track["lon_deg"], n_traces)
                 extra["gps_file"] = gps_path.name
                 extra["gps_fixes"] = int(index.size)
+                extra["gps_fixes_without_trace"] = int(
+                    np.count_nonzero(~np.isfinite(index) | (index < 0) | (index >= n_traces))
+                )
+                extra["gps_trace_rule"] = rule
+                extra["gps_restarts"] = int(restarts(track["trace"]).size)
+                extra["position_rule"] = "linear between fixes, NaN outside them"
         frequency = fields.get("NOMINAL FREQUENCY")
         return build_scan(
             dt1_path,

@@ -337,6 +337,47 @@ def detect_format(path: str | os.PathLike[str], *, strict: bool = True) -> str |
     _check_readable(path)
     head = _head(path)
     plugins = list(available_formats().values())
+    matches = _content_matches(path, head, plugins)
+    if matches:
+        by_extension = [p for p in matches if _claims_extension(p, path)]
+        return (by_extension or matches)[0].name
+    by_extension = [p for p in plugins if _claims_extension(p, path)]
+    if by_extension:
+        return by_extension[0].name
+    raise FormatError(unknown_format_message(path, head, plugins))
+
+
+def unknown_format_message(
+    path: Path, head: bytes, plugins: Sequence[FormatPlugin] | None = None
+) -> str:
+    """The one sentence every command gives for a file no plugin reads.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    head : bytes
+        Its first bytes (to say when it is a text file).
+    plugins : sequence of FormatPlugin, optional
+        The plugins tried (default: every registered one).
+
+    Returns
+    -------
+    str
+        ``"<path> is not in a format detsig knows (its content matches none of: ...)"``, with
+        "a text file, " before "not" for text.
+    """
+    from detsig.io._files import looks_like_text
+
+    tried = list(available_formats().values()) if plugins is None else list(plugins)
+    known = ", ".join(f"{p.name} (.{', .'.join(p.extensions)})" for p in tried)
+    what = "a text file, " if looks_like_text(head) else ""
+    return f"{path} is {what}not in a format detsig knows (its content matches none of: {known})"
+
+
+def _content_matches(
+    path: Path, head: bytes, plugins: Sequence[FormatPlugin]
+) -> list[FormatPlugin]:
     matches = []
     for plugin in plugins:
         try:
@@ -344,16 +385,32 @@ def detect_format(path: str | os.PathLike[str], *, strict: bool = True) -> str |
                 matches.append(plugin)
         except Exception:  # a sniff must not raise; treat one that does as "not mine"
             continue
-    if matches:
-        by_extension = [p for p in matches if _claims_extension(p, path)]
-        return (by_extension or matches)[0].name
-    by_extension = [p for p in plugins if _claims_extension(p, path)]
-    if by_extension:
-        return by_extension[0].name
-    known = ", ".join(f"{p.name} (.{', .'.join(p.extensions)})" for p in plugins)
-    raise FormatError(
-        f"{path} is not in a format detsig knows (its content matches none of: {known})"
-    )
+    return matches
+
+
+def sniff_format(path: str | os.PathLike[str]) -> str | None:
+    """The name of the format whose content check ``path`` passes, ignoring the extension.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+
+    Returns
+    -------
+    str or None
+        The first plugin (extension breaking ties) that recognises the content; None when none
+        does or the file cannot be read.
+    """
+    path = Path(path)
+    try:
+        _check_readable(path)
+        head = _head(path)
+    except FormatError:
+        return None
+    matches = _content_matches(path, head, list(available_formats().values()))
+    by_extension = [p for p in matches if _claims_extension(p, path)]
+    return (by_extension or matches)[0].name if matches else None
 
 
 def _claims_extension(plugin: FormatPlugin, path: Path) -> bool:

@@ -1,4 +1,4 @@
-"""SEG-Y (rev 1 / rev 2 sample codes) reading and writing through segyio.
+"""SEG-Y (rev 1 / rev 2 sample codes) reading (NumPy) and writing (segyio).
 
 SEG-Y is how GPR data travel between tools (RADAN, ReflexW, GPRPy, ImpDAR, seismic packages).
 Its binary header stores the sample interval as an integer number of microseconds, too coarse
@@ -11,9 +11,14 @@ otherwise (``sample_interval_unit="ps"``) or gives ``sample_interval_s``.
 Trace headers written by detsig: ``TRACE_SEQUENCE_FILE`` (1-based), ``FieldRecord`` (channel
 number, 1-based), ``CDP_X`` = distance along the line in mm (``SourceGroupScalar`` = -1000),
 ``SourceX/SourceY`` = longitude/latitude in milli-arc-seconds (``CoordinateUnits`` = 2, same
-scalar), ``UnassignedInt1`` = 1 on marked traces. Sample types map to the SEG-Y codes int16 3,
-int32 2, float32 5, float64 6, int8 8, uint16 11, uint32 10, uint8 16, so samples round-trip
-bit-exactly.
+scalar), ``UnassignedInt1`` = 1 on marked traces; a trace without a known distance or position
+(outside the GPS fixes) has -2**31 in those fields. Sample types map to the SEG-Y codes int16 3,
+int32 2, float32 5, float64 6, int8 8, int64 9, uint32 10, uint16 11, uint64 12, uint8 16, so
+samples round-trip bit-exactly; files using a rev-2-only code (9-12, 16) say revision 2.0 in
+bytes 3501-3502.
+
+Traces (headers and samples) are read in one pass as a NumPy record array; segyio writes.
+IBM floats (code 1) are converted exactly by :func:`detsig.io.formats._ibm.ibm_to_float32`.
 
 References
 ----------
@@ -37,15 +42,16 @@ import numpy.typing as npt
 
 from detsig.errors import FormatError
 from detsig.io.formats._common import build_scan, finite_positive, reject_options
+from detsig.io.formats._ibm import ibm_to_float32
 from detsig.io.formats.registry import FormatPlugin
 from detsig.model import GprScan
 
 TEXT_HEADER_BYTES = 3200
 BINARY_HEADER_BYTES = 400
 TRACE_HEADER_BYTES = 240
-#: SEG-Y sample format code -> NumPy type of the samples as segyio returns them.
+#: SEG-Y sample format code -> NumPy type of the samples as the reader returns them.
 FORMAT_TYPES: dict[int, np.dtype[Any]] = {
-    1: np.dtype(np.float32),  # IBM float, converted to IEEE by segyio
+    1: np.dtype(np.float32),  # IBM float, converted exactly to IEEE by detsig (_ibm.py)
     2: np.dtype(np.int32),
     3: np.dtype(np.int16),
     5: np.dtype(np.float32),
@@ -69,7 +75,13 @@ WRITE_CODES = {
     np.dtype(np.uint16): 11,
     np.dtype(np.uint32): 10,
     np.dtype(np.uint8): 16,
+    np.dtype(np.int64): 9,
+    np.dtype(np.uint64): 12,
 }
+#: Codes defined only by SEG-Y rev 2 (the writer then states revision 2.0 in bytes 3501-3502).
+REV2_CODES = frozenset({9, 10, 11, 12, 16})
+#: Trace-header integer meaning "no value" in files detsig writes (CDP_X, SourceX/Y, GroupX/Y).
+MISSING_COORDINATE = int(np.iinfo(np.int32).min)
 _INTERVAL_UNITS_S = {"us": 1e-6, "ns": 1e-9, "ps": 1e-12}
 _COORDINATE_SCALE = 1000  # scalar -1000: stored integers are 1/1000 of the unit
 _ARCSEC_PER_DEG = 3600.0
@@ -94,6 +106,66 @@ def _detect_binary(head: bytes) -> tuple[str, dict[str, int]] | None:
         if fields["format"] in FORMAT_TYPES and fields["n_samples"] > 0:
             return endian, fields
     return None
+
+
+#: Trace-header fields the reader uses: name -> (1-based byte, type), SEG-Y rev 2 table 3
+#: (the same positions as segyio's ``TraceField``).
+TRACE_FIELDS = {
+    "channel": (9, "i4"),  # FieldRecord
+    "scalar": (71, "i2"),  # SourceGroupScalar
+    "source_x": (73, "i4"),
+    "source_y": (77, "i4"),
+    "units": (89, "i2"),  # CoordinateUnits
+    "cdp_x": (181, "i4"),
+    "cdp_y": (185, "i4"),
+    "mark": (233, "i4"),  # UnassignedInt1 (detsig's mark flag)
+}
+
+
+def _read_traces(
+    path: Path, endian: str, binary: dict[str, int], data_start: int, n_traces: int
+) -> tuple[npt.NDArray[Any], dict[str, npt.NDArray[np.int64]], dict[str, int]]:
+    """The samples of ``n_traces`` traces, shape (n_traces, n_samples), in native byte order;
+    the trace-header fields of :data:`TRACE_FIELDS` (int64, shape (n_traces,)); and notes on
+    the conversion (IBM floats: samples that overflowed or underflowed float32).
+
+    Traces are read in one pass as a NumPy record array rather than through segyio, whose IBM
+    conversion is inexact for unnormalised fractions and subnormal results (see
+    :mod:`detsig.io.formats._ibm`).
+    """
+    code = binary["format"]
+    n_samples = binary["n_samples"]
+    order = ">" if endian == "big" else "<"
+    stored = np.dtype(order + ("u4" if code == 1 else FORMAT_TYPES[code].str[1:]))
+    record = np.dtype(
+        {
+            "names": [*TRACE_FIELDS, "samples"],
+            "formats": [order + kind for _, kind in TRACE_FIELDS.values()]
+            + [(stored, (n_samples,))],
+            "offsets": [byte - 1 for byte, _ in TRACE_FIELDS.values()] + [TRACE_HEADER_BYTES],
+            "itemsize": TRACE_HEADER_BYTES + n_samples * stored.itemsize,
+        }
+    )
+    try:
+        records = np.fromfile(path, dtype=record, count=n_traces, offset=data_start)
+    except OSError as error:
+        raise FormatError(f"cannot read {path}: {error.strerror or error}") from None
+    if records.shape[0] != n_traces:
+        raise FormatError(f"{path} changed or was cut while it was being read")
+    headers = {name: records[name].astype(np.int64) for name in TRACE_FIELDS}
+    raw = records["samples"].reshape(n_traces, n_samples)
+    notes: dict[str, int] = {}
+    if code != 1:
+        return np.ascontiguousarray(raw.astype(FORMAT_TYPES[code])), headers, notes
+    words = raw.astype(np.uint32)
+    data = ibm_to_float32(words)
+    overflow = int(np.count_nonzero(np.isinf(data)))
+    underflow = int(np.count_nonzero((data == 0) & ((words & 0xFFFFFF) != 0)))
+    if overflow:
+        notes["ibm_samples_overflowed_to_inf"] = overflow
+    if underflow:
+        notes["ibm_samples_underflowed_to_zero"] = underflow
+    return data, headers, notes
 
 
 def _text_header(raw: bytes) -> str:
@@ -206,50 +278,18 @@ class SegyFormat(FormatPlugin):
             )
         text = _text_header(head[:TEXT_HEADER_BYTES])
         detsig = _detsig_fields(text)
-        data, headers = self._read_traces(path, endian, n_traces)
+        data, headers, notes = _read_traces(path, endian, binary, data_start, n_traces)
         return self._scans(
-            path, text, detsig, binary, data, headers, sample_interval_unit, sample_interval_s
+            path,
+            text,
+            detsig,
+            binary,
+            data,
+            headers,
+            sample_interval_unit,
+            sample_interval_s,
+            notes,
         )
-
-    @staticmethod
-    def _read_traces(
-        path: Path, endian: str, n_traces: int
-    ) -> tuple[npt.NDArray[Any], dict[str, npt.NDArray[np.int64]]]:
-        import segyio
-
-        fields = {
-            "channel": segyio.TraceField.FieldRecord,
-            "scalar": segyio.TraceField.SourceGroupScalar,
-            "units": segyio.TraceField.CoordinateUnits,
-            "source_x": segyio.TraceField.SourceX,
-            "source_y": segyio.TraceField.SourceY,
-            "cdp_x": segyio.TraceField.CDP_X,
-            "cdp_y": segyio.TraceField.CDP_Y,
-            "mark": segyio.TraceField.UnassignedInt1,
-        }
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                with segyio.open(
-                    str(path), "r", ignore_geometry=True, strict=False, endian=endian
-                ) as file:
-                    if file.tracecount != n_traces:
-                        raise FormatError(
-                            f"{path}: segyio counts {file.tracecount} traces, the file size "
-                            f"implies {n_traces}"
-                        )
-                    data = np.ascontiguousarray(file.trace.raw[:])
-                    headers = {
-                        name: np.asarray(file.attributes(field)[:], dtype=np.int64)
-                        for name, field in fields.items()
-                    }
-        except FormatError:
-            raise
-        except (OSError, RuntimeError, ValueError, IndexError, KeyError) as error:
-            raise FormatError(f"{path} is not a readable SEG-Y file ({error})") from None
-        if data.ndim == 1:
-            data = data.reshape(n_traces, -1)
-        return data, headers
 
     def _scans(
         self,
@@ -261,6 +301,7 @@ class SegyFormat(FormatPlugin):
         headers: dict[str, npt.NDArray[np.int64]],
         unit: str,
         interval_override: float | None,
+        notes: dict[str, int],
     ) -> list[GprScan]:
         def number(key: str) -> float | None:
             try:
@@ -301,6 +342,7 @@ class SegyFormat(FormatPlugin):
                 "binary_interval": binary["interval"],
                 "sample_format_code": binary["format"],
                 "sample_interval_source": source,
+                **notes,
             }
             distance_m, lat, lon = self._positions(headers, scale, rows, written_by_detsig)
             marks: tuple[int, ...] = ()
@@ -342,8 +384,9 @@ class SegyFormat(FormatPlugin):
         cdp_y = headers["cdp_y"][rows] * scale[rows]
         distance_m = None
         if written_by_detsig:
-            if np.any(headers["cdp_x"][rows] != np.iinfo(np.int32).min):
-                distance_m = cdp_x.astype(np.float64)
+            missing = headers["cdp_x"][rows] == MISSING_COORDINATE
+            if not missing.all():
+                distance_m = np.where(missing, np.nan, cdp_x).astype(np.float64)
         elif np.ptp(cdp_x) > 0 or np.ptp(cdp_y) > 0:
             steps = np.hypot(np.diff(cdp_x), np.diff(cdp_y))
             distance_m = np.concatenate([[0.0], np.cumsum(steps)])
@@ -356,8 +399,15 @@ class SegyFormat(FormatPlugin):
             lon = headers["source_x"][rows] * scale[rows]
             lat = headers["source_y"][rows] * scale[rows]
         if lat is not None and lon is not None:
-            valid = (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
-            if not valid.all():
+            if written_by_detsig:  # positions missing at some traces (outside the GPS fixes)
+                gap = (headers["source_x"][rows] == MISSING_COORDINATE) | (
+                    headers["source_y"][rows] == MISSING_COORDINATE
+                )
+                lat = np.where(gap, np.nan, lat)
+                lon = np.where(gap, np.nan, lon)
+            known = np.isfinite(lat) & np.isfinite(lon)
+            valid = (np.abs(lat[known]) <= 90) & (np.abs(lon[known]) <= 180)
+            if not valid.all() or not known.any():
                 lat = lon = None
         return distance_m, lat, lon
 
@@ -421,6 +471,13 @@ class SegyFormat(FormatPlugin):
                 with segyio.create(temporary, spec) as file:
                     file.text[0] = segyio.tools.create_text_header(lines)
                     file.bin.update(hdt=stored, dto=stored)
+                    if code in REV2_CODES:
+                        file.bin.update(
+                            {
+                                segyio.BinField.SEGYRevision: 2,
+                                segyio.BinField.SEGYRevisionMinor: 0,
+                            }
+                        )
                     start = 0
                     for channel, scan in enumerate(scans, start=1):
                         self._write_channel(file, scan, channel, start, segyio)
@@ -440,21 +497,16 @@ class SegyFormat(FormatPlugin):
     def _write_channel(file: Any, scan: GprScan, channel: int, start: int, segyio: Any) -> None:
         field = segyio.TraceField
         n = scan.n_traces
-        distance = scan.distance_m
-        cdp_x = (
-            np.full(n, np.iinfo(np.int32).min, np.int64)
-            if distance is None
-            else np.round(np.asarray(distance) * _COORDINATE_SCALE).astype(np.int64)
-        )
+        cdp_x = _coordinate_field(scan.distance_m, _COORDINATE_SCALE, n)
         has_geo = scan.lat_deg is not None and scan.lon_deg is not None
         lat_mas = lon_mas = np.zeros(n, np.int64)
         if has_geo:
-            lat_mas = np.round(np.asarray(scan.lat_deg) * _ARCSEC_PER_DEG * _COORDINATE_SCALE)
-            lon_mas = np.round(np.asarray(scan.lon_deg) * _ARCSEC_PER_DEG * _COORDINATE_SCALE)
+            lat_mas = _coordinate_field(scan.lat_deg, _ARCSEC_PER_DEG * _COORDINATE_SCALE, n)
+            lon_mas = _coordinate_field(scan.lon_deg, _ARCSEC_PER_DEG * _COORDINATE_SCALE, n)
+            missing = (lat_mas == MISSING_COORDINATE) | (lon_mas == MISSING_COORDINATE)
+            lat_mas[missing] = lon_mas[missing] = MISSING_COORDINATE
         marked = np.zeros(n, np.int64)
         marked[list(scan.marks)] = 1
-        if np.any(np.abs(cdp_x[cdp_x != np.iinfo(np.int32).min]) >= 2**31):
-            raise FormatError("distances beyond 2147 km do not fit SEG-Y coordinates")
         samples = np.ascontiguousarray(scan.data)
         for i in range(n):
             file.header[start + i] = {
@@ -475,6 +527,22 @@ class SegyFormat(FormatPlugin):
                 field.UnassignedInt1: int(marked[i]),
             }
             file.trace[start + i] = samples[i]
+
+
+def _coordinate_field(
+    values: npt.NDArray[np.float64] | None, scale: float, n_traces: int
+) -> npt.NDArray[np.int64]:
+    """Per-trace header integers ``round(values * scale)``; :data:`MISSING_COORDINATE` where a
+    value is NaN or absent. FormatError when a value does not fit the 32-bit field."""
+    if values is None:
+        return np.full(n_traces, MISSING_COORDINATE, np.int64)
+    scaled = np.asarray(values, np.float64) * scale
+    known = np.isfinite(scaled)
+    if np.any(np.abs(scaled[known]) >= 2**31 - 1):
+        raise FormatError("distances beyond 2147 km do not fit SEG-Y coordinates")
+    field = np.full(n_traces, MISSING_COORDINATE, np.int64)
+    field[known] = np.round(scaled[known]).astype(np.int64)
+    return field
 
 
 def _interval_field(interval_s: float) -> tuple[int, str]:
