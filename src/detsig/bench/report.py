@@ -227,6 +227,7 @@ def suite_report_markdown(document: Mapping[str, Any], roc_png: str | None = "ro
                 _num(s["pd_lower_95"]),
                 s["n_false_alarms"],
                 _num(s["false_alarms_per_m2"], 4),
+                _num(s.get("false_alarms_per_m", math.nan), 3),
                 f"{s['n_clutter_hits']}/{s['n_clutter']}",
                 _num(auc),
             )
@@ -242,6 +243,7 @@ def suite_report_markdown(document: Mapping[str, Any], roc_png: str | None = "ro
                 "Pd lower bound (95 %)",
                 "false alarms",
                 "false alarms per m2",
+                "false alarms per m of lane",
                 "clutter hits",
                 f"pAUC (FA <= {bound:g}/m2)",
             ),

@@ -56,25 +56,34 @@ __all__ = [
 
 @dataclass(frozen=True)
 class LaneSpec:
-    """A simulated lane of a suite.
+    """A lane of a suite: simulated from a scenario, or a recording on disk with its truth.
 
     Parameters
     ----------
     scenario : str
-        Library scenario name (``detsig simulate --list``) or a TOML path.
+        Library scenario name (``detsig simulate --list``) or a TOML path; for a recorded
+        lane a label of where it comes from (``"fdtd"``).
     seed : int
-        Simulation seed.
+        Simulation seed (-1 for a recorded lane).
     soil : str
         Soil stratum label for the report.
+    recording : str
+        Path of a recording (any format detsig reads) to run instead of simulating.
+    truth : str
+        Its truth JSON file (with ``recording``).
     """
 
     scenario: str
     seed: int
     soil: str
+    recording: str = ""
+    truth: str = ""
 
     @property
     def name(self) -> str:
-        """``scenario-sSEED``, unique within a suite."""
+        """``scenario-sSEED``, or the recording's file stem; unique within a suite."""
+        if self.recording:
+            return Path(self.recording).stem
         return f"{Path(self.scenario).stem}-s{self.seed}"
 
 
@@ -233,7 +242,66 @@ def _standard() -> Suite:
     )
 
 
-SUITES.update(quick=_quick, standard=_standard)
+#: Folder of the FDTD (gprMax) lane corpus (``benchmarks/fdtd/make_corpus.py``); the
+#: ``DETSIG_FDTD_DIR`` environment variable points elsewhere.
+FDTD_DIR = Path(__file__).resolve().parents[3] / "recordings" / "fdtd"
+
+
+def fdtd_lanes(folder: Path | None = None) -> tuple[LaneSpec, ...]:
+    """The recorded FDTD lanes: every ``<lane>.h5`` with a ``<lane>.truth.json`` beside it.
+
+    Parameters
+    ----------
+    folder : Path, optional
+        Where they are (default ``$DETSIG_FDTD_DIR`` or the repository's recordings/fdtd).
+
+    Returns
+    -------
+    tuple of LaneSpec
+        Sorted by name; the soil label comes from the truth file's ``soil``.
+
+    Raises
+    ------
+    UsageError
+        If the folder holds no such lane.
+    """
+    import json
+    import os
+
+    where = folder or Path(os.environ.get("DETSIG_FDTD_DIR", FDTD_DIR))
+    lanes = []
+    for recording in sorted(where.glob("*.h5")):
+        truth = recording.with_name(recording.stem + ".truth.json")
+        if not truth.exists():
+            continue
+        soil = json.loads(truth.read_text(encoding="utf-8")).get("soil", "unknown")
+        lanes.append(
+            LaneSpec("fdtd", -1, str(soil).split(":")[0], str(recording), str(truth))
+        )
+    if not lanes:
+        raise UsageError(
+            f"no FDTD lanes in {where}; build them with benchmarks/fdtd/make_corpus.py or "
+            "point DETSIG_FDTD_DIR at them"
+        )
+    return tuple(lanes)
+
+
+def _fdtd() -> Suite:
+    lanes = fdtd_lanes()
+    detectors = tuple(
+        spec for spec in _default_detectors() if spec.name in ("gpr-hyperbola", "gpr-energy")
+    )
+    return Suite(
+        "fdtd",
+        f"{len(lanes)} gprMax FDTD lanes (2-D, homogeneous, Peplinski rough-surface and "
+        "layered soils); radar only, so the GPR detectors (md-cfar and fused need a metal "
+        "detector stream)",
+        lanes,
+        detectors,
+    )
+
+
+SUITES.update(quick=_quick, standard=_standard, fdtd=_fdtd)
 
 
 def _default_detectors(with_variants: bool = False) -> tuple[DetectorSpec, ...]:
@@ -247,7 +315,7 @@ def _default_detectors(with_variants: bool = False) -> tuple[DetectorSpec, ...]:
 
 
 def get_suite(name: str) -> Suite:
-    """The suite of this name (``quick`` or ``standard``).
+    """The suite of this name (``quick``, ``standard`` or ``fdtd``).
 
     Parameters
     ----------
@@ -407,6 +475,10 @@ class DetectionPipeline:
         PreparedLane
             The recording file's bytes and the lane's truth.
         """
+        if lane.recording:
+            from detsig.bench.inputs import load_truth
+
+            return PreparedLane(lane, Path(lane.recording).read_bytes(), load_truth(lane.truth))
         from detsig.sim import simulate_lane, write_lane
 
         simulated = simulate_lane(lane.scenario, lane.seed)
@@ -561,6 +633,12 @@ def build_document(
         scores = [LaneScore.from_dict(job["lane_score"]) for job in mine]
         summary = summarize(
             scores, lane_soil=soil_of, max_false_alarms_per_m2=config.max_false_alarms_per_m2
+        )
+        # false alarms per metre of lane, the unit of a single line (a radar's footprint
+        # width is a convention, its length is not)
+        summary["length_m"] = math.fsum(score.length_m for score in scores)
+        summary["false_alarms_per_m"] = (
+            summary["n_false_alarms"] / summary["length_m"] if summary["length_m"] > 0 else 0.0
         )
         results.append(
             {

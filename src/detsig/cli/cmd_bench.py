@@ -95,7 +95,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "  detsig bench detection --suite quick --scheduler tcp://HOST:8786 -o out",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    detection.add_argument("--suite", choices=("quick", "standard"), default="quick")
+    detection.add_argument("--suite", choices=("quick", "standard", "fdtd"), default="quick")
     detection.add_argument(
         "--detectors",
         nargs="+",
