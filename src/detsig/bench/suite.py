@@ -275,9 +275,7 @@ def fdtd_lanes(folder: Path | None = None) -> tuple[LaneSpec, ...]:
         if not truth.exists():
             continue
         soil = json.loads(truth.read_text(encoding="utf-8")).get("soil", "unknown")
-        lanes.append(
-            LaneSpec("fdtd", -1, str(soil).split(":")[0], str(recording), str(truth))
-        )
+        lanes.append(LaneSpec("fdtd", -1, str(soil).split(":")[0], str(recording), str(truth)))
     if not lanes:
         raise UsageError(
             f"no FDTD lanes in {where}; build them with benchmarks/fdtd/make_corpus.py or "
