@@ -159,3 +159,18 @@ def test_trace_step_does_not_change_the_candidates(standard_lane, factor: float)
     lane = simulate_lane(dataclasses.replace(scenario, gpr=gpr), 1)
     assert lane.truth == reference.truth
     _assert_same_candidates(base, detect(lane.gpr, detector="gpr-hyperbola"), lane.truth)
+
+
+def test_a_live_stream_must_state_what_cannot_be_measured_yet() -> None:
+    from types import SimpleNamespace
+
+    from detsig.detect.streaming import geometry_from_stream_info
+
+    stated = {"trace_step_m": 0.01, "center_frequency_hz": 1e9, "time_zero_s": 2e-9}
+    info = SimpleNamespace(width=256, sample_interval_s=5e-11, hello={"config": stated})
+    assert geometry_from_stream_info(info).time_zero_s == 2e-9
+    for missing in ("time_zero_s", "trace_step_m"):
+        config = {k: v for k, v in stated.items() if k != missing}
+        info = SimpleNamespace(width=256, sample_interval_s=5e-11, hello={"config": config})
+        with pytest.raises(InputError, match="HELLO config"):
+            geometry_from_stream_info(info)

@@ -581,12 +581,19 @@ def geometry_from_stream_info(info: Any) -> GprGeometry:
 
     hello = info.hello if isinstance(info.hello, Mapping) else {}
     config = hello.get("config", {})
-    return gpr_geometry_from_stream(
-        int(info.width),
-        float(info.sample_interval_s),
-        {},
-        config if isinstance(config, Mapping) else {},
-    )
+    try:
+        return gpr_geometry_from_stream(
+            int(info.width),
+            float(info.sample_interval_s),
+            {},
+            config if isinstance(config, Mapping) else {},
+        )
+    except InputError as error:
+        # live, nothing can be measured before the first traces: the device must state it
+        raise InputError(
+            f"live GPR detection needs the device's HELLO config to state it: {error}; the "
+            "recording goes on, run detsig detect on the file afterwards"
+        ) from None
 
 
 def md_info_from_stream_info(info: Any) -> MdStreamInfo:
