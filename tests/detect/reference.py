@@ -85,14 +85,15 @@ def segments_reference(z, low, gap_rows, min_rows, split_ratio):
 
 
 def hyperbola_stack_reference(data, half_aperture, table, weights):
-    """Weighted mean of linearly interpolated samples along every template."""
+    """Weighted mean and weighted mean square of interpolated samples along every template."""
     n_traces, n_samples = data.shape
     n_v, n_s, n_a = table.shape
     signed = np.zeros((n_traces, n_s, n_v))
+    power = np.zeros((n_traces, n_s, n_v))
     for g in range(n_traces):
         for s in range(n_s):
             for v in range(n_v):
-                total = wsum = 0.0
+                values, w = [], []
                 for a in range(n_a):
                     r = g + a - half_aperture
                     pos = table[v, s, a]
@@ -103,7 +104,29 @@ def hyperbola_stack_reference(data, half_aperture, table, weights):
                     value = data[r, i0]
                     if frac > 0 and i0 + 1 < n_samples:
                         value = value + frac * (data[r, i0 + 1] - value)
-                    total += weights[a] * value
-                    wsum += weights[a]
-                signed[g, s, v] = total / wsum if wsum > 0 else 0.0
-    return np.abs(signed).max(axis=2), signed
+                    values.append(value)
+                    w.append(weights[a])
+                if w:
+                    signed[g, s, v] = np.average(values, weights=w)
+                    power[g, s, v] = np.average(np.square(values), weights=w)
+    return signed, power
+
+
+def semblance_weighted_reference(signed, power, half_window, exponent):
+    """``|signed| * semblance ** exponent``, the semblance summed over +-half_window apex times.
+
+    The semblance of a template (Neidell and Taner 1971) is the energy of the stacked trace
+    over the mean energy of the input samples, ``mean(x)^2 / mean(x^2)``, each summed over a
+    short window of apex times.
+    """
+    n_traces, n_s, n_v = signed.shape
+    out = np.zeros_like(signed)
+    for g in range(n_traces):
+        for s in range(n_s):
+            lo, hi = max(s - half_window, 0), min(s + half_window, n_s - 1)
+            for v in range(n_v):
+                num = sum(signed[g, j, v] ** 2 for j in range(lo, hi + 1))
+                den = sum(power[g, j, v] for j in range(lo, hi + 1))
+                coherence = num / den if den > 0 else 0.0
+                out[g, s, v] = abs(signed[g, s, v]) * coherence**exponent
+    return out

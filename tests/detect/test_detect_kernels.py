@@ -9,6 +9,7 @@ import pytest
 from detsig.detect import _kernels
 from detsig.detect._stream import LookaheadStage, Segmenter
 from detsig.detect.cfar import CfarParams, ca_cfar, cfar_ratio, os_cfar, run_cfar_rows
+from detsig.detect.gpr_hyperbola import semblance_weighted
 from detsig.errors import InputError
 
 from .reference import (
@@ -16,6 +17,7 @@ from .reference import (
     hyperbola_stack_reference,
     os_cfar_reference,
     segments_reference,
+    semblance_weighted_reference,
 )
 
 WINDOW = 2 * (3 + 5) + 1  # guard 3, train 5
@@ -121,12 +123,36 @@ def test_hyperbola_stack_matches_reference(n_traces):
     table[table < 0] = -1.0
     table[0, 0, 2] = 19.0  # last sample, no right neighbour
     weights = rng.uniform(0.5, 1.5, 2 * half + 1)
-    value = np.zeros((n_traces, 5))
     signed = np.zeros((n_traces, 5, 3))
-    _kernels.hyperbola_stack_rows(data, 0, 0, n_traces, half, table, weights, value, signed)
-    ref_value, ref_signed = hyperbola_stack_reference(data, half, table, weights)
+    power = np.zeros((n_traces, 5, 3))
+    _kernels.hyperbola_stack_rows(data, 0, 0, n_traces, half, table, weights, signed, power)
+    ref_signed, ref_power = hyperbola_stack_reference(data, half, table, weights)
     np.testing.assert_allclose(signed, ref_signed, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(value, ref_value, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(power, ref_power, rtol=1e-12, atol=1e-12)
+    assert np.all(signed**2 <= power + 1e-12)  # Cauchy-Schwarz: semblance <= 1
+
+
+@pytest.mark.parametrize(("half_window", "exponent"), [(0, 0.0), (0, 1.0), (2, 0.5), (9, 2.0)])
+def test_semblance_weighting_matches_reference(half_window, exponent):
+    rng = np.random.default_rng(half_window)
+    data = rng.normal(size=(6, 30))
+    table = rng.uniform(0, 29, size=(4, 8, 5))
+    signed = np.zeros((6, 8, 4))
+    power = np.zeros((6, 8, 4))
+    _kernels.hyperbola_stack_rows(data, 0, 0, 6, 2, table, np.ones(5), signed, power)
+    got = semblance_weighted(signed, power, half_window, exponent)
+    want = semblance_weighted_reference(signed, power, half_window, exponent)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_semblance_is_one_on_a_coherent_template_and_small_across_a_flank():
+    # an echo on every trace of the template (apex template of a point diffractor) against
+    # an echo on one trace of it (a template crossing a neighbour's flank), same stacked mean
+    n_a = 9
+    coherent = np.full((1, 1, 1), 1.0), np.full((1, 1, 1), 1.0)
+    crossing = np.full((1, 1, 1), 1.0), np.full((1, 1, 1), float(n_a))  # one sample of n_a
+    assert semblance_weighted(*coherent, 0, 1.0)[0, 0, 0] == pytest.approx(1.0)
+    assert semblance_weighted(*crossing, 0, 1.0)[0, 0, 0] == pytest.approx(1.0 / n_a)
 
 
 def test_cell_mean_rows_matches_reference():

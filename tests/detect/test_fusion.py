@@ -18,7 +18,7 @@ def md(score, x=1.0, tau=None, gates=4):
     return Candidate(score, "md-cfar", "md0", x_m=x, extras=extras)
 
 
-def gpr(score, x=1.0, strength=800.0, polarity=-1, depth=0.08, depth_bound=None):
+def gpr(score, x=1.0, strength=0.05, polarity=-1, depth=0.08, depth_bound=None):
     extras = {"reflection_strength": strength, "polarity": polarity, "relative_permittivity": 9.0}
     if depth_bound is not None:  # a velocity fit at the grid limit: depth unknown, bounded
         extras.update(
@@ -41,13 +41,13 @@ def gpr(score, x=1.0, strength=800.0, polarity=-1, depth=0.08, depth_bound=None)
         (md(30, tau=1.5e-5, gates=2), gpr(12, polarity=1), "gpr-object-with-pin", True),
         (md(30, tau=5e-5), gpr(12, polarity=1), "small-metal", False),
         (md(30, tau=5e-5), None, "small-metal", False),
-        (md(30, tau=5e-5), gpr(12, strength=50.0), "small-metal", False),  # echo too weak
+        (md(30, tau=5e-5), gpr(12, strength=0.003), "small-metal", False),  # echo too weak
         # a mine-sized metal echo, decay not fitted (deep: fewer than 3 gates) or slow
-        (md(8), gpr(12, strength=1500.0, polarity=1, depth=0.2), "mine-sized-metal", True),
-        (md(8, tau=3e-4, gates=2), gpr(12, strength=1500.0, polarity=1), "mine-sized-metal", True),
+        (md(8), gpr(12, strength=0.1, polarity=1, depth=0.2), "mine-sized-metal", True),
+        (md(8, tau=3e-4, gates=2), gpr(12, strength=0.1, polarity=1), "mine-sized-metal", True),
         # ... but not with a nail's fast decay, nor with a fragment's smaller echo
-        (md(30, tau=3.5e-5, gates=2), gpr(12, strength=1500.0, polarity=1), "small-metal", False),
-        (md(8), gpr(12, strength=1000.0, polarity=1), "small-metal", False),
+        (md(30, tau=3.5e-5, gates=2), gpr(12, strength=0.1, polarity=1), "small-metal", False),
+        (md(8), gpr(12, strength=0.07, polarity=1), "small-metal", False),
         # depth unknown (velocity at the grid limit): the polarity rule uses the bound
         (
             md(30, tau=5e-5),
@@ -57,7 +57,7 @@ def gpr(score, x=1.0, strength=800.0, polarity=-1, depth=0.08, depth_bound=None)
         ),
         (md(30, tau=5e-5), gpr(12, depth=math.nan, depth_bound=0.01), "small-metal", False),
         (md(30, tau=5e-5), gpr(12, depth=math.nan), "small-metal", False),
-        (None, gpr(12, strength=50.0), "weak", False),
+        (None, gpr(12, strength=0.003), "weak", False),
         (md(4), gpr(4), "weak", False),
     ],
 )

@@ -19,13 +19,13 @@ PRESETS: dict[str, dict[str, Any]] = {
     "sensitive": {
         "md-cfar": {"threshold": 4.0},
         "gpr-energy": {"threshold": 1.5},
-        "gpr-hyperbola": {"threshold": 4.5},
-        "fused": {"md_threshold": 4.0, "gpr_threshold": 4.5},
+        "gpr-hyperbola": {"threshold": 7.5},
+        "fused": {"md_threshold": 4.0, "gpr_threshold": 7.0},
     },
     "strict": {
         "md-cfar": {"threshold": 10.0},
         "gpr-energy": {"threshold": 2.2},
-        "gpr-hyperbola": {"threshold": 8.0},
+        "gpr-hyperbola": {"threshold": 14.0},
         "fused": {"threshold": 1.3},
     },
 }

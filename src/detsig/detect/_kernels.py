@@ -249,15 +249,16 @@ def segment_rows(
 
 @njit(cache=True, nogil=True)
 def hyperbola_stack_rows(
-    buf, g0, start, stop, half_aperture, table, weights, out_value, out_signed
+    buf, g0, start, stop, half_aperture, table, weights, out_signed, out_power
 ):  # pragma: no cover - compiled
     """Diffraction stack along hyperbola templates, for apex traces ``start .. stop - 1``.
 
     ``table[v, s, a]`` is the (fractional) sample index of the hyperbola of velocity ``v`` and
     apex sample ``s`` at trace offset ``a - half_aperture``, or -1 outside the trace;
     ``weights[a]`` its taper. ``out_signed[k, s, v]`` is the weighted mean of the linearly
-    interpolated samples along the template (traces outside the line skipped);
-    ``out_value[k, s]`` the largest ``|out_signed|`` over ``v``.
+    interpolated samples along the template (traces outside the line skipped) and
+    ``out_power[k, s, v]`` the weighted mean of their squares (the denominator of the
+    semblance).
     """
     m, n_samples = buf.shape
     end = g0 + m - 1
@@ -265,9 +266,9 @@ def hyperbola_stack_rows(
     for g in range(start, stop):
         k = g - start
         for s in range(n_s):
-            best = 0.0
             for v in range(n_v):
                 acc = 0.0
+                acc2 = 0.0
                 wsum = 0.0
                 for a in range(n_a):
                     r = g + a - half_aperture
@@ -283,12 +284,39 @@ def hyperbola_stack_rows(
                     if frac > 0.0 and i0 + 1 < n_samples:
                         sample = sample + frac * (buf[row, i0 + 1] - sample)
                     acc += weights[a] * sample
+                    acc2 += weights[a] * sample * sample
                     wsum += weights[a]
-                value = acc / wsum if wsum > 0.0 else 0.0
-                out_signed[k, s, v] = value
-                if abs(value) > best:
-                    best = abs(value)
-            out_value[k, s] = best
+                if wsum > 0.0:
+                    out_signed[k, s, v] = acc / wsum
+                    out_power[k, s, v] = acc2 / wsum
+                else:
+                    out_signed[k, s, v] = 0.0
+                    out_power[k, s, v] = 0.0
+
+
+@njit(cache=True, nogil=True)
+def semblance_weight(signed, power, half_window, exponent, out):  # pragma: no cover - compiled
+    """``out[k, s, v] = |signed[k, s, v]| * coherence ** exponent``, the coherence (semblance)
+    being ``sum signed^2 / sum power`` over apex times ``s - half_window .. s + half_window``
+    (truncated at the ends), clipped to [0, 1], and 0 where the power sum is 0."""
+    n_rows, n_s, n_v = signed.shape
+    num = np.empty(n_s + 1)
+    den = np.empty(n_s + 1)
+    for k in range(n_rows):
+        for v in range(n_v):
+            num[0] = 0.0
+            den[0] = 0.0
+            for s in range(n_s):
+                num[s + 1] = num[s] + signed[k, s, v] * signed[k, s, v]
+                den[s + 1] = den[s] + power[k, s, v]
+            for s in range(n_s):
+                lo = max(s - half_window, 0)
+                hi = min(s + half_window + 1, n_s)
+                d = den[hi] - den[lo]
+                coherence = 0.0
+                if d > 0.0:
+                    coherence = min(max((num[hi] - num[lo]) / d, 0.0), 1.0)
+                out[k, s, v] = abs(signed[k, s, v]) * coherence**exponent
 
 
 @njit(cache=True, nogil=True)

@@ -12,11 +12,14 @@ detectors estimate:
   candidate, with the nearest MD candidate within ``association_m`` (if any); every MD
   candidate with no GPR candidate within ``association_m`` yields one.
 - **Evidence**, normalised so that 1 is an alarm of that sensor: ``m = md_score /
-  md_threshold`` (the md-cfar default, 6) and ``g = gpr_score / gpr_threshold`` (5, a little
-  below the gpr-hyperbola default of 6: the MD evidence and the rules below keep the false
+  md_threshold`` (the md-cfar default, 6) and ``g = gpr_score / gpr_threshold`` (9, a little
+  below the gpr-hyperbola default of 10: the MD evidence and the rules below keep the false
   alarms down) when the radar reflection is strong enough for a mine-sized object
   (``reflection_strength >= min_reflection_strength``; the faintest echoes are small stones and
-  soil scatterers), else 0.
+  soil scatterers), else 0. Both scores are CFAR ratios, i.e. relative to the lane's own
+  background (the training cells of each test); the GPR reflection strength is relative to
+  the lane's own ground-surface echo (:mod:`detsig.detect.gpr_hyperbola`), so no threshold is
+  in the units of a radar's or the simulator's amplitudes.
 - **Rules** (first that applies; ``c = score_cap``):
 
   1. *large metal*: ``m >= 1`` and a slow decay (``decay_time_constant_s >=
@@ -32,9 +35,12 @@ detectors estimate:
      ``polarity_min_depth_m`` (shallower, the echo overlaps the ground-surface residual and
      its sign is not reliable) -> kept, ``score = min(g, c)``: a plastic mine with its metal
      firing pin.
-  4. *GPR object with a firing-pin-sized metal part*: ``g >= 1``, ``m >= 1`` and a very fast
-     decay (``decay_time_constant_s < pin_time_constant_s``: under about a gram of steel, the
-     metal content of minimum-metal mines) -> kept, ``score = min(g, c)``.
+  4. *GPR object with a firing-pin-sized metal part*: ``g >= 1``, ``m >= 1`` and either a very
+     fast decay (``decay_time_constant_s < pin_time_constant_s``: under about a gram of steel,
+     the metal content of minimum-metal mines), or a pulse-induction alarm too faint for a
+     decay fit under a radar echo weaker than metal's (``reflection_strength <
+     dielectric_reflection_strength``: metal reflects totally, a plastic or explosive body
+     about a tenth as much) -> kept, ``score = min(g, c)``.
   5. *mine-sized metal object*: ``g >= 1``, ``m >= 1``, a radar reflection of a mine-sized
      object (``reflection_strength >= mine_reflection_strength``) and no MD evidence of a small
      part (the decay time constant is not fitted, as for a deep or slowly decaying object
@@ -103,17 +109,23 @@ class FusionParams(DetectorParams):
     gpr_threshold : float
         GPR score that counts as an object (``g = 1``).
     min_reflection_strength : float
-        Least GPR ``reflection_strength`` of a mine-sized object.
+        Least GPR ``reflection_strength`` of a mine-sized object (a fraction of the
+        ground-surface echo, spreading compensated).
     large_metal_time_constant_s : float
         Least PI decay time constant of a large metal part, s.
     pin_time_constant_s : float
         PI decay time constants below this are a firing-pin-sized metal part, s.
+    dielectric_reflection_strength : float
+        GPR ``reflection_strength`` below which an object with a metal alarm but no measured
+        decay is taken for a dielectric body with a small metal part (rule 4): the echoes of
+        metal fragments, nails and cartridge cases reach it, those of plastic mines stay below
+        (tuning lanes, seeds 1000-1019).
     polarity_min_depth_m : float
         The GPR polarity is trusted only for objects at least this deep, m.
     mine_reflection_strength : float
-        Least GPR ``reflection_strength`` of a mine-sized metal object (rule 5; the echoes of
-        nails, fragments and cartridge cases stay below it, those of metal-cased AP mines
-        above it, on the tuning lanes, seeds 0-39).
+        Least GPR ``reflection_strength`` of a mine-sized metal object, a fraction of the
+        ground-surface echo (rule 5; the echoes of nails, fragments and cartridge cases stay
+        below it, those of metal-cased AP mines above it, on the tuning lanes, seeds 0-39).
     scrap_time_constant_s : float
         A fitted PI decay time constant below this is a small part (nail, wire), which rule 5
         does not keep, s.
@@ -128,15 +140,16 @@ class FusionParams(DetectorParams):
     threshold: float = 1.0
     association_m: float = 0.15
     md_threshold: float = 6.0
-    gpr_threshold: float = 5.0
-    min_reflection_strength: float = 100.0
+    gpr_threshold: float = 9.0
+    min_reflection_strength: float = 0.007
     large_metal_time_constant_s: float = 250e-6
     pin_time_constant_s: float = 25e-6
+    dielectric_reflection_strength: float = 0.03
     polarity_min_depth_m: float = 0.03
-    mine_reflection_strength: float = 1300.0
+    mine_reflection_strength: float = 0.085
     scrap_time_constant_s: float = 80e-6
     demotion: float = 0.5
-    score_cap: float = 3.0
+    score_cap: float = 10.0
 
     def __post_init__(self) -> None:
         for item in fields(self):
@@ -189,9 +202,9 @@ def fused_score(
     --------
     >>> p = FusionParams()
     >>> gpr = Candidate(12.0, "gpr-hyperbola", "gpr0", x_m=1.0,
-    ...                 extras={"reflection_strength": 800.0, "polarity": -1})
+    ...                 extras={"reflection_strength": 0.05, "polarity": -1})
     >>> fused_score(None, gpr, p)
-    (2.4, 'gpr-object')
+    (1.3333333333333333, 'gpr-object')
     >>> scrap = Candidate(60.0, "md-cfar", "md0", x_m=2.0,
     ...                   extras={"decay_time_constant_s": 5e-5})
     >>> fused_score(scrap, None, p)
@@ -231,6 +244,15 @@ def fused_score(
     if g >= 1.0 and polarity < 0 and depth_m >= params.polarity_min_depth_m:
         return min(g, cap), "gpr-dielectric-with-metal"
     if g >= 1.0 and math.isfinite(tau) and tau < params.pin_time_constant_s:
+        return min(g, cap), "gpr-object-with-pin"
+    # a pulse-induction alarm too faint to fit a decay, under a radar echo weaker than metal
+    pi_decay_unmeasured = md is not None and "decay_time_constant_s" in md.extras
+    if (
+        g >= 1.0
+        and pi_decay_unmeasured
+        and not math.isfinite(tau)
+        and strength < params.dielectric_reflection_strength
+    ):
         return min(g, cap), "gpr-object-with-pin"
     small_part = math.isfinite(tau) and tau < params.scrap_time_constant_s
     if g >= 1.0 and strength >= params.mine_reflection_strength and not small_part:

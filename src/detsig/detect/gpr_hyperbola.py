@@ -8,11 +8,18 @@ hyperbola-like curve whose apex is above the object and whose flanks open faster
 diffraction stack, i.e. Kirchhoff migration restricted to a velocity grid):
 
 1. Preprocessing (:mod:`detsig.detect.gpr_common`): dewow, sliding-median background removal.
-2. **Template stack**: for every apex trace ``i``, apex two-way time ``t0`` and velocity
-   ``v_k`` of a logarithmic grid, the mean of the traces sampled along the template
-   ``t(x; t0, v_k, h)`` over ``+- half_aperture_m`` (linear interpolation between samples).
-   ``S(i, t0) = max_k |stack|``; the best ``k`` (refined by a parabola through its neighbours
-   in ``log v``) estimates the velocity, hence ``eps_r = (c / v)^2``.
+2. **Template stack weighted by its semblance**: for every apex trace ``i``, apex two-way time
+   ``t0`` and velocity ``v_k`` of a logarithmic grid, the mean of the traces sampled along the
+   template ``t(x; t0, v_k, h)`` over ``+- half_aperture_m`` (linear interpolation between
+   samples), multiplied by the template's semblance to the power ``semblance_exponent``
+   (Neidell and Taner 1971: stacked energy over input energy, ``mean(x)^2 / mean(x^2)`` in
+   ``[0, 1]``, summed over ``+- semblance_window_periods`` of apex time). A hyperbola's apex
+   template collects the echo on every trace (semblance near 1), whereas a template that
+   merely crosses the flank of a neighbouring object's hyperbola collects it on a few traces
+   (semblance ~ their fraction): the weighting keeps the strong objects' flanks out of the CFAR
+   training cells of a weak neighbour (a plastic mine beside a stone). ``S(i, t0) = max_k``
+   of the weighted stack; the best ``k`` (refined by a parabola through its neighbours in
+   ``log v``) estimates the velocity, hence ``eps_r = (c / v)^2``.
 3. **CFAR across traces** (:mod:`detsig.detect.cfar`, OS by default) of ``S`` at every ``t0``:
    the stack's level is compared with that of the neighbouring traces at the same time, so
    the decay of amplitude with depth needs no gain. The statistic of a trace is the largest
@@ -28,8 +35,11 @@ diffraction stack, i.e. Kirchhoff migration restricted to a velocity grid):
    the depth at that limiting velocity (a bound, used by the fusion rules).
 5. Features for fusion: ``polarity`` of the apex relative to the ground-surface echo (``+1``:
    the same sign, a body of higher permittivity than the soil, e.g. metal; ``-1``: opposite,
-   a body of lower permittivity, e.g. plastic, explosive, air), the apex amplitude and a
-   spreading-compensated reflection strength.
+   a body of lower permittivity, e.g. plastic, explosive, air), the apex amplitude and the
+   reflection strength: the apex amplitude, compensated for spreading (times the path
+   ``h + depth`` over ``max(h, 5 cm)``), as a fraction of the mean peak of the ground-surface
+   echo over the line's first traces: a reflectivity relative to the ground's, with the
+   radar's gain and units divided out.
 
 References
 ----------
@@ -42,7 +52,9 @@ References
    Kirchhoff migration and velocity analysis).
 .. [4] Rohling, H. (1983). Radar CFAR thresholding in clutter and multiple target situations.
    *IEEE Trans. AES* 19(4), 608-621.
-.. [5] Dou, Q., Wei, L., Magee, D. R. and Cohn, A. G. (2017). Real-time hyperbola recognition
+.. [5] Neidell, N. S. and Taner, M. T. (1971). Semblance and other coherency measures for
+   multichannel data. *Geophysics* 36(3), 482-497.
+.. [6] Dou, Q., Wei, L., Magee, D. R. and Cohn, A. G. (2017). Real-time hyperbola recognition
    and fitting in GPR data. *IEEE Trans. Geosci. Remote Sens.* 55(1), 51-62 (the C3
    column-connection alternative; detsig uses the template stack because it also yields the
    velocity and works on a stream with a fixed look-ahead).
@@ -75,6 +87,9 @@ N_FINE_VELOCITIES = 96
 #: Apex times whose CFAR ratio reaches this fraction of a trace's best are candidates for the
 #: top of the object.
 STANDING_FRACTION = 0.25
+#: Shortest path used in the spreading compensation of the reflection strength, m (a
+#: ground-coupled antenna has height 0).
+MIN_SPREADING_PATH_M = 0.05
 #: Picks weaker than this fraction of the apex amplitude are not used in the fit.
 PICK_FRACTION = 0.2
 
@@ -124,17 +139,30 @@ class HyperbolaParams(DetectorParams):
     sidelobe_ratio : float
         An object within ``half_aperture_m`` of one scoring more than ``1 / sidelobe_ratio``
         times as much is that one's template edge response and is dropped (0: never).
+    far_sidelobe_ratio : float
+        The same within two half apertures (templates that only reach the other object's
+        flank), for objects scoring less than this fraction of it (0: never).
+    min_separation_m : float
+        Of two objects whose peaks are closer than this along the lane, only the stronger is
+        reported: the radar does not resolve them (its lateral resolution, about
+        ``sqrt(wavelength * depth / 2)``, is a few cm to 10 cm), and the weaker is the response
+        of templates displaced by about one wavelet cycle from the same echo.
     top_fraction : float
         The apex time is the shallowest response whose stack amplitude reaches this fraction
         of the strongest (the top of an object rather than its bottom echo).
+    semblance_exponent : float
+        The stack is weighted by its semblance to this power (0: the plain stack).
+    semblance_window_periods : float
+        Half-length of the apex-time window over which the semblance is summed, in periods of
+        the centre frequency.
     antenna_height_m : float or None
         Antenna height above the ground, m; None takes it from the recording (else 0).
     """
 
     detector_name: ClassVar[str] = "gpr-hyperbola"
 
-    threshold: float = 6.0
-    hysteresis_low: float = 2.0
+    threshold: float = 10.0
+    hysteresis_low: float = 3.0
     permittivity_min: float = 2.0
     permittivity_max: float = 32.0
     n_velocities: int = 17
@@ -154,6 +182,10 @@ class HyperbolaParams(DetectorParams):
     apex_step_periods: float = 0.1
     split_ratio: float = 0.5
     sidelobe_ratio: float = 0.5
+    far_sidelobe_ratio: float = 0.02
+    min_separation_m: float = 0.15
+    semblance_exponent: float = 0.5
+    semblance_window_periods: float = 0.2
     antenna_height_m: float | None = None
 
     def __post_init__(self) -> None:
@@ -167,6 +199,11 @@ class HyperbolaParams(DetectorParams):
         for name in ("half_aperture_m", "max_time_s", "background_window_m", "train_m"):
             if not float(getattr(self, name)) > 0:
                 raise InputError(f"gpr-hyperbola {name} must be > 0, got {getattr(self, name)}")
+        if not self.semblance_exponent >= 0 or not self.semblance_window_periods >= 0:
+            raise InputError(
+                "gpr-hyperbola semblance_exponent and semblance_window_periods must be >= 0, "
+                f"got {self.semblance_exponent} and {self.semblance_window_periods}"
+            )
         if not 0 < self.top_fraction <= 1:
             raise InputError(
                 f"gpr-hyperbola top_fraction must be in (0, 1], got {self.top_fraction}"
@@ -298,6 +335,45 @@ def build_templates(
     return TemplateBank(velocities, apex_samples, apex_time, table, weights, half)
 
 
+def semblance_weighted(
+    signed: npt.NDArray[np.float64],
+    power: npt.NDArray[np.float64],
+    half_window: int,
+    exponent: float,
+) -> npt.NDArray[np.float64]:
+    """The stack magnitude weighted by its semblance (Neidell and Taner 1971).
+
+    Parameters
+    ----------
+    signed : ndarray, shape (n_traces, n_apex_times, n_velocities)
+        Mean of the samples along each template.
+    power : ndarray, same shape
+        Mean of their squares.
+    half_window : int
+        The semblance sums numerator and denominator over ``+- half_window`` apex times
+        (truncated at the ends).
+    exponent : float
+        Power of the semblance (0: ``|signed|``).
+
+    Returns
+    -------
+    ndarray, same shape
+        ``|signed| * (sum signed^2 / sum power) ** exponent``; the semblance is in [0, 1]
+        (0 where no sample was stacked).
+    """
+    if exponent == 0:
+        return np.abs(signed)
+    out = np.empty(signed.shape, np.float64)
+    _kernels.semblance_weight(
+        np.ascontiguousarray(signed, dtype=np.float64),
+        np.ascontiguousarray(power, dtype=np.float64),
+        max(int(half_window), 0),
+        float(exponent),
+        out,
+    )
+    return out
+
+
 def _parabola_offset(left: float, centre: float, right: float) -> float:
     """Vertex offset (in steps, within +-0.5) of a parabola through three equally spaced values."""
     denominator = left - 2.0 * centre + right
@@ -346,6 +422,8 @@ class HyperbolaStreamDetector:
             round(p.apex_step_periods / (geometry.frequency_hz * geometry.sample_interval_s)), 1
         )
         self.bank = build_templates(geometry, p, self.height_m, self.apex_step)
+        apex_step_periods = self.apex_step * geometry.frequency_hz * geometry.sample_interval_s
+        self.semblance_half_window = round(p.semblance_window_periods / apex_step_periods)
         self.pre = GprPreprocessor(geometry, p.background_window_m)
         step = geometry.trace_step_m
         self.cfar = CfarParams(
@@ -384,10 +462,17 @@ class HyperbolaStreamDetector:
         zero = round(geometry.time_zero_s / geometry.sample_interval_s)
         self._zero_sample = min(max(zero, 0), geometry.n_samples - 1)
         self._surface_sum = 0.0
+        self._surface_peak_sum = 0.0
         self._surface_count = 0
+        half_period = max(round(0.5 * period_samples), 1)
+        self._surface_window = (
+            max(self._zero_sample - half_period, 0),
+            min(self._zero_sample + half_period + 1, geometry.n_samples),
+        )
         self._held: list[Segment] = []
         self._recent: list[Segment] = []
-        self.sidelobe_traces = half
+        self.separation_traces = round(p.min_separation_m / step)
+        self.sidelobe_traces = max(2 * half, self.separation_traces)
 
     # stage 1: template stack -> per (trace, apex time): value, fractional velocity index, sign
     def _stack(
@@ -398,8 +483,8 @@ class HyperbolaStreamDetector:
         n_v = self.bank.velocities_m_per_s.size
         n_samples = self.geometry.n_samples
         data = np.ascontiguousarray(buf[:, :n_samples])
-        value = np.zeros((n_rows, n_s), np.float64)
         signed = np.zeros((n_rows, n_s, n_v), np.float64)
+        power = np.zeros((n_rows, n_s, n_v), np.float64)
         if n_rows > 0:
             _kernels.hyperbola_stack_rows(
                 data,
@@ -409,11 +494,14 @@ class HyperbolaStreamDetector:
                 self.bank.half_aperture,
                 self.bank.table,
                 self.bank.weights,
-                value,
                 signed,
+                power,
             )
-        magnitude = np.abs(signed)
+        magnitude = semblance_weighted(
+            signed, power, self.semblance_half_window, self.params.semblance_exponent
+        )
         best = np.argmax(magnitude, axis=2)
+        value = np.max(magnitude, axis=2) if n_v else np.zeros((n_rows, n_s))
         left = np.take_along_axis(magnitude, np.maximum(best - 1, 0)[..., None], 2)[..., 0]
         centre = np.take_along_axis(magnitude, best[..., None], 2)[..., 0]
         right = np.take_along_axis(magnitude, np.minimum(best + 1, n_v - 1)[..., None], 2)[..., 0]
@@ -471,7 +559,7 @@ class HyperbolaStreamDetector:
                 self.bank.apex_samples[s] + frac * self.apex_step,
                 rows[k, n_s + s],
                 rows[k, 2 * n_s + s],
-                test[k, s],
+                abs(rows[k, 2 * n_s + s]),
                 level[k, s],
                 zk[s],
                 rows[k, 3 * n_s],
@@ -661,6 +749,8 @@ class HyperbolaStreamDetector:
             take = data[: self.POLARITY_TRACES - self._surface_count].astype(np.float64)
             dewowed = dewow(take, self.pre.dewow_samples)
             self._surface_sum += float(np.sum(dewowed[:, self._zero_sample]))
+            lo, hi = self._surface_window
+            self._surface_peak_sum += float(np.sum(np.max(np.abs(dewowed[:, lo:hi]), axis=1)))
             self._surface_count += take.shape[0]
         y, aux = self.pre.process(data, distance_m, lat_deg=lat_deg, lon_deg=lon_deg, final=final)
         stacked = self.stack_stage.push(np.column_stack([y, aux]), final=final)
@@ -681,8 +771,20 @@ class HyperbolaStreamDetector:
             # the flank of a much stronger object reaching the edge of the templates
             sidelobe = any(
                 other is not seg
-                and abs(other.peak_row - seg.peak_row) <= reach
-                and other.peak * self.params.sidelobe_ratio > seg.peak
+                and (
+                    (
+                        abs(other.peak_row - seg.peak_row) <= self.bank.half_aperture
+                        and other.peak * self.params.sidelobe_ratio > seg.peak
+                    )
+                    or (
+                        abs(other.peak_row - seg.peak_row) <= 2 * self.bank.half_aperture
+                        and other.peak * self.params.far_sidelobe_ratio > seg.peak
+                    )
+                    or (
+                        abs(other.peak_row - seg.peak_row) <= self.separation_traces
+                        and other.peak > seg.peak
+                    )
+                )
                 for other in self._recent
             )
             if not sidelobe:
@@ -710,6 +812,14 @@ class HyperbolaStreamDetector:
         for segment in self._held:
             safe = min(safe, float(segment.features[6]))
         return safe
+
+    @property
+    def surface_amplitude(self) -> float:
+        """Mean peak magnitude of the dewowed ground-surface echo (time zero +- half a period)
+        over the first ``POLARITY_TRACES`` traces, in the data's units (NaN before any)."""
+        if not self._surface_count:
+            return math.nan
+        return self._surface_peak_sum / self._surface_count
 
     @property
     def surface_sign(self) -> float:
@@ -744,6 +854,14 @@ class HyperbolaStreamDetector:
             sign = float(f[13])
         polarity = 1 if sign * self.surface_sign >= 0 else -1
         path_m = self.height_m + depth
+        surface = self.surface_amplitude
+        # spreading-compensated apex amplitude relative to the ground-surface echo (seen over
+        # the antenna height): a reflectivity with the radar's gain and units divided out
+        relative = (
+            amplitude * path_m / max(self.height_m, MIN_SPREADING_PATH_M) / surface
+            if surface > 0
+            else math.nan
+        )
         extras: dict[str, Any] = {
             "apex_trace": segment.peak_row,
             "two_way_time_s": t0,
@@ -752,7 +870,7 @@ class HyperbolaStreamDetector:
             "velocity_at_grid_limit": at_limit,
             "polarity": polarity,
             "apex_amplitude": round(amplitude, 4),
-            "reflection_strength": round(amplitude * path_m / max(self.height_m, 0.05), 4),
+            "reflection_strength": round(relative, 6),
             "apex_snr": round(z_top, 4),
             "noise_level": round(level, 4),
             "n_traces": segment.last_row - segment.start_row + 1,

@@ -5,7 +5,7 @@ name               what it does                                           defaul
 =================  =====================================================  ===================
 ``md-cfar``        metal detector: baseline, CFAR, hysteresis, decay fit  6.0 (CFAR ratio)
 ``gpr-energy``     GPR prescreener: window energy, CFAR across traces     1.7 (CFAR ratio)
-``gpr-hyperbola``  GPR diffraction templates over velocity: apex, depth,  6.0 (CFAR ratio)
+``gpr-hyperbola``  GPR diffraction templates over velocity: apex, depth,  10.0 (CFAR ratio)
                    eps_r
 ``fused``          MD + GPR association and rules (see
                    :mod:`detsig.detect.fusion`)                           1.0 (fused score)
@@ -197,7 +197,7 @@ def detect(
         ``gpr-hyperbola`` or ``md-cfar`` for the one present.
     threshold : float, optional
         Report candidates whose ``score`` is at least this; dimensionless, >= 0 (a CFAR
-        ratio for the single-sensor detectors, default 6.0 / 1.7 / 6.0; a fused score for
+        ratio for the single-sensor detectors, default 6.0 / 1.7 / 10.0; a fused score for
         ``fused``, default 1.0). None: the detector's default.
     all_scores : bool
         Report every scored peak down to the hysteresis level (for ROC sweeps), not only
