@@ -135,8 +135,7 @@ class SensorReader(_ReaderBase):
 
     def _resume(self, link: Link) -> None:
         self.driver.replace_link(link)
-        self.driver.request_hello(self.hello_timeout_s)
-        self.driver.start()
+        self.driver.resume(self.hello_timeout_s)
 
     def run(self) -> None:
         driver = self.driver
