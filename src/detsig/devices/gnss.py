@@ -27,7 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from detsig.errors import DeviceError
+from detsig.devices.driver import HandshakeError
+from detsig.devices.sniff import looks_like
 from detsig.links import Link
 from detsig.model import TRACK_FIELDS, PositionTrack
 
@@ -405,16 +406,88 @@ class GnssDriver:
         Name used in messages (default: the port path).
     """
 
+    driver_name = "nmea"
+    #: Stored as the stream's ``protocol``.
+    protocol = "NMEA 0183"
+
     def __init__(self, link: Link, name: str | None = None) -> None:
         self.link = link
         self.name = name or link.url
-        self.parser = NmeaParser()
+        self.parser: Any = self._new_parser()
         self._backlog: list[GnssFix] = []
+        self._heard = b""
+
+    def _new_parser(self) -> Any:
+        return NmeaParser()
 
     @property
-    def counters(self) -> NmeaCounters:
-        """The parser's counters."""
+    def counters(self) -> Any:
+        """The parser's counters (``garbled`` is what yielded nothing)."""
         return self.parser.counters
+
+    # -- the Driver interface ---------------------------------------------------------------
+    @property
+    def kind(self) -> str:
+        """Always ``"gnss"``."""
+        return "gnss"
+
+    @property
+    def applied_config(self) -> dict[str, Any]:
+        """The receiver description: protocol and the message types heard so far."""
+        return {
+            "device": "gnss",
+            "protocol": self.protocol,
+            "port": self.name,
+            "messages": sorted(self.counters.by_type),
+        }
+
+    def handshake(self, timeout_s: float = 3.0) -> None:
+        """Wait for the first sound message (see :meth:`wait_for_nmea`).
+
+        Parameters
+        ----------
+        timeout_s : float
+            Longest wait, s.
+        """
+        self.wait_for_nmea(timeout_s)
+
+    def start(self, timeout_s: float = 2.0) -> None:
+        """Nothing to send: receivers stream on their own.
+
+        Parameters
+        ----------
+        timeout_s : float
+            Unused.
+        """
+
+    def stop(self, timeout_s: float = 1.0) -> None:
+        """Nothing to send.
+
+        Parameters
+        ----------
+        timeout_s : float
+            Unused.
+        """
+
+    def resume(self, timeout_s: float = 3.0) -> None:
+        """Nothing to do after a reconnect: the receiver keeps streaming.
+
+        Parameters
+        ----------
+        timeout_s : float
+            Unused.
+        """
+
+    def drain_backlog(self) -> list[GnssFix]:
+        """Fixes kept while waiting for the first message.
+
+        Returns
+        -------
+        list of GnssFix
+            The kept fixes; the backlog is emptied.
+        """
+        fixes, self._backlog = self._backlog, []
+        return fixes
 
     def replace_link(self, link: Link) -> None:
         """Continue on a reopened port (a half line from before the outage is dropped).
@@ -452,12 +525,17 @@ class GnssDriver:
                     if garbled
                     else "nothing at all"
                 )
-                raise DeviceError(
+                raise HandshakeError(
                     f"no NMEA sentence from the GNSS receiver on {self.name} within "
                     f"{timeout_s:g} s ({heard}); check the cable, that it is powered, "
-                    "its baud rate (--gnss-baud) and that NMEA output is enabled"
+                    f"its baud rate (--gnss-baud) and that NMEA output is enabled"
+                    f"{looks_like(self._heard, 'nmea')}",
+                    step="first sentence",
                 )
-            self._backlog.extend(self.parser.feed(self.link.read()))
+            data = self.link.read()
+            if len(self._heard) < 4096:
+                self._heard += data
+            self._backlog.extend(self.parser.feed(data))
 
     def read(self) -> list[GnssFix]:
         """Read what arrived (waits up to the link's read timeout); return finished fixes.
