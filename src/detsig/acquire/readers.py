@@ -17,7 +17,8 @@ from collections.abc import Callable
 from typing import Any
 
 from detsig.acquire.queues import ByteBoundedQueue
-from detsig.devices import EventItem, GnssDriver, GnssFix, RowBlock, SensorDriver
+from detsig.devices import EventItem, GnssDriver, GnssFix, RowBlock
+from detsig.devices.driver import Driver
 from detsig.errors import DeviceError
 from detsig.links import Link, LinkLost, port_present
 
@@ -102,14 +103,14 @@ class _ReaderBase(threading.Thread, abc.ABC):
 
 
 class SensorReader(_ReaderBase):
-    """Reads one GPR/MD device; queues lists of :data:`~detsig.devices.SensorItem`.
+    """Reads one sensor (any sensor driver); queues lists of :data:`~detsig.devices.SensorItem`.
 
     Parameters
     ----------
     name : str
         Stream name (``"gpr0"``).
-    driver : SensorDriver
-        Driver that already received HELLO (and was started).
+    driver : Driver
+        A sensor driver that completed its handshake (and was started).
     queue : ByteBoundedQueue
         Where decoded items go.
     open_link : callable
@@ -123,7 +124,7 @@ class SensorReader(_ReaderBase):
     def __init__(
         self,
         name: str,
-        driver: SensorDriver,
+        driver: Driver,
         queue: ByteBoundedQueue,
         open_link: LinkOpener,
         stop: threading.Event,

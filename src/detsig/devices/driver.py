@@ -116,11 +116,14 @@ class Driver(Protocol):
     driver_name : str
         Registry name of the driver (``"wire"``, ``"acconeer"``, ``"text"``, ``"ubx"``,
         ``"nmea"``).
+    counters : SensorCounters or parser counters
+        Running counts (sensor drivers: :class:`SensorCounters`).
     """
 
     name: str
     link: Link
     driver_name: str
+    counters: Any
 
     @property
     def kind(self) -> str:

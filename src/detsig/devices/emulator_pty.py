@@ -19,7 +19,6 @@ from pathlib import Path
 
 from detsig.errors import DeviceError
 
-
 _SPEEDS = {
     getattr(termios, f"B{rate}"): rate
     for rate in (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)

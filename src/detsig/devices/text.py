@@ -425,7 +425,12 @@ class TextDriver:
         if np.isfinite(self.sample_rate_hz):
             config["sample_rate_hz"] = round(float(self.sample_rate_hz), 3)
             config["sample_rate_measured"] = True
-        hello = {"device": "md", "model": "text line detector", "protocol": "text", "config": config}
+        hello = {
+            "device": "md",
+            "model": "text line detector",
+            "protocol": "text",
+            "config": config,
+        }
         self.stream = StreamConfig("md", len(layout.channel_names), layout.dtype, hello)
 
     @property
@@ -435,7 +440,9 @@ class TextDriver:
     def _silence_message(self, timeout_s: float) -> str:
         got = self.counters.bytes_read
         if self._bad_examples or self._buffer:
-            example = (self._bad_examples or [bytes(self._buffer[:40]).decode("ascii", "replace")])[0]
+            example = (self._bad_examples or [bytes(self._buffer[:40]).decode("ascii", "replace")])[
+                0
+            ]
             printable = sum(c.isprintable() and c.isascii() for c in example)
             if printable < len(example) / 2:
                 heard = f"it sent {got} bytes that are no readable text"

@@ -9,11 +9,13 @@ from detsig.model.gpr import (
     velocity_from_permittivity,
 )
 from detsig.model.md import MdSeries
+from detsig.model.radar import COMPLEX_INT16
 from detsig.model.track import FIX_QUALITY_NAMES, TRACK_FIELDS, PositionTrack
 from detsig.model.truth import GroundTruth, TruthTarget
 
 __all__ = [
     "CANDIDATE_FIELDS",
+    "COMPLEX_INT16",
     "FIX_QUALITY_NAMES",
     "SPEED_OF_LIGHT_M_PER_S",
     "TRACK_FIELDS",
