@@ -280,7 +280,7 @@ class LiveSession:
         link: Link = open_link(url, baudrate=opts.gnss_baudrate if gnss else opts.baudrate)
         if name is None:
             try:
-                guess, heard = detect_driver(link)
+                guess, heard = detect_driver(link, among=GNSS_DRIVERS if on_gnss_flag else None)
             except BaseException:
                 link.close()
                 raise
@@ -289,8 +289,8 @@ class LiveSession:
         if on_gnss_flag and name not in GNSS_DRIVERS:
             link.close()
             raise UsageError(
-                f"the device on --gnss {url} is not a GNSS receiver (it speaks the '{name}' "
-                f"protocol); give it with --port {url}"
+                f"--gnss takes a GNSS receiver driver (ubx or nmea), not '{name}'; give "
+                f"that device with --port {url}:{name}"
             )
         driver = make_driver(name, link, url, opts.driver_options)
         if name in GNSS_DRIVERS:

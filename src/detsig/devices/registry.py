@@ -103,7 +103,9 @@ def split_port(spec: str) -> tuple[str, str | None]:
     return spec, None
 
 
-def detect_driver(link: Link, timeout_s: float = LISTEN_S) -> tuple[str | None, bytes]:
+def detect_driver(
+    link: Link, timeout_s: float = LISTEN_S, among: tuple[str, ...] | None = None
+) -> tuple[str | None, bytes]:
     """Listen to a port and tell its protocol; ask an Acconeer question if it stays quiet.
 
     Parameters
@@ -112,6 +114,9 @@ def detect_driver(link: Link, timeout_s: float = LISTEN_S) -> tuple[str | None, 
         The open port.
     timeout_s : float
         Longest time to listen, s.
+    among : tuple of str, optional
+        Only these drivers are considered (``GNSS_DRIVERS`` for a ``--gnss`` port, which is
+        then never probed).
 
     Returns
     -------
@@ -123,10 +128,10 @@ def detect_driver(link: Link, timeout_s: float = LISTEN_S) -> tuple[str | None, 
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         heard += link.read()
-        guess = guess_protocol(bytes(heard))
+        guess = guess_protocol(bytes(heard), among)
         if guess is not None:
             return guess, bytes(heard)
-    if heard:
+    if heard or (among is not None and "acconeer" not in among):
         return None, bytes(heard)
     from detsig.devices.acconeer_protocol import command
 

@@ -57,13 +57,18 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def guess_protocol(data: bytes) -> str | None:
+def guess_protocol(data: bytes, among: tuple[str, ...] | None = None) -> str | None:
     """The driver name whose protocol ``data`` shows, or None when it shows none.
+
+    When several show (a u-blox receiver prints NMEA and UBX), the first of ``ubx``,
+    ``wire``, ``nmea``, ``acconeer``, ``text`` wins.
 
     Parameters
     ----------
     data : bytes
         The first bytes a device sent (any amount; more gives a surer answer).
+    among : tuple of str, optional
+        Only these protocols are considered (default: all).
 
     Returns
     -------
@@ -79,31 +84,37 @@ def guess_protocol(data: bytes) -> str | None:
     """
     from detsig.devices.text import split_fields
 
-    if _has_ubx(data):
-        return "ubx"
-    decoder = FrameDecoder()
-    if decoder.feed(data):
-        return "wire"
-    lines = [line.strip() for line in data.split(b"\n")[:-1]]
+    allowed = among or tuple(DEVICE_NAMES)
+    found: set[str] = set()
+    if "ubx" in allowed and _has_ubx(data):
+        found.add("ubx")
+    if "wire" in allowed and FrameDecoder().feed(data):
+        found.add("wire")
     numbers = 0
-    for raw in lines:
+    for raw in data.split(b"\n")[:-1]:
         try:
-            line = raw.decode("ascii")
+            line = raw.strip().decode("ascii")
         except UnicodeDecodeError:
             continue
         if _nmea_ok(line):
-            return "nmea"
-        if line.startswith("{"):
+            found.add("nmea")
+        elif line.startswith("{"):
             try:
                 header = json.loads(line)
             except json.JSONDecodeError:
                 continue
             if isinstance(header, dict):
-                return "acconeer"
-        fields = split_fields(line)
-        if fields and all(_is_number(f) for f in fields):
-            numbers += 1
-    return "text" if numbers >= 2 else None
+                found.add("acconeer")
+        else:
+            fields = split_fields(line)
+            if fields and all(_is_number(f) for f in fields):
+                numbers += 1
+    if numbers >= 2:
+        found.add("text")
+    for name in ("ubx", "wire", "nmea", "acconeer", "text"):
+        if name in found and name in allowed:
+            return name
+    return None
 
 
 def looks_like(data: bytes, expected: str) -> str:
