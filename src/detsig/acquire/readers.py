@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from detsig.acquire.queues import ByteBoundedQueue
-from detsig.devices import EventItem, GnssDriver, GnssFix, RowBlock
+from detsig.devices import EventItem, GnssDriver, RowBlock
 from detsig.devices.driver import Driver
 from detsig.errors import DeviceError
 from detsig.links import Link, LinkLost, port_present
@@ -161,7 +161,8 @@ class SensorReader(_ReaderBase):
 
 
 class GnssReader(_ReaderBase):
-    """Reads a GNSS receiver; queues lists of :class:`~detsig.devices.GnssFix`.
+    """Reads a GNSS receiver; queues lists of :class:`~detsig.devices.GnssFix` (and the
+    ``bad_frame`` events of receivers whose parser reports them).
 
     Parameters
     ----------
@@ -191,7 +192,7 @@ class GnssReader(_ReaderBase):
     def _resume(self, link: Link) -> None:
         self.driver.replace_link(link)
 
-    def _put_fixes(self, fixes: list[GnssFix]) -> None:
+    def _put_fixes(self, fixes: list[Any]) -> None:
         if fixes:
             self.queue.put(self.stream, fixes, 64 * len(fixes))
 

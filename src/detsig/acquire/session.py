@@ -51,9 +51,10 @@ class SessionOptions:
     ----------
     ports : sequence of str
         Device ports (paths or pyserial URLs), each optionally ``PATH:DRIVER`` (a name of
-        :data:`detsig.devices.registry.DRIVERS`); without a driver it is told from the
-        device's first bytes (see :func:`detsig.devices.registry.detect_driver`). A GNSS
-        driver (``ubx``, ``nmea``) makes the port the session's GNSS receiver.
+        :data:`detsig.devices.registry.DRIVERS`) and ``@BAUD`` (its own line speed); without
+        a driver it is told from the device's first bytes (see
+        :func:`detsig.devices.registry.detect_driver`). A GNSS driver (``ubx``, ``nmea``)
+        makes the port the session's GNSS receiver.
     output : Path
         The recording to create (must not exist).
     gnss_port : str, optional
@@ -196,6 +197,7 @@ class LiveSession:
         self.drivers: dict[str, Driver] = {}
         self.gnss_driver: GnssDriver | None = None
         self.gnss_url: str | None = None
+        self._bauds: dict[str, int] = {}
         self.gnss_name: str | None = None
         self.streams: dict[str, StreamInfo] = {}
         self.display: DisplayBuffers | None = None
@@ -213,14 +215,14 @@ class LiveSession:
 
     # -- opening ----------------------------------------------------------------------------
     def _open_sensor(self, url: str) -> Link:
-        return open_link(url, baudrate=self.options.baudrate)
+        return open_link(url, baudrate=self._bauds.get(url, self.options.baudrate))
 
     @property
     def _gnss_port(self) -> str | None:
         return self.gnss_url or self.options.gnss_port
 
     def _open_gnss(self, url: str) -> Link:
-        return open_link(url, baudrate=self.options.gnss_baudrate)
+        return open_link(url, baudrate=self._bauds.get(url, self.options.gnss_baudrate))
 
     def open(self) -> None:
         """Open every port and identify every device; nothing is created on disk.
@@ -242,7 +244,7 @@ class LiveSession:
         specs = [(*split_port(p), False) for p in opts.ports]
         if opts.gnss_port:
             specs.append((*split_port(opts.gnss_port), True))
-        every = [url for url, _, _ in specs]
+        every = [url for url, _, _, _ in specs]
         if len({os.path.realpath(p) if "://" not in p else p for p in every}) != len(every):
             raise UsageError("the same port is given twice; give each device's port once")
         output = Path(opts.output)
@@ -259,8 +261,8 @@ class LiveSession:
             raise RecordingError(f"no permission to create {output}; choose a writable folder")
         try:
             counts: dict[str, int] = {}
-            for url, named, on_gnss_flag in specs:
-                driver = self._open_driver(url, named, on_gnss_flag)
+            for url, named, baud, on_gnss_flag in specs:
+                driver = self._open_driver(url, named, baud, on_gnss_flag)
                 if driver.kind == "gnss":
                     continue
                 kind = driver.kind
@@ -271,13 +273,16 @@ class LiveSession:
             self._close_links()
             raise
 
-    def _open_driver(self, url: str, named: str | None, on_gnss_flag: bool) -> Any:
+    def _open_driver(
+        self, url: str, named: str | None, baud: int | None, on_gnss_flag: bool
+    ) -> Any:
         """Open ``url``, choose its driver (named, ``--driver``, or told from its bytes),
         register it and run its handshake."""
         opts = self.options
         name = named or (None if on_gnss_flag else opts.driver)
         gnss = on_gnss_flag or name in GNSS_DRIVERS
-        link: Link = open_link(url, baudrate=opts.gnss_baudrate if gnss else opts.baudrate)
+        self._bauds[url] = baud or (opts.gnss_baudrate if gnss else opts.baudrate)
+        link: Link = open_link(url, baudrate=self._bauds[url])
         if name is None:
             try:
                 guess, heard = detect_driver(link, among=GNSS_DRIVERS if on_gnss_flag else None)

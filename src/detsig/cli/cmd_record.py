@@ -23,15 +23,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--port",
         action="append",
         default=[],
-        metavar="PATH[:DRIVER]",
-        help="a device port (repeat for several devices), optionally with its driver: wire "
+        metavar="PATH[:DRIVER][@BAUD]",
+        help="a device port (repeat for several devices), optionally with its own line speed "
+        "(@9600; default --baud) and its driver: wire "
         "(detsig firmware), acconeer (A121 radar module), text (detector printing numbers per "
         "line), ubx or nmea (GNSS receiver); without one the driver is told from the device's "
         "first bytes; paths like /dev/ttyUSB0, /dev/pts/5, or socket://host:port",
     )
     parser.add_argument(
         "--gnss",
-        metavar="PATH[:DRIVER]",
+        metavar="PATH[:DRIVER][@BAUD]",
         help="port of a GNSS receiver, NMEA 0183 or u-blox UBX (PATH:ubx; default: told from "
         "its bytes)",
     )

@@ -299,6 +299,9 @@ class AcconeerDriver:
         """
         self.handshake(timeout_s)
         self.start(timeout_s)
+        # The module restarted with the cable: its tick restarted too, so frames lost during
+        # the outage cannot be counted (the reconnect event records the outage).
+        self._last_tick = None
 
     def replace_link(self, link: Link) -> None:
         """Continue on a reopened port; a message cut by the outage is a bad frame.

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from detsig.devices.driver import HandshakeError
+from detsig.devices.sensor import EventItem
 from detsig.devices.sniff import looks_like
 from detsig.links import Link
 from detsig.model import TRACK_FIELDS, PositionTrack
@@ -554,7 +555,15 @@ class GnssDriver:
         fixes = self.parser.feed(data) if data else self.parser.poll()
         if self._backlog:
             fixes, self._backlog = self._backlog + fixes, []
-        return fixes
+        return self._with_events(fixes)
+
+    def _with_events(self, fixes: list[Any]) -> list[Any]:
+        """Append the parser's bad-message events (parsers that report them: UBX)."""
+        take = getattr(self.parser, "drain_bad", None)
+        if take is None:
+            return fixes
+        now_ns = time.time_ns()
+        return fixes + [EventItem("bad_frame", reason, now_ns) for reason in take()]
 
     def finish(self) -> list[GnssFix]:
         """End of stream: release what the parser holds.
@@ -565,4 +574,4 @@ class GnssDriver:
             The remaining fixes (may be empty).
         """
         fixes, self._backlog = self._backlog + self.parser.finish(), []
-        return fixes
+        return self._with_events(fixes)

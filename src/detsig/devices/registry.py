@@ -1,8 +1,9 @@
 """Which driver talks to a port: named by the user (``PATH:DRIVER``) or told by the first bytes.
 
-:func:`split_port` reads ``/dev/ttyUSB0:acconeer``; :func:`detect_driver` listens to a port
-whose driver was not named (and, when the device stays quiet, asks it the one question an
-Acconeer module answers) and :func:`make_driver` builds the driver.
+:func:`split_port` reads ``/dev/ttyUSB0:acconeer`` and ``/dev/ttyUSB1:text@9600``;
+:func:`detect_driver` listens to a port whose driver was not named (and, when the device
+stays quiet, asks it the one question an Acconeer module answers) and :func:`make_driver`
+builds the driver.
 """
 
 from __future__ import annotations
@@ -77,30 +78,42 @@ def check_driver_name(name: str) -> str:
     return name
 
 
-def split_port(spec: str) -> tuple[str, str | None]:
-    """Split ``PATH[:DRIVER]`` into the port and the driver name (None when not given).
+def split_port(spec: str) -> tuple[str, str | None, int | None]:
+    """Split ``PATH[:DRIVER][@BAUD]`` into the port, the driver name and the line speed
+    (None when not given).
 
-    A suffix that is no driver name is part of the path (``socket://host:5000``).
+    A ``:`` suffix that is no driver name is part of the path (``socket://host:5000``).
 
     Parameters
     ----------
     spec : str
-        What the user typed after ``--port``.
+        What the user typed after ``--port`` or ``--gnss``.
 
     Returns
     -------
-    tuple of (str, str or None)
-        Port path or URL, and driver name.
+    tuple of (str, str or None, int or None)
+        Port path or URL, driver name, line speed in bit/s.
+
+    Raises
+    ------
+    UsageError
+        ``@`` is followed by something that is no line speed.
 
     Examples
     --------
-    >>> split_port("/dev/ttyACM0:acconeer"), split_port("socket://localhost:5000")
-    (('/dev/ttyACM0', 'acconeer'), ('socket://localhost:5000', None))
+    >>> split_port("/dev/ttyACM0:text@9600"), split_port("socket://localhost:5000")
+    (('/dev/ttyACM0', 'text', 9600), ('socket://localhost:5000', None, None))
     """
+    baud: int | None = None
+    head, at, tail = spec.rpartition("@")
+    if at and head and "/" not in tail:
+        if not tail.isdigit() or int(tail) <= 0:
+            raise UsageError(f"{spec!r}: after '@' give the line speed in bit/s, e.g. {head}@9600")
+        spec, baud = head, int(tail)
     path, sep, suffix = spec.rpartition(":")
     if sep and path and suffix in DRIVERS:
-        return path, suffix
-    return spec, None
+        return path, suffix, baud
+    return spec, None, baud
 
 
 def detect_driver(

@@ -141,6 +141,7 @@ class TextDriver:
         self._seq = 0
         self._header_names: tuple[str, ...] | None = None
         self._first_row_ns = 0
+        self._handshake_lines: list[int] = []
 
     # -- the Driver interface ---------------------------------------------------------------
     @property
@@ -182,10 +183,12 @@ class TextDriver:
         rows = [b for b in self._backlog if isinstance(b, RowBlock)]
         times = np.concatenate([b.host_time_ns for b in rows]) if rows else np.zeros(0)
         clock = np.concatenate([b.device_time_us for b in rows]) if rows else np.zeros(0)
-        steps_us = np.diff(clock.astype(np.int64)) if clock.size >= 2 else np.zeros(0)
-        if steps_us.size and np.median(steps_us) > 0:
-            # The board's own clock beats host arrival times (read in chunks, lines lost).
-            self.sample_rate_hz = 1e6 / float(np.median(steps_us))
+        lines = self._handshake_lines
+        if clock.size >= 2 and clock[-1] > clock[0] and len(lines) == clock.size:
+            # The board's own clock beats host arrival times (read in chunks); broken lines
+            # between two rows count as the lines they were.
+            span_s = (float(clock[-1]) - float(clock[0])) * 1e-6
+            self.sample_rate_hz = (lines[-1] - lines[0]) / span_s
         elif times.size >= 2 and times[-1] > first_ns:
             self.sample_rate_hz = (times.size - 1) / ((times[-1] - first_ns) * 1e-9)
         self._set_stream()
@@ -379,6 +382,8 @@ class TextDriver:
         self.layout = TextLayout(names, dtype, had_header)
 
     def _row(self, values: list[Any], now_ns: int) -> None:
+        if self.stream is None:
+            self._handshake_lines.append(self._lines_seen)
         self._rows.append(values)
         self._row_times.append(now_ns)
 

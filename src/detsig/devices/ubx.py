@@ -134,6 +134,18 @@ class UbxParser:
         self._pending: tuple[dict[str, Any], int, float] | None = None
         self._hp: tuple[int, float, float, float] | None = None
         self.last_fix: GnssFix | None = None
+        self.bad: list[str] = []
+
+    def drain_bad(self) -> list[str]:
+        """Reasons of the garbled messages since the last call (one per message).
+
+        Returns
+        -------
+        list of str
+            E.g. ``"checksum (UBX)"``.
+        """
+        bad, self.bad = self.bad, []
+        return bad
 
     def feed(self, data: bytes, host_time_ns: int | None = None) -> list[GnssFix]:
         """Parse a chunk of the byte stream (split anywhere).
@@ -169,6 +181,7 @@ class UbxParser:
             length = int.from_bytes(buffer[4:6], "little")
             if length > MAX_PAYLOAD_BYTES:
                 self.counters.length_errors += 1
+                self.bad.append(f"length {length} (UBX)")
                 del buffer[:2]
                 continue
             if len(buffer) < length + 8:
@@ -214,11 +227,13 @@ class UbxParser:
             b = (b + a) & 0xFF
         if raw[-2] != a or raw[-1] != b:
             self.counters.checksum_bad += 1
+            self.bad.append(f"checksum (UBX {raw[2]:02X} {raw[3]:02X})")
             return False
         try:
             message = self._reader.parse(raw)
         except (UBXParseError, ValueError, KeyError, TypeError):
             self.counters.parse_errors += 1
+            self.bad.append(f"undecodable (UBX {raw[2]:02X} {raw[3]:02X})")
             return True
         identity = str(getattr(message, "identity", "?"))
         self.counters.messages += 1
