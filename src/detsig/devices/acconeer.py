@@ -258,7 +258,7 @@ class AcconeerDriver:
         self.stream = stream
 
     def start(self, timeout_s: float = 2.0) -> None:
-        """``start_streaming``; the first start forgets frames sent before it.
+        """``start_streaming``; the first start forgets frames that came before it.
 
         Parameters
         ----------
@@ -270,14 +270,15 @@ class AcconeerDriver:
         HandshakeError
             No answer, or an error (``step`` ``"start_streaming"``).
         """
-        self._ask("start_streaming", lambda h: h.get("status") == "start", timeout_s)
         if not self.started_once:
+            # Frames of a session the module ran before this one are not part of it.
             self.counters.rows_before_start += sum(
                 i.n_rows for i in self._backlog if isinstance(i, RowBlock)
             )
             self._backlog = [i for i in self._backlog if not isinstance(i, RowBlock)]
             self._last_tick = None
             self.started_once = True
+        self._ask("start_streaming", lambda h: h.get("status") == "start", timeout_s)
 
     def stop(self, timeout_s: float = 1.0) -> None:
         """``stop_streaming`` (frames that arrive before the answer are kept).
