@@ -29,7 +29,7 @@ from detsig.acquire.queues import ByteBoundedQueue
 from detsig.acquire.readers import GnssReader, SensorReader
 from detsig.acquire.recorder import Recorder
 from detsig.devices import GnssDriver
-from detsig.devices.driver import SENSOR_KINDS, Driver
+from detsig.devices.driver import SENSOR_KINDS, Driver, HandshakeError
 from detsig.devices.registry import (
     GNSS_DRIVERS,
     DriverOptions,
@@ -171,6 +171,24 @@ def _stream_info(name: str, driver: Any) -> StreamInfo:
     )
 
 
+def _with_probe_hint(error: HandshakeError, driver: Any) -> HandshakeError:
+    """A device that said nothing may be an Acconeer module, which speaks only when asked:
+    ask it, and name it in the error when it answers."""
+    if driver.driver_name == "acconeer" or "nothing at all" not in str(error):
+        return error
+    from detsig.devices.acconeer_protocol import command
+    from detsig.devices.sniff import looks_like
+
+    heard = b""
+    with contextlib.suppress(Exception):
+        driver.link.write(command("get_system_info"))
+        deadline = time.monotonic() + 0.5
+        while time.monotonic() < deadline and not heard.endswith(b"\n"):
+            heard += driver.link.read()
+    hint = looks_like(heard, driver.driver_name)
+    return HandshakeError(f"{error}{hint}", step=error.step) if hint else error
+
+
 class LiveSession:
     """Record GPR/MD devices and a GNSS receiver into one new HDF5 file.
 
@@ -308,7 +326,10 @@ class LiveSession:
             self.gnss_name = "gnss0"
         else:
             self.drivers[url] = driver
-        driver.handshake(opts.hello_timeout_s)
+        try:
+            driver.handshake(opts.hello_timeout_s)
+        except HandshakeError as error:
+            raise _with_probe_hint(error, driver) from None
         return driver
 
     def _close_links(self) -> None:

@@ -6,7 +6,9 @@ the thread) and how it answers what the host writes (:meth:`PtyEmulator._on_inpu
 class paces nothing itself; it opens the pty, closes it once after ``disconnect_after_s``
 (a pulled cable) and opens a new one at the same ``link`` after ``outage_s``, and garbles
 everything in both directions while the client's line speed differs from the device's
-``baudrate`` (what a UART does at the wrong speed: bytes arrive, none of them right).
+``baudrate`` (what a UART does at the wrong speed: bytes arrive, none of them right). The
+device starts when a client first opens the pty; what it sends while nobody has the port
+open is lost.
 """
 
 from __future__ import annotations
@@ -85,6 +87,7 @@ class PtyEmulator:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
+        self._attached: PtyEndpoint | None = None
         self._report: dict[str, Any] = {
             "device": self.kind,
             "ports": [],
@@ -188,7 +191,10 @@ class PtyEmulator:
         """Handle bytes the host wrote (already garbled at a wrong line speed)."""
 
     def _on_reconnect(self) -> None:
-        """A new pty just appeared (a device that says hello at power-on says it here)."""
+        """A new pty just appeared (the device restarted with its cable)."""
+
+    def _on_attach(self) -> None:
+        """A client opened the current pty (an Arduino resets and prints its header)."""
 
     def speed_matches(self) -> bool:
         """True when the client's line speed equals the device's (or cannot be read)."""
@@ -196,8 +202,7 @@ class PtyEmulator:
         if pty is None or pty.closed:
             return True
         client = pty.client_baudrate()
-        # Until a client configures the port it keeps the pty's initial speed: nobody listens.
-        return client is None or client == self.baudrate or client == pty.initial_baudrate
+        return client is None or client == self.baudrate
 
     def send(self, data: bytes) -> bool:
         """Write bytes to the host as the wire would deliver them; False when they were lost
@@ -216,6 +221,9 @@ class PtyEmulator:
         pty = self._pty
         if pty is None or pty.closed:
             self.count("outage_lost")
+            return False
+        if not pty.client_attached:
+            self.count("unheard_bytes", len(data))  # nobody has opened the port
             return False
         if not self.speed_matches():
             data = garble(data)
@@ -245,6 +253,16 @@ class PtyEmulator:
                     back_at = None
                     self._open_pty()
                     self._on_reconnect()
+                pty = self._pty
+                if pty is not None and not pty.closed and pty is not self._attached:
+                    if not pty.client_attached:
+                        if self._attached is None:
+                            self._idle(0.02)  # the device starts when first opened
+                            continue
+                    else:
+                        self._attached = pty
+                        if not self.silent:
+                            self._on_attach()
                 self._serve_input()
                 wait_s = 0.02 if self.silent else self._step(now)
                 self._idle(min(max(wait_s, 0.0), 0.02))

@@ -59,8 +59,11 @@ class PtyEndpoint:
             raise
         self.master = master
         self._slave = slave
-        self.initial_baudrate: int | None = None
-        self.initial_baudrate = self.client_baudrate()
+        # An unusual speed marks the pty as not yet opened: every serial client sets its own.
+        with contextlib.suppress(OSError, termios.error, AttributeError):
+            attrs = termios.tcgetattr(slave)
+            attrs[4] = attrs[5] = termios.B50
+            termios.tcsetattr(slave, termios.TCSANOW, attrs)
         self.closed = False
         if self.link is not None:
             self._point_link()
@@ -92,6 +95,14 @@ class PtyEndpoint:
         except (OSError, termios.error):
             return None
         return _SPEEDS.get(speed)
+
+    @property
+    def client_attached(self) -> bool:
+        """True once a client configured the port (opening it with pyserial does)."""
+        try:
+            return bool(termios.tcgetattr(self._slave)[5] != termios.B50)
+        except (OSError, termios.error):
+            return False
 
     def fileno(self) -> int:
         """The master descriptor (for ``select``).

@@ -1,7 +1,7 @@
 """An emulated Arduino pulse-induction detector that prints one line of numbers per reading.
 
-Like the sketches people flash: at power-on (and after every reconnect, since opening a USB
-port resets an Arduino) it prints an optional header line (``t_ms,gate1,gate2,gate3``), then
+Like the sketches people flash: whenever the port is opened (opening a USB port resets an
+Arduino, after a reconnect too) it prints an optional header line (``t_ms,gate1,gate2,gate3``), then
 at ``rate_hz`` a line ``millis(),gate1,gate2,gate3`` (comma or space separated). Line ``i``
 holds :meth:`TextEmulator.values` ``(i)``, so a test can check every recorded number. Faults:
 every ``bad_line_every``-th line is replaced by a broken one (alternately a message the
@@ -29,7 +29,7 @@ class TextEmulator(PtyEmulator):
     separator : {",", " "}
         Field separator.
     header : bool
-        Print the header line at power-on and after a reconnect.
+        Print the header line whenever the port is opened.
     bad_line_every : int, optional
         Replace every n-th line (n >= 2) by a broken line.
     n_lines : int, optional
@@ -110,13 +110,12 @@ class TextEmulator(PtyEmulator):
         if self.header and self.send((self.separator.join(CHANNELS) + "\r\n").encode()):
             self.count("headers")
 
-    def _on_reconnect(self) -> None:
+    def _on_attach(self) -> None:
         self._header_line()
 
     def _step(self, now: float) -> float:
         if self._t0 is None:
             self._t0 = now
-            self._header_line()
         due = int((now - self._t0) * self.rate_hz) + 1
         if self.n_lines is not None:
             due = min(due, self.n_lines)

@@ -24,6 +24,7 @@ import numpy as np
 
 from detsig.devices.driver import HandshakeError, SensorCounters, count_delivered
 from detsig.devices.sensor import EventItem, RowBlock, SensorItem, StreamConfig
+from detsig.devices.sniff import looks_like
 from detsig.links import Link
 
 #: Longest line accepted, bytes; longer runs without a line end are bad lines.
@@ -142,6 +143,7 @@ class TextDriver:
         self._header_names: tuple[str, ...] | None = None
         self._first_row_ns = 0
         self._handshake_lines: list[int] = []
+        self._heard = b""
 
     # -- the Driver interface ---------------------------------------------------------------
     @property
@@ -284,6 +286,8 @@ class TextDriver:
         if not data:
             return
         self.counters.bytes_read += len(data)
+        if len(self._heard) < 4096:
+            self._heard += data
         self.feed(data, time.time_ns())
 
     def feed(self, data: bytes, host_time_ns: int) -> None:
@@ -458,4 +462,7 @@ class TextDriver:
         else:
             heard = "it sent nothing at all"
             hint = "check the cable, that the detector is powered and its baud rate (--baud)"
-        return f"no line of numbers from {self.name} within {timeout_s:g} s ({heard}); {hint}"
+        return (
+            f"no line of numbers from {self.name} within {timeout_s:g} s ({heard}); {hint}"
+            f"{looks_like(self._heard, 'text')}"
+        )
