@@ -59,6 +59,10 @@ def split_fields(line: str) -> list[str]:
     return _SPLIT.split(text) if text else []
 
 
+def _count_reason(got: int, expected: int) -> str:
+    return f"{got} field{'' if got == 1 else 's'}, expected {expected}"
+
+
 def _is_header(fields: list[str]) -> bool:
     return bool(fields) and all(_NAME.match(f) for f in fields)
 
@@ -324,6 +328,9 @@ class TextDriver:
             return
         self._lines_seen += 1
         self.counters.frames += 1
+        if len(raw) > MAX_LINE_BYTES:
+            self._bad("line too long", raw[:40], now_ns)
+            return
         try:
             text = raw.decode("ascii")
         except UnicodeDecodeError:
@@ -353,14 +360,14 @@ class TextDriver:
                     return
                 dtype = np.dtype(np.float64)
             if names is not None and len(names) != len(values):
-                self._bad(f"{len(values)} fields, expected {len(names)}", raw, now_ns)
+                self._bad(_count_reason(len(values), len(names)), raw, now_ns)
                 return
             self._new_layout(names or tuple(f"ch{i}" for i in range(len(values))), dtype)
             self._first_row_ns = now_ns
             self._row(values, now_ns)
             return
         if len(fields) != len(layout.channel_names):
-            self._bad(f"{len(fields)} fields, expected {len(layout.channel_names)}", raw, now_ns)
+            self._bad(_count_reason(len(fields), len(layout.channel_names)), raw, now_ns)
             return
         try:
             if layout.dtype.kind == "i":
