@@ -155,3 +155,26 @@ def test_one_sentence_errors(tmp_path, devices, kind, fault):
     result = detsig("record", *args, "-o", str(out), "--hello-timeout", "1")
     one_sentence_exit_2(result, *phrases)
     assert not out.exists()
+
+
+def test_a_setting_the_module_refuses_names_the_setup_step(tmp_path, devices):
+    device = devices("acconeer")
+    out = tmp_path / "x.h5"
+    result = detsig(
+        "record",
+        "--port",
+        f"{device.port}:acconeer",
+        "--acconeer",
+        "num_points=2000",
+        "-o",
+        str(out),
+    )
+    one_sentence_exit_2(result, "refused 'setup'", "4 sweeps of 2000 points do not fit")
+    assert device.report["commands"][-1] == "setup" and not out.exists()
+
+
+def test_an_unknown_acconeer_setting_is_a_usage_error(tmp_path):
+    result = detsig(
+        "record", "--port", "/dev/null:acconeer", "--acconeer", "points=9", "-o", "x.h5"
+    )
+    one_sentence_exit_2(result, "--acconeer 'points=9' is not KEY=VALUE with a known key")
