@@ -40,7 +40,7 @@ from detsig.devices.registry import (
 )
 from detsig.errors import JobError, RecordingError, UsageError
 from detsig.links import Link, PrefixedLink, open_link
-from detsig.model import FIX_QUALITY_NAMES
+from detsig.model import FIX_QUALITY_NAMES, SPEED_OF_LIGHT_AIR_M_S
 
 
 @dataclass(frozen=True)
@@ -159,6 +159,18 @@ def _stream_info(name: str, driver: Any) -> StreamInfo:
 
     channels = config.get("channels")
     names = tuple(str(c) for c in channels) if isinstance(channels, list) else ()
+    if stream.kind == "radar":
+        # Distance points as two-way time in air; rows are sweeps.
+        sweeps_per_s = number("frame_rate") * number("sweeps_per_frame")
+        return StreamInfo(
+            name=name,
+            kind="radar",
+            width=stream.width,
+            dtype="complex_int16",
+            hello=stream.hello,
+            sample_interval_s=2.0 * number("step_m") / SPEED_OF_LIGHT_AIR_M_S,
+            sample_rate_hz=sweeps_per_s if sweeps_per_s > 0 else math.nan,
+        )
     return StreamInfo(
         name=name,
         kind=stream.kind,

@@ -9,7 +9,7 @@ from detsig.model.gpr import (
     velocity_from_permittivity,
 )
 from detsig.model.md import MdSeries
-from detsig.model.radar import COMPLEX_INT16
+from detsig.model.radar import COMPLEX_INT16, SPEED_OF_LIGHT_AIR_M_S
 from detsig.model.track import FIX_QUALITY_NAMES, TRACK_FIELDS, PositionTrack
 from detsig.model.truth import GroundTruth, TruthTarget
 
@@ -17,6 +17,7 @@ __all__ = [
     "CANDIDATE_FIELDS",
     "COMPLEX_INT16",
     "FIX_QUALITY_NAMES",
+    "SPEED_OF_LIGHT_AIR_M_S",
     "SPEED_OF_LIGHT_M_PER_S",
     "TRACK_FIELDS",
     "Candidate",

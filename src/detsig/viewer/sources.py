@@ -35,7 +35,13 @@ import numpy as np
 import numpy.typing as npt
 
 from detsig.errors import InputError
-from detsig.model import Candidate, GprScan, GroundTruth, PositionTrack
+from detsig.model import (
+    SPEED_OF_LIGHT_AIR_M_S,
+    Candidate,
+    GprScan,
+    GroundTruth,
+    PositionTrack,
+)
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -521,10 +527,6 @@ def map_frames_to_axis(
     return np.arange(n_frames, dtype=np.float64)
 
 
-#: Speed of light in air, m/s: a radar sweep's distance axis shown as two-way time.
-_C_AIR_M_S = 299_702_547.0
-
-
 def _radar_info(reader: Any) -> GprInfo:
     """B-scan description of a radar stream: one trace per sweep, its distance points as
     two-way times in air (``2 * step_m / c`` apart), amplitudes of the complex samples."""
@@ -533,7 +535,7 @@ def _radar_info(reader: Any) -> GprInfo:
     return GprInfo(
         name=reader.name,
         n_samples=int(reader.data.shape[1]),
-        sample_interval_s=2.0 * float(attrs["step_m"]) / _C_AIR_M_S,
+        sample_interval_s=2.0 * float(attrs["step_m"]) / SPEED_OF_LIGHT_AIR_M_S,
         time_zero_s=0.0,
         traces_per_s=rate if rate > 0 else None,
         relative_permittivity=1.0,
