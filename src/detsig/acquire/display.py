@@ -71,7 +71,10 @@ class _Ring:
     def __init__(self, info: StreamInfo, capacity: int) -> None:
         self.info = info
         self.capacity = capacity
-        self.data = np.zeros((capacity, max(info.width, 1)), dtype=info.dtype or "f8")
+        # Radar sweeps (complex int16) are kept as their amplitudes, what a B-scan draws.
+        self.amplitude = info.kind == "radar"
+        dtype = "float32" if self.amplitude else (info.dtype or "f8")
+        self.data = np.zeros((capacity, max(info.width, 1)), dtype=dtype)
         self.distance_m = np.full(capacity, np.nan)
         self.host_time_ns = np.zeros(capacity, dtype=np.int64)
         self.seq = np.zeros(capacity, dtype=np.uint32)
@@ -82,7 +85,10 @@ class _Ring:
         k = min(n, self.capacity)
         # Global row r lives at slot r % capacity; only the newest k rows can be kept.
         slots = (self.total + n - k + np.arange(k)) % self.capacity
-        self.data[slots] = block.data[n - k :]
+        newest = block.data[n - k :]
+        if self.amplitude:
+            newest = np.hypot(newest["real"], newest["imag"], dtype=np.float32)
+        self.data[slots] = newest
         self.distance_m[slots] = block.distance_m[n - k :]
         self.host_time_ns[slots] = block.host_time_ns[n - k :]
         self.seq[slots] = block.seq[n - k :]
@@ -127,9 +133,9 @@ class DisplayBuffers:
     ) -> None:
         self._lock = threading.Lock()
         self._rings = {
-            name: _Ring(info, gpr_rows if info.kind == "gpr" else md_rows)
+            name: _Ring(info, md_rows if info.kind == "md" else gpr_rows)
             for name, info in streams.items()
-            if info.kind in ("gpr", "md")
+            if info.kind in ("gpr", "md", "radar")
         }
         self._candidates: list[Candidate] = []
         self._max_candidates = max_candidates

@@ -17,7 +17,8 @@ from collections.abc import Callable
 from typing import Any
 
 from detsig.acquire.queues import ByteBoundedQueue
-from detsig.devices import EventItem, GnssDriver, GnssFix, RowBlock, SensorDriver
+from detsig.devices import EventItem, GnssDriver, RowBlock
+from detsig.devices.driver import Driver
 from detsig.errors import DeviceError
 from detsig.links import Link, LinkLost, port_present
 
@@ -102,14 +103,14 @@ class _ReaderBase(threading.Thread, abc.ABC):
 
 
 class SensorReader(_ReaderBase):
-    """Reads one GPR/MD device; queues lists of :data:`~detsig.devices.SensorItem`.
+    """Reads one sensor (any sensor driver); queues lists of :data:`~detsig.devices.SensorItem`.
 
     Parameters
     ----------
     name : str
         Stream name (``"gpr0"``).
-    driver : SensorDriver
-        Driver that already received HELLO (and was started).
+    driver : Driver
+        A sensor driver that completed its handshake (and was started).
     queue : ByteBoundedQueue
         Where decoded items go.
     open_link : callable
@@ -123,7 +124,7 @@ class SensorReader(_ReaderBase):
     def __init__(
         self,
         name: str,
-        driver: SensorDriver,
+        driver: Driver,
         queue: ByteBoundedQueue,
         open_link: LinkOpener,
         stop: threading.Event,
@@ -135,8 +136,7 @@ class SensorReader(_ReaderBase):
 
     def _resume(self, link: Link) -> None:
         self.driver.replace_link(link)
-        self.driver.request_hello(self.hello_timeout_s)
-        self.driver.start()
+        self.driver.resume(self.hello_timeout_s)
 
     def run(self) -> None:
         driver = self.driver
@@ -161,7 +161,8 @@ class SensorReader(_ReaderBase):
 
 
 class GnssReader(_ReaderBase):
-    """Reads a GNSS receiver; queues lists of :class:`~detsig.devices.GnssFix`.
+    """Reads a GNSS receiver; queues lists of :class:`~detsig.devices.GnssFix` (and the
+    ``bad_frame`` events of receivers whose parser reports them).
 
     Parameters
     ----------
@@ -191,7 +192,7 @@ class GnssReader(_ReaderBase):
     def _resume(self, link: Link) -> None:
         self.driver.replace_link(link)
 
-    def _put_fixes(self, fixes: list[GnssFix]) -> None:
+    def _put_fixes(self, fixes: list[Any]) -> None:
         if fixes:
             self.queue.put(self.stream, fixes, 64 * len(fixes))
 

@@ -21,17 +21,26 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from detsig.acquire.display import DisplayBuffers
 from detsig.acquire.processing import LiveProcessor, ProcessingRunner, StreamInfo
 from detsig.acquire.queues import ByteBoundedQueue
 from detsig.acquire.readers import GnssReader, SensorReader
 from detsig.acquire.recorder import Recorder
-from detsig.devices import GnssDriver, SensorDriver
+from detsig.devices import GnssDriver
+from detsig.devices.driver import SENSOR_KINDS, Driver, HandshakeError
+from detsig.devices.registry import (
+    GNSS_DRIVERS,
+    DriverOptions,
+    check_driver_name,
+    detect_driver,
+    make_driver,
+    split_port,
+)
 from detsig.errors import JobError, RecordingError, UsageError
-from detsig.links import Link, open_link
-from detsig.model import FIX_QUALITY_NAMES
+from detsig.links import Link, PrefixedLink, open_link
+from detsig.model import FIX_QUALITY_NAMES, SPEED_OF_LIGHT_AIR_M_S
 
 
 @dataclass(frozen=True)
@@ -41,11 +50,20 @@ class SessionOptions:
     Parameters
     ----------
     ports : sequence of str
-        GPR/MD device ports (paths or pyserial URLs).
+        Device ports (paths or pyserial URLs), each optionally ``PATH:DRIVER`` (a name of
+        :data:`detsig.devices.registry.DRIVERS`) and ``@BAUD`` (its own line speed); without
+        a driver it is told from the device's first bytes (see
+        :func:`detsig.devices.registry.detect_driver`). A GNSS driver (``ubx``, ``nmea``)
+        makes the port the session's GNSS receiver.
     output : Path
         The recording to create (must not exist).
     gnss_port : str, optional
-        NMEA receiver port.
+        GNSS receiver port, optionally ``PATH:ubx`` or ``PATH:nmea`` (default: told from
+        its bytes, NMEA when it cannot be told).
+    driver : str, optional
+        Driver of the ports that name none (default: told from the first bytes).
+    driver_options : DriverOptions, optional
+        Settings of the text and Acconeer drivers.
     baudrate, gnss_baudrate : int
         Line speeds, bit/s.
     hello_timeout_s : float
@@ -75,6 +93,8 @@ class SessionOptions:
     ports: Sequence[str]
     output: Path
     gnss_port: str | None = None
+    driver: str | None = None
+    driver_options: DriverOptions | None = None
     baudrate: int = 115200
     gnss_baudrate: int = 9600
     hello_timeout_s: float = 3.0
@@ -128,9 +148,9 @@ class SessionStatus:
     queue_bytes: int = 0
 
 
-def _stream_info(name: str, driver: SensorDriver) -> StreamInfo:
-    assert driver.stream is not None and driver.hello is not None
+def _stream_info(name: str, driver: Any) -> StreamInfo:
     stream = driver.stream
+    assert stream is not None
     config = stream.config
 
     def number(key: str) -> float:
@@ -139,6 +159,18 @@ def _stream_info(name: str, driver: SensorDriver) -> StreamInfo:
 
     channels = config.get("channels")
     names = tuple(str(c) for c in channels) if isinstance(channels, list) else ()
+    if stream.kind == "radar":
+        # Distance points as two-way time in air; rows are sweeps.
+        sweeps_per_s = number("frame_rate") * number("sweeps_per_frame")
+        return StreamInfo(
+            name=name,
+            kind="radar",
+            width=stream.width,
+            dtype="complex_int16",
+            hello=stream.hello,
+            sample_interval_s=2.0 * number("step_m") / SPEED_OF_LIGHT_AIR_M_S,
+            sample_rate_hz=sweeps_per_s if sweeps_per_s > 0 else math.nan,
+        )
     return StreamInfo(
         name=name,
         kind=stream.kind,
@@ -149,6 +181,24 @@ def _stream_info(name: str, driver: SensorDriver) -> StreamInfo:
         sample_rate_hz=number("sample_rate_hz" if stream.kind == "md" else "traces_per_s"),
         channel_names=names or tuple(f"ch{i}" for i in range(stream.width)),
     )
+
+
+def _with_probe_hint(error: HandshakeError, driver: Any) -> HandshakeError:
+    """A device that said nothing may be an Acconeer module, which speaks only when asked:
+    ask it, and name it in the error when it answers."""
+    if driver.driver_name == "acconeer" or "nothing at all" not in str(error):
+        return error
+    from detsig.devices.acconeer_protocol import command
+    from detsig.devices.sniff import looks_like
+
+    heard = b""
+    with contextlib.suppress(Exception):
+        driver.link.write(command("get_system_info"))
+        deadline = time.monotonic() + 0.5
+        while time.monotonic() < deadline and not heard.endswith(b"\n"):
+            heard += driver.link.read()
+    hint = looks_like(heard, driver.driver_name)
+    return HandshakeError(f"{error}{hint}", step=error.step) if hint else error
 
 
 class LiveSession:
@@ -174,8 +224,10 @@ class LiveSession:
     def __init__(self, options: SessionOptions, processor: LiveProcessor | None = None) -> None:
         self.options = options
         self.processor = processor
-        self.drivers: dict[str, SensorDriver] = {}
+        self.drivers: dict[str, Driver] = {}
         self.gnss_driver: GnssDriver | None = None
+        self.gnss_url: str | None = None
+        self._bauds: dict[str, int] = {}
         self.gnss_name: str | None = None
         self.streams: dict[str, StreamInfo] = {}
         self.display: DisplayBuffers | None = None
@@ -193,10 +245,14 @@ class LiveSession:
 
     # -- opening ----------------------------------------------------------------------------
     def _open_sensor(self, url: str) -> Link:
-        return open_link(url, baudrate=self.options.baudrate)
+        return open_link(url, baudrate=self._bauds.get(url, self.options.baudrate))
+
+    @property
+    def _gnss_port(self) -> str | None:
+        return self.gnss_url or self.options.gnss_port
 
     def _open_gnss(self, url: str) -> Link:
-        return open_link(url, baudrate=self.options.gnss_baudrate)
+        return open_link(url, baudrate=self._bauds.get(url, self.options.gnss_baudrate))
 
     def open(self) -> None:
         """Open every port and identify every device; nothing is created on disk.
@@ -213,7 +269,12 @@ class LiveSession:
         opts = self.options
         if not opts.ports and not opts.gnss_port:
             raise UsageError("give at least one device port with --port PATH (or --gnss PATH)")
-        every = [*opts.ports, *([opts.gnss_port] if opts.gnss_port else [])]
+        if opts.driver is not None:
+            check_driver_name(opts.driver)
+        specs = [(*split_port(p), False) for p in opts.ports]
+        if opts.gnss_port:
+            specs.append((*split_port(opts.gnss_port), True))
+        every = [url for url, _, _, _ in specs]
         if len({os.path.realpath(p) if "://" not in p else p for p in every}) != len(every):
             raise UsageError("the same port is given twice; give each device's port once")
         output = Path(opts.output)
@@ -230,22 +291,58 @@ class LiveSession:
             raise RecordingError(f"no permission to create {output}; choose a writable folder")
         try:
             counts: dict[str, int] = {}
-            for url in opts.ports:
-                driver = SensorDriver(self._open_sensor(url), name=url)
-                self.drivers[url] = driver
-                driver.request_hello(opts.hello_timeout_s)
-                assert driver.stream is not None
-                kind = driver.stream.kind
+            for url, named, baud, on_gnss_flag in specs:
+                driver = self._open_driver(url, named, baud, on_gnss_flag)
+                if driver.kind == "gnss":
+                    continue
+                kind = driver.kind
                 name = f"{kind}{counts.get(kind, 0)}"
                 counts[kind] = counts.get(kind, 0) + 1
                 self.streams[name] = _stream_info(name, driver)
-            if opts.gnss_port:
-                self.gnss_driver = GnssDriver(self._open_gnss(opts.gnss_port), opts.gnss_port)
-                self.gnss_driver.wait_for_nmea(opts.hello_timeout_s)
-                self.gnss_name = "gnss0"
         except BaseException:
             self._close_links()
             raise
+
+    def _open_driver(
+        self, url: str, named: str | None, baud: int | None, on_gnss_flag: bool
+    ) -> Any:
+        """Open ``url``, choose its driver (named, ``--driver``, or told from its bytes),
+        register it and run its handshake."""
+        opts = self.options
+        name = named or (None if on_gnss_flag else opts.driver)
+        gnss = on_gnss_flag or name in GNSS_DRIVERS
+        self._bauds[url] = baud or (opts.gnss_baudrate if gnss else opts.baudrate)
+        link: Link = open_link(url, baudrate=self._bauds[url])
+        if name is None:
+            try:
+                guess, heard = detect_driver(link, among=GNSS_DRIVERS if on_gnss_flag else None)
+            except BaseException:
+                link.close()
+                raise
+            link = PrefixedLink(link, heard)
+            name = guess or ("nmea" if on_gnss_flag else "wire")
+        if on_gnss_flag and name not in GNSS_DRIVERS:
+            link.close()
+            raise UsageError(
+                f"--gnss takes a GNSS receiver driver (ubx or nmea), not '{name}'; give "
+                f"that device with --port {url}:{name}"
+            )
+        driver = make_driver(name, link, url, opts.driver_options)
+        if name in GNSS_DRIVERS:
+            if self.gnss_driver is not None:
+                link.close()
+                raise UsageError(
+                    f"{url} is a second GNSS receiver; detsig records one, so give only one of them"
+                )
+            self.gnss_driver, self.gnss_url = driver, url
+            self.gnss_name = "gnss0"
+        else:
+            self.drivers[url] = driver
+        try:
+            driver.handshake(opts.hello_timeout_s)
+        except HandshakeError as error:
+            raise _with_probe_hint(error, driver) from None
+        return driver
 
     def _close_links(self) -> None:
         for driver in self.drivers.values():
@@ -281,9 +378,18 @@ class LiveSession:
             names = list(self.streams)
             for name, (url, driver) in zip(names, self.drivers.items(), strict=True):
                 info = self.streams[name]
-                config = driver.stream.config if driver.stream else {}
-                attrs: dict[str, Any] = {"port": url}
-                if info.kind == "gpr":
+                stream = getattr(driver, "stream", None)
+                config = stream.config if stream is not None else {}
+                attrs: dict[str, Any] = {"port": url, "driver": driver.driver_name}
+                if info.kind == "radar":
+                    self.writer.add_radar_stream(
+                        name,
+                        device=info.hello,
+                        extra_columns=extra,
+                        attrs=attrs,
+                        **cast(Any, driver).radar_layout,
+                    )
+                elif info.kind == "gpr":
                     for key in ("traces_per_s", "trace_step_m", "antenna_height_m"):
                         if isinstance(config.get(key), int | float):
                             attrs[key] = config[key]
@@ -319,10 +425,11 @@ class LiveSession:
                         attrs=attrs,
                     )
             if self.gnss_name is not None:
+                assert self.gnss_driver is not None
                 self.writer.add_gnss_stream(
                     self.gnss_name,
-                    device={"device": "gnss", "protocol": "NMEA 0183", "port": opts.gnss_port},
-                    attrs={"port": opts.gnss_port},
+                    device=self.gnss_driver.applied_config,
+                    attrs={"port": self._gnss_port, "driver": self.gnss_driver.driver_name},
                 )
                 self.streams[self.gnss_name] = StreamInfo(self.gnss_name, "gnss")
             self.writer.flush()
@@ -335,7 +442,7 @@ class LiveSession:
         except BaseException:
             self._abandon()
             raise
-        sensors = {n: i for n, i in self.streams.items() if i.kind in ("gpr", "md")}
+        sensors = {n: i for n, i in self.streams.items() if i.kind in SENSOR_KINDS}
         self.display = DisplayBuffers(
             sensors, gpr_rows=opts.display_gpr_rows, md_rows=opts.display_md_rows
         )
@@ -381,7 +488,7 @@ class LiveSession:
         with contextlib.suppress(Exception):
             for driver in self.drivers.values():
                 with contextlib.suppress(Exception):
-                    driver.send_command("stop")
+                    driver.stop(timeout_s=0.2)
         self._close_links()
         if self.writer is not None:
             with contextlib.suppress(Exception):
@@ -417,7 +524,7 @@ class LiveSession:
             fix, file size (bytes), candidates, dropped rows, and elapsed and recording time (s).
         """
         now = time.monotonic()
-        out = SessionStatus(gnss_port=self.options.gnss_port)
+        out = SessionStatus(gnss_port=self._gnss_port)
         recorder = self.recorder
         sensors = [r for r in self.readers if isinstance(r, SensorReader)]
         for reader in sensors:

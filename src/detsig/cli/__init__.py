@@ -28,12 +28,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "detsig demo --out ./detsig-demo --no-view",
     ),
     "emulate": (
-        "run a virtual GPR or MD device on a pseudo-terminal",
+        "run a virtual device (GPR, MD, Acconeer radar, text detector, UBX GNSS) on a pty",
         "detsig emulate gpr --scenario standard --seed 1 --link /tmp/gpr0",
     ),
     "record": (
         "record serial devices (and a GNSS receiver) into a new HDF5 file",
-        "detsig record --port /dev/ttyUSB0 --gnss /dev/ttyACM0 -o lane1.h5 --operator ana",
+        "detsig record --port /dev/ttyUSB0 --port /dev/ttyACM1:acconeer --gnss /dev/ttyACM0:ubx "
+        "-o lane1.h5 --operator ana",
     ),
     "info": (
         "show what a recording or vendor file holds",

@@ -1,14 +1,25 @@
-"""``detsig emulate gpr|md``: a virtual device on a pseudo-terminal streaming a simulated lane."""
+"""``detsig emulate gpr|md|acconeer|text|ubx``: a virtual device on a pseudo-terminal.
+
+``gpr`` and ``md`` stream a simulated lane in the detsig wire protocol; ``acconeer`` is an
+A121 module with the exploration server, ``text`` an Arduino detector printing lines of
+numbers, ``ubx`` a u-blox receiver replaying a generated UBX capture.
+"""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the arguments of ``detsig emulate``."""
-    parser.add_argument("device", choices=("gpr", "md"), help="which sensor to emulate")
+    parser.add_argument(
+        "device",
+        choices=("gpr", "md", "acconeer", "text", "ubx"),
+        help="which device to emulate: gpr, md (wire protocol, a simulated lane), acconeer "
+        "(A121 radar module), text (Arduino detector printing numbers), ubx (u-blox GNSS)",
+    )
     parser.add_argument(
         "--scenario", default="standard", help="library scenario or .toml file (default standard)"
     )
@@ -63,6 +74,44 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--report", type=Path, metavar="PATH", help="also write the fault report JSON here"
     )
+    other = parser.add_argument_group("acconeer, text and ubx devices")
+    other.add_argument(
+        "--baud",
+        type=int,
+        metavar="BIT/S",
+        help="the device's line speed; a client at another speed reads garbage "
+        "(default: acconeer 115200, text 9600, ubx 38400)",
+    )
+    other.add_argument(
+        "--rate", type=float, metavar="HZ", help="text: lines per second (50); ubx: epochs (5)"
+    )
+    other.add_argument("--space", action="store_true", help="text: space-separated fields")
+    other.add_argument("--no-header", action="store_true", help="text: print no header line")
+    other.add_argument(
+        "--bad-line-every", type=int, metavar="N", help="text: break every N-th line"
+    )
+    other.add_argument(
+        "--epochs", type=int, default=300, metavar="N", help="ubx: epochs in the capture (300)"
+    )
+    other.add_argument("--capture", type=Path, help="ubx: replay this UBX capture file instead")
+    other.add_argument(
+        "--corrupt-every", type=int, metavar="N", help="ubx: spoil every N-th message's checksum"
+    )
+    other.add_argument(
+        "--cut-header-every", type=int, metavar="N", help="acconeer: cut every N-th frame header"
+    )
+    other.add_argument(
+        "--garbage-every",
+        type=int,
+        metavar="N",
+        help="acconeer: line noise before every N-th frame (the host must resynchronise)",
+    )
+    other.add_argument(
+        "--stall-after", type=float, metavar="S", help="acconeer: stall S s after start"
+    )
+    other.add_argument(
+        "--stall", type=float, default=0.5, metavar="S", help="acconeer: stall length (0.5 s)"
+    )
 
 
 def _check_options(args: argparse.Namespace) -> None:
@@ -91,6 +140,92 @@ def _check_options(args: argparse.Namespace) -> None:
         raise UsageError(f"--block-frames must be 1-65535, got {args.block_frames}")
 
 
+def _wire_device(args: argparse.Namespace) -> Any:
+    from detsig.devices.emulator import EmulatedDevice
+
+    return EmulatedDevice(
+        args.device,
+        args.scenario,
+        args.seed,
+        link=args.link,
+        corrupt_rate=args.corrupt_rate,
+        drop_rate=args.drop_rate,
+        disconnect_after_s=args.disconnect_after,
+        outage_s=args.outage,
+        silent=args.silent,
+        loop=args.loop,
+        wait_start=args.wait_start,
+        speed=args.speed,
+        block_frames=args.block_frames,
+        fault_seed=args.fault_seed,
+    )
+
+
+def _third_party(args: argparse.Namespace) -> Any:
+    """The Acconeer, text or UBX emulator the options describe."""
+    from detsig.errors import UsageError
+
+    for flag, value in (
+        ("--bad-line-every", args.bad_line_every),
+        ("--corrupt-every", args.corrupt_every),
+        ("--cut-header-every", args.cut_header_every),
+        ("--garbage-every", args.garbage_every),
+    ):
+        if value is not None and value < 2:
+            raise UsageError(f"{flag} must be 2 or more, got {value}")
+    if args.rate is not None and not args.rate > 0:
+        raise UsageError(f"--rate must be a positive number of Hz, got {args.rate:g}")
+    if args.baud is not None and args.baud <= 0:
+        raise UsageError(f"--baud must be a line speed such as 9600, got {args.baud}")
+    common: dict[str, Any] = {
+        "link": args.link,
+        "disconnect_after_s": args.disconnect_after,
+        "outage_s": args.outage,
+        "silent": args.silent,
+    }
+    if args.baud is not None:
+        common["baudrate"] = args.baud
+    if args.device == "text":
+        from detsig.devices.emulator_text import TextEmulator
+
+        return TextEmulator(
+            rate_hz=args.rate or 50.0,
+            separator=" " if args.space else ",",
+            header=not args.no_header,
+            bad_line_every=args.bad_line_every,
+            seed=args.seed,
+            **common,
+        )
+    if args.device == "ubx":
+        from detsig.devices.emulator_ubx import UbxReplay
+
+        capture = None
+        if args.capture is not None:
+            if not args.capture.is_file():
+                raise UsageError(f"--capture {args.capture} is not a file; give a UBX capture")
+            capture = args.capture.read_bytes()
+        if not args.epochs >= 1:
+            raise UsageError(f"--epochs must be 1 or more, got {args.epochs}")
+        return UbxReplay(
+            capture,
+            rate_hz=args.rate or 5.0,
+            n_epochs=args.epochs,
+            loop=args.loop,
+            corrupt_every=args.corrupt_every,
+            **common,
+        )
+    from detsig.devices.emulator_acconeer import AcconeerEmulator
+
+    return AcconeerEmulator(
+        seed=args.seed,
+        cut_header_every=args.cut_header_every,
+        garbage_every=args.garbage_every,
+        stall_after_s=args.stall_after,
+        stall_s=args.stall,
+        **common,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the device until the lane ends (or forever with --loop) or a signal stops it."""
     import json
@@ -108,24 +243,11 @@ def run(args: argparse.Namespace) -> int:
             f"--report {args.report} exists or its folder is missing; give a new file path"
         )
 
-    from detsig.devices.emulator import EmulatedDevice
-
-    device = EmulatedDevice(
-        args.device,
-        args.scenario,
-        args.seed,
-        link=args.link,
-        corrupt_rate=args.corrupt_rate,
-        drop_rate=args.drop_rate,
-        disconnect_after_s=args.disconnect_after,
-        outage_s=args.outage,
-        silent=args.silent,
-        loop=args.loop,
-        wait_start=args.wait_start,
-        speed=args.speed,
-        block_frames=args.block_frames,
-        fault_seed=args.fault_seed,
-    )
+    device: Any
+    if args.device in ("acconeer", "text", "ubx"):
+        device = _third_party(args)
+    else:
+        device = _wire_device(args)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: object) -> None:

@@ -23,11 +23,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--port",
         action="append",
         default=[],
-        metavar="PATH",
-        help="a GPR or MD device port (repeat for several devices); device kind comes from "
-        "its HELLO; paths like /dev/ttyUSB0, /dev/pts/5, or socket://host:port",
+        metavar="PATH[:DRIVER][@BAUD]",
+        help="a device port (repeat for several devices), optionally with its own line speed "
+        "(@9600; default --baud) and its driver: wire "
+        "(detsig firmware), acconeer (A121 radar module), text (detector printing numbers per "
+        "line), ubx or nmea (GNSS receiver); without one the driver is told from the device's "
+        "first bytes; paths like /dev/ttyUSB0, /dev/pts/5, or socket://host:port",
     )
-    parser.add_argument("--gnss", metavar="PATH", help="port of an NMEA 0183 GNSS receiver")
+    parser.add_argument(
+        "--gnss",
+        metavar="PATH[:DRIVER][@BAUD]",
+        help="port of a GNSS receiver, NMEA 0183 or u-blox UBX (PATH:ubx; default: told from "
+        "its bytes)",
+    )
+    parser.add_argument(
+        "--driver",
+        metavar="NAME",
+        help="driver of every --port that names none (wire, acconeer, text, ubx, nmea)",
+    )
+    parser.add_argument(
+        "--text-channels",
+        metavar="A,B,...",
+        help="channel names of a text detector that prints no header line",
+    )
+    parser.add_argument(
+        "--text-units", default="adc_counts", help="unit of a text detector's numbers"
+    )
+    parser.add_argument(
+        "--acconeer",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an A121 setting for Acconeer modules (repeatable), e.g. num_points=100, "
+        "frame_rate=20, start_point=80, step_length=2, sweeps_per_frame=4, profile=3, hwaas=8",
+    )
     parser.add_argument(
         "-o", "--output", required=True, type=Path, metavar="FILE.h5", help="new recording"
     )
@@ -74,6 +103,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "FILE' (default off: a killed recorder then leaves a file plain h5py opens, but nobody "
         "can read it until the recording ends)",
     )
+
+
+def _acconeer_settings(pairs: list[str]) -> dict[str, Any]:
+    """``["num_points=100", "frame_rate=20"]`` -> ``{"num_points": 100, "frame_rate": 20.0}``."""
+    import json
+
+    from detsig.devices.acconeer import DEFAULT_SENSOR_CONFIG
+    from detsig.errors import UsageError
+
+    known = {**DEFAULT_SENSOR_CONFIG, **DEFAULT_SENSOR_CONFIG["subsweeps"][0]}
+    known.pop("subsweeps")
+    settings: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or key not in known:
+            raise UsageError(
+                f"--acconeer {pair!r} is not KEY=VALUE with a known key; keys are "
+                f"{', '.join(sorted(known))}"
+            )
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            value = text
+        if not isinstance(value, type(known[key])) and not (
+            isinstance(known[key], float) and isinstance(value, int)
+        ):
+            raise UsageError(f"--acconeer {key} takes a value like {known[key]!r}, not {text!r}")
+        settings[key] = float(value) if isinstance(known[key], float) else value
+    return settings
 
 
 def _size(n_bytes: int) -> str:
@@ -134,10 +192,20 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("give at least one device port with --port PATH (or a --gnss PATH)")
     if args.baud <= 0 or args.gnss_baud <= 0:
         raise UsageError("--baud and --gnss-baud must be positive line speeds such as 115200")
+    from detsig.devices.registry import DriverOptions
+
     options = SessionOptions(
         ports=list(args.port),
         output=args.output,
         gnss_port=args.gnss,
+        driver=args.driver,
+        driver_options=DriverOptions(
+            text_channels=[c.strip() for c in args.text_channels.split(",")]
+            if args.text_channels
+            else None,
+            text_units=args.text_units,
+            acconeer=_acconeer_settings(args.acconeer),
+        ),
         baudrate=args.baud,
         gnss_baudrate=args.gnss_baud,
         hello_timeout_s=args.hello_timeout,

@@ -19,6 +19,12 @@ from pathlib import Path
 
 from detsig.errors import DeviceError
 
+_SPEEDS = {
+    getattr(termios, f"B{rate}"): rate
+    for rate in (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
+    if hasattr(termios, f"B{rate}")
+}
+
 
 class PtyEndpoint:
     """The master side of one pseudo-terminal pair, optionally reachable through a symlink.
@@ -53,6 +59,11 @@ class PtyEndpoint:
             raise
         self.master = master
         self._slave = slave
+        # An unusual speed marks the pty as not yet opened: every serial client sets its own.
+        with contextlib.suppress(OSError, termios.error, AttributeError):
+            attrs = termios.tcgetattr(slave)
+            attrs[4] = attrs[5] = termios.B50
+            termios.tcsetattr(slave, termios.TCSANOW, attrs)
         self.closed = False
         if self.link is not None:
             self._point_link()
@@ -70,6 +81,28 @@ class PtyEndpoint:
                 temporary.unlink()
             self.close()
             raise DeviceError(f"cannot create the link {self.link}: {error.strerror}") from None
+
+    def client_baudrate(self) -> int | None:
+        """The line speed the client set on its end (a pty stores it but ignores it).
+
+        Returns
+        -------
+        int or None
+            Bit/s, or None when the setting cannot be read or is not a standard speed.
+        """
+        try:
+            speed = termios.tcgetattr(self._slave)[5]
+        except (OSError, termios.error):
+            return None
+        return _SPEEDS.get(speed)
+
+    @property
+    def client_attached(self) -> bool:
+        """True once a client configured the port (opening it with pyserial does)."""
+        try:
+            return bool(termios.tcgetattr(self._slave)[5] != termios.B50)
+        except (OSError, termios.error):
+            return False
 
     def fileno(self) -> int:
         """The master descriptor (for ``select``).

@@ -27,7 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from detsig.errors import DeviceError
+from detsig.devices.driver import HandshakeError
+from detsig.devices.sensor import EventItem
+from detsig.devices.sniff import looks_like
 from detsig.links import Link
 from detsig.model import TRACK_FIELDS, PositionTrack
 
@@ -405,16 +407,88 @@ class GnssDriver:
         Name used in messages (default: the port path).
     """
 
+    driver_name = "nmea"
+    #: Stored as the stream's ``protocol``.
+    protocol = "NMEA 0183"
+
     def __init__(self, link: Link, name: str | None = None) -> None:
         self.link = link
         self.name = name or link.url
-        self.parser = NmeaParser()
+        self.parser: Any = self._new_parser()
         self._backlog: list[GnssFix] = []
+        self._heard = b""
+
+    def _new_parser(self) -> Any:
+        return NmeaParser()
 
     @property
-    def counters(self) -> NmeaCounters:
-        """The parser's counters."""
+    def counters(self) -> Any:
+        """The parser's counters (``garbled`` is what yielded nothing)."""
         return self.parser.counters
+
+    # -- the Driver interface ---------------------------------------------------------------
+    @property
+    def kind(self) -> str:
+        """Always ``"gnss"``."""
+        return "gnss"
+
+    @property
+    def applied_config(self) -> dict[str, Any]:
+        """The receiver description: protocol and the message types heard so far."""
+        return {
+            "device": "gnss",
+            "protocol": self.protocol,
+            "port": self.name,
+            "messages": sorted(self.counters.by_type),
+        }
+
+    def handshake(self, timeout_s: float = 3.0) -> None:
+        """Wait for the first sound message (see :meth:`wait_for_nmea`).
+
+        Parameters
+        ----------
+        timeout_s : float
+            Longest wait, s.
+        """
+        self.wait_for_nmea(timeout_s)
+
+    def start(self, timeout_s: float = 2.0) -> None:
+        """Nothing to send: receivers stream on their own.
+
+        Parameters
+        ----------
+        timeout_s : float
+            Unused.
+        """
+
+    def stop(self, timeout_s: float = 1.0) -> None:
+        """Nothing to send.
+
+        Parameters
+        ----------
+        timeout_s : float
+            Unused.
+        """
+
+    def resume(self, timeout_s: float = 3.0) -> None:
+        """Nothing to do after a reconnect: the receiver keeps streaming.
+
+        Parameters
+        ----------
+        timeout_s : float
+            Unused.
+        """
+
+    def drain_backlog(self) -> list[GnssFix]:
+        """Fixes kept while waiting for the first message.
+
+        Returns
+        -------
+        list of GnssFix
+            The kept fixes; the backlog is emptied.
+        """
+        fixes, self._backlog = self._backlog, []
+        return fixes
 
     def replace_link(self, link: Link) -> None:
         """Continue on a reopened port (a half line from before the outage is dropped).
@@ -452,12 +526,17 @@ class GnssDriver:
                     if garbled
                     else "nothing at all"
                 )
-                raise DeviceError(
+                raise HandshakeError(
                     f"no NMEA sentence from the GNSS receiver on {self.name} within "
                     f"{timeout_s:g} s ({heard}); check the cable, that it is powered, "
-                    "its baud rate (--gnss-baud) and that NMEA output is enabled"
+                    f"its baud rate (--gnss-baud) and that NMEA output is enabled"
+                    f"{looks_like(self._heard, 'nmea')}",
+                    step="first sentence",
                 )
-            self._backlog.extend(self.parser.feed(self.link.read()))
+            data = self.link.read()
+            if len(self._heard) < 4096:
+                self._heard += data
+            self._backlog.extend(self.parser.feed(data))
 
     def read(self) -> list[GnssFix]:
         """Read what arrived (waits up to the link's read timeout); return finished fixes.
@@ -476,7 +555,15 @@ class GnssDriver:
         fixes = self.parser.feed(data) if data else self.parser.poll()
         if self._backlog:
             fixes, self._backlog = self._backlog + fixes, []
-        return fixes
+        return self._with_events(fixes)
+
+    def _with_events(self, fixes: list[Any]) -> list[Any]:
+        """Append the parser's bad-message events (parsers that report them: UBX)."""
+        take = getattr(self.parser, "drain_bad", None)
+        if take is None:
+            return fixes
+        now_ns = time.time_ns()
+        return fixes + [EventItem("bad_frame", reason, now_ns) for reason in take()]
 
     def finish(self) -> list[GnssFix]:
         """End of stream: release what the parser holds.
@@ -487,4 +574,4 @@ class GnssDriver:
             The remaining fixes (may be empty).
         """
         fixes, self._backlog = self._backlog + self.parser.finish(), []
-        return fixes
+        return self._with_events(fixes)

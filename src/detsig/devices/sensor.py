@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from detsig.devices.driver import HandshakeError, SensorCounters, count_delivered
 from detsig.errors import DeviceError, FrameError
 from detsig.links import Link
 from detsig.wire import (
@@ -174,21 +175,6 @@ class EventItem:
 SensorItem = RowBlock | MessageItem | EventItem
 
 
-@dataclass
-class SensorCounters:
-    """Running counts of one sensor link."""
-
-    frames: int = 0
-    rows: int = 0
-    bad_frames: int = 0
-    gaps: int = 0
-    gap_events: int = 0
-    bytes_read: int = 0
-    frames_before_hello: int = 0
-    rows_before_start: int = 0
-    bad_frame_reasons: dict[str, int] = field(default_factory=dict)
-
-
 def _event_item(event: DecoderEvent, now_ns: int) -> EventItem:
     if isinstance(event, BadFrame):
         return EventItem("bad_frame", f"{event.reason} ({event.n_bytes} bytes dropped)", now_ns)
@@ -225,6 +211,8 @@ class SensorDriver:
         driver.stop()
     """
 
+    driver_name = "wire"
+
     def __init__(self, link: Link, name: str | None = None) -> None:
         self.link = link
         self.name = name or link.url
@@ -250,6 +238,38 @@ class SensorDriver:
         )
         self._backlog = []
         self.decoder.last_seq = None
+
+    # -- the Driver interface ---------------------------------------------------------------
+    @property
+    def kind(self) -> str:
+        """``"gpr"`` or ``"md"``, from the HELLO (empty before it)."""
+        return self.stream.kind if self.stream is not None else ""
+
+    @property
+    def applied_config(self) -> dict[str, Any]:
+        """The HELLO object (its ``config`` is what the device applied)."""
+        return dict(self.stream.hello) if self.stream is not None else {}
+
+    def handshake(self, timeout_s: float = 3.0) -> None:
+        """Ask for HELLO and configure the stream from it (see :meth:`request_hello`).
+
+        Parameters
+        ----------
+        timeout_s : float
+            Longest wait for the HELLO, s.
+        """
+        self.request_hello(timeout_s)
+
+    def resume(self, timeout_s: float = 3.0) -> None:
+        """After a reconnect: HELLO again (same kind and width), then start.
+
+        Parameters
+        ----------
+        timeout_s : float
+            Longest wait for the HELLO, s.
+        """
+        self.request_hello(timeout_s)
+        self.start()
 
     # -- connection -------------------------------------------------------------------------
     def replace_link(self, link: Link) -> None:
@@ -332,10 +352,11 @@ class SensorDriver:
                     heard = f"it sent {got} bytes but no valid frame"
                 else:
                     heard = "it sent nothing at all"
-                raise DeviceError(
+                raise HandshakeError(
                     f"no HELLO from {self.name} within {timeout_s:g} s ({heard}); check the cable, "
                     "that the device is powered on, the baud rate (--baud), and that it is a "
-                    "detsig-protocol device (a GNSS receiver belongs on --gnss)"
+                    "detsig-protocol device (a GNSS receiver belongs on --gnss)",
+                    step="hello",
                 )
             if now >= resend:
                 self.send_command("hello")
@@ -388,14 +409,16 @@ class SensorDriver:
             if found is not None:
                 assert isinstance(found, Ack)
                 if not found.ok:
-                    raise DeviceError(
-                        f"the device on {self.name} refused '{cmd}': {found.error or 'no reason'}"
+                    raise HandshakeError(
+                        f"the device on {self.name} refused '{cmd}': {found.error or 'no reason'}",
+                        step=cmd,
                     )
                 return found
             if time.monotonic() >= deadline:
-                raise DeviceError(
+                raise HandshakeError(
                     f"the device on {self.name} did not acknowledge '{cmd}' within "
-                    f"{timeout_s:g} s; check its firmware supports COMMAND/ACK"
+                    f"{timeout_s:g} s; check its firmware supports COMMAND/ACK",
+                    step=cmd,
                 )
             self._pump()
 
@@ -477,20 +500,7 @@ class SensorDriver:
             Row blocks, other messages and events, in stream order; the backlog is emptied.
         """
         items, self._backlog = self._backlog, []
-        counters = self.counters
-        for item in items:
-            if isinstance(item, RowBlock):
-                counters.rows += item.n_rows
-            elif isinstance(item, EventItem):
-                if item.kind == "bad_frame":
-                    counters.bad_frames += 1
-                    reason = item.detail.split(" (", 1)[0]
-                    counters.bad_frame_reasons[reason] = (
-                        counters.bad_frame_reasons.get(reason, 0) + 1
-                    )
-                elif item.kind == "gap":
-                    counters.gap_events += 1
-                    counters.gaps += int(item.detail.split(" ", 1)[0])
+        count_delivered(self.counters, items)
         return items
 
     def finish(self) -> list[SensorItem]:

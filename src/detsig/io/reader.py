@@ -503,6 +503,10 @@ class Recording:
                 names = stream.attrs.get("channel_names", "[]")
                 entry["channel_names"] = json.loads(names) if isinstance(names, str) else names
                 entry["units"] = stream.attrs.get("units", "")
+            elif stream.kind == "radar":
+                for key in ("sweeps_per_frame", "start_m", "step_m", "frame_rate_hz"):
+                    entry[key] = _finite_or_none(stream.attrs.get(key))
+                entry["dtype"] = "complex int16 (real, imag)"
             elif stream.kind == "gnss":
                 entry["fix_quality_counts"] = _fix_counts(stream)
             if "distance_m" in stream.group and stream.n_rows:

@@ -36,7 +36,7 @@ from detsig.io._tables import (
     to_json,
     truth_to_rows,
 )
-from detsig.model import TRACK_FIELDS, Candidate, GroundTruth, PositionTrack
+from detsig.model import COMPLEX_INT16, TRACK_FIELDS, Candidate, GroundTruth, PositionTrack
 
 FORMAT_NAME = "detsig-recording"
 FORMAT_VERSION = 1
@@ -47,7 +47,7 @@ ROW_COLUMNS: dict[str, str] = {
     "host_time_ns": "<i8",
     "distance_m": "<f8",
 }
-STREAM_KINDS = ("gpr", "md", "gnss")
+STREAM_KINDS = ("gpr", "md", "radar", "gnss")
 _CHUNK_BYTES = 64 * 1024
 _WRITER_CHUNK_CACHE_BYTES = 4 * _CHUNK_BYTES
 
@@ -522,6 +522,71 @@ class RecordingWriter:
         stream.group.attrs["sample_rate_hz"] = float(sample_rate_hz)
         stream.group.attrs["channel_names"] = json.dumps(names)
         stream.group.attrs["units"] = units
+        self._set_attrs(stream.group, attrs)
+        return stream
+
+    def add_radar_stream(
+        self,
+        name: str,
+        *,
+        n_points: int,
+        sweeps_per_frame: int,
+        start_m: float,
+        step_m: float,
+        frame_rate_hz: float,
+        device: Mapping[str, Any] | None = None,
+        extra_columns: Mapping[str, Any] | None = None,
+        attrs: Mapping[str, Any] | None = None,
+    ) -> SampleStreamWriter:
+        """Declare a radar stream: one row per sweep of ``n_points`` complex int16 samples.
+
+        A frame of the device is ``sweeps_per_frame`` consecutive rows sharing one ``seq``;
+        sample ``j`` of a sweep is at distance ``start_m + j * step_m`` from the sensor.
+
+        Parameters
+        ----------
+        name : str
+            Stream name (e.g. ``"radar0"``); must be new, non-empty and without ``/``.
+        n_points : int
+            Distance points per sweep (>= 1).
+        sweeps_per_frame : int
+            Sweeps per frame (>= 1).
+        start_m : float
+            Distance of the first point, m.
+        step_m : float
+            Distance between points, m (> 0).
+        frame_rate_hz : float
+            Frames per second the device was set to, Hz (NaN: as fast as it can).
+        device : mapping, optional
+            The device description and applied configuration, stored as JSON.
+        extra_columns : mapping of str to dtype, optional
+            Further per-row columns.
+        attrs : mapping, optional
+            Further stream attributes; dicts, lists and tuples are stored as JSON.
+
+        Returns
+        -------
+        SampleStreamWriter
+            The writer to append sweeps to, shape (n_sweeps, n_points), dtype
+            :data:`detsig.model.COMPLEX_INT16`.
+
+        Raises
+        ------
+        ValueError
+            If ``step_m`` is not > 0, a count is < 1, or the name is empty or taken.
+        """
+        if not float(step_m) > 0 or int(sweeps_per_frame) < 1:
+            raise ValueError(
+                f"step_m must be > 0 and sweeps_per_frame >= 1, got {step_m}, {sweeps_per_frame}"
+            )
+        stream = self._add_sample_stream(
+            name, "radar", device, n_points, COMPLEX_INT16, extra_columns
+        )
+        group = stream.group.attrs
+        group["sweeps_per_frame"] = int(sweeps_per_frame)
+        group["start_m"] = float(start_m)
+        group["step_m"] = float(step_m)
+        group["frame_rate_hz"] = float(frame_rate_hz)
         self._set_attrs(stream.group, attrs)
         return stream
 

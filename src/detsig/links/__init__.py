@@ -18,11 +18,13 @@ from detsig.links.errors import (
     port_missing_error,
     port_permission_error,
 )
+from detsig.links.prefixed import PrefixedLink
 from detsig.links.serial_link import Link, SerialLink, is_url, open_link, port_present
 
 __all__ = [
     "Link",
     "LinkLost",
+    "PrefixedLink",
     "SerialLink",
     "available_ports",
     "holders_of",

@@ -9,12 +9,15 @@ from detsig.model.gpr import (
     velocity_from_permittivity,
 )
 from detsig.model.md import MdSeries
+from detsig.model.radar import COMPLEX_INT16, SPEED_OF_LIGHT_AIR_M_S
 from detsig.model.track import FIX_QUALITY_NAMES, TRACK_FIELDS, PositionTrack
 from detsig.model.truth import GroundTruth, TruthTarget
 
 __all__ = [
     "CANDIDATE_FIELDS",
+    "COMPLEX_INT16",
     "FIX_QUALITY_NAMES",
+    "SPEED_OF_LIGHT_AIR_M_S",
     "SPEED_OF_LIGHT_M_PER_S",
     "TRACK_FIELDS",
     "Candidate",

@@ -138,6 +138,8 @@ class LiveSource(ViewSource):
         self._version = snapshot.version
         streams = snapshot.streams
         gpr_name = self._pick(streams, "gpr", self._gpr_name)
+        if gpr_name is None and self._gpr_name is None:
+            gpr_name = self._pick(streams, "radar", None)  # radar sweeps in the B-scan
         md_name = self._pick(streams, "md", self._md_name)
         self._gpr = streams.get(gpr_name) if gpr_name else None
         self._md = streams.get(md_name) if md_name else None

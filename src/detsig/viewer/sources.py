@@ -35,7 +35,13 @@ import numpy as np
 import numpy.typing as npt
 
 from detsig.errors import InputError
-from detsig.model import Candidate, GprScan, GroundTruth, PositionTrack
+from detsig.model import (
+    SPEED_OF_LIGHT_AIR_M_S,
+    Candidate,
+    GprScan,
+    GroundTruth,
+    PositionTrack,
+)
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -521,6 +527,21 @@ def map_frames_to_axis(
     return np.arange(n_frames, dtype=np.float64)
 
 
+def _radar_info(reader: Any) -> GprInfo:
+    """B-scan description of a radar stream: one trace per sweep, its distance points as
+    two-way times in air (``2 * step_m / c`` apart), amplitudes of the complex samples."""
+    attrs = reader.attrs
+    rate = float(attrs.get("frame_rate_hz", math.nan)) * float(attrs.get("sweeps_per_frame", 1))
+    return GprInfo(
+        name=reader.name,
+        n_samples=int(reader.data.shape[1]),
+        sample_interval_s=2.0 * float(attrs["step_m"]) / SPEED_OF_LIGHT_AIR_M_S,
+        time_zero_s=0.0,
+        traces_per_s=rate if rate > 0 else None,
+        relative_permittivity=1.0,
+    )
+
+
 class RecordingSource(ViewSource):
     """A detsig recording, read lazily.
 
@@ -560,12 +581,17 @@ class RecordingSource(ViewSource):
         self.recording = open_recording(self.path, swmr=swmr)
         try:
             self._gpr_reader = self.recording.stream_of_kind("gpr", gpr_stream)
+            if self._gpr_reader is None and gpr_stream is None:
+                # No GPR: a radar stream (Acconeer) shows in the B-scan as sweep amplitudes.
+                self._gpr_reader = self.recording.stream_of_kind("radar")
             self._md_reader = self.recording.stream_of_kind("md", md_stream)
             self._gnss_reader = self.recording.stream_of_kind("gnss")
         except InputError:
             self.recording.close()
             raise
-        if self._gpr_reader is not None:
+        if self._gpr_reader is not None and self._gpr_reader.kind == "radar":
+            self.gpr = _radar_info(self._gpr_reader)
+        elif self._gpr_reader is not None:
             reader = self._gpr_reader
             attrs = reader.attrs
             eps = attrs.get("simulated_relative_permittivity", attrs.get("relative_permittivity"))
@@ -692,7 +718,11 @@ class RecordingSource(ViewSource):
         if self._gpr_reader is None or self.gpr is None:
             return _empty_block(0)
         start, stop = _clip_range(start, stop, self._n_traces)
-        data = np.asarray(self._gpr_reader.data[start:stop], dtype=np.float32)
+        raw = np.asarray(self._gpr_reader.data[start:stop])
+        if raw.dtype.names == ("real", "imag"):
+            data = np.hypot(raw["real"], raw["imag"], dtype=np.float32)
+        else:
+            data = raw.astype(np.float32)
         return RowBlock(start, data, self._trace_x[start:stop].copy())
 
     def read_frames(self, start: int, stop: int) -> RowBlock:

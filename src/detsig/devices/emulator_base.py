@@ -1,0 +1,297 @@
+"""What the emulators of third-party devices share: a pty, a streaming thread, a cable pull,
+a line speed, and a report of every fault injected.
+
+A subclass says what the device sends (:meth:`PtyEmulator._step`, called again and again by
+the thread) and how it answers what the host writes (:meth:`PtyEmulator._on_input`). This
+class paces nothing itself; it opens the pty, closes it once after ``disconnect_after_s``
+(a pulled cable) and opens a new one at the same ``link`` after ``outage_s``, and garbles
+everything in both directions while the client's line speed differs from the device's
+``baudrate`` (what a UART does at the wrong speed: bytes arrive, none of them right). The
+device starts when a client first opens the pty; what it sends while nobody has the port
+open is lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import select
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from detsig.devices.emulator_pty import PtyEndpoint
+
+_WRITE_DEADLINE_S = 1.0
+
+
+def garble(data: bytes) -> bytes:
+    """What bytes look like when read at the wrong line speed: every byte becomes one with
+    the high bit set, so no line end, no ``{`` and no UBX sync byte survives.
+
+    Parameters
+    ----------
+    data : bytes
+        What the device meant to send.
+
+    Returns
+    -------
+    bytes
+        As many bytes, all >= 0x80.
+
+    Examples
+    --------
+    >>> all(b >= 0x80 for b in garble(b"12,34\\n"))
+    True
+    """
+    return bytes(((b * 7 + 0x35) & 0xFF) | 0x80 for b in data)
+
+
+class PtyEmulator:
+    """Base of the third-party device emulators.
+
+    Parameters
+    ----------
+    link : str or Path, optional
+        Symlink kept pointing at the current pty.
+    baudrate : int
+        The device's line speed, bit/s; a client at another speed reads garbage.
+    disconnect_after_s : float, optional
+        Close the pty this many seconds after the start, once (a pulled cable).
+    outage_s : float
+        How long the device stays away, s.
+    silent : bool
+        Send nothing and answer nothing (a dead or unpowered device).
+    """
+
+    #: Short device name for reports (``"text"``, ``"ubx"``, ``"acconeer"``).
+    kind = "device"
+
+    def __init__(
+        self,
+        *,
+        link: str | Path | None = None,
+        baudrate: int = 115200,
+        disconnect_after_s: float | None = None,
+        outage_s: float = 1.0,
+        silent: bool = False,
+    ) -> None:
+        self.link = link
+        self.baudrate = int(baudrate)
+        self.disconnect_after_s = disconnect_after_s
+        self.outage_s = float(outage_s)
+        self.silent = silent
+        self._pty: PtyEndpoint | None = None
+        self._stop = threading.Event()
+        self._finished = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self._attached: PtyEndpoint | None = None
+        self._report: dict[str, Any] = {
+            "device": self.kind,
+            "ports": [],
+            "disconnects": 0,
+            "garbled_bytes": 0,
+            "bytes_sent": 0,
+            "outage_lost": 0,
+            "overflow": 0,
+            "ended_by": None,
+        }
+
+    # -- lifecycle --------------------------------------------------------------------------
+    @property
+    def port(self) -> str | None:
+        """Path of the current pty slave (None before start and during an outage)."""
+        pty = self._pty
+        return None if pty is None or pty.closed else pty.port
+
+    @property
+    def report(self) -> dict[str, Any]:
+        """A copy of the fault and traffic counts."""
+        with self._lock:
+            return {k: (list(v) if isinstance(v, list) else v) for k, v in self._report.items()}
+
+    def count(self, key: str, n: int = 1) -> None:
+        """Add ``n`` to report entry ``key`` (thread-safe)."""
+        with self._lock:
+            self._report[key] = self._report.get(key, 0) + n
+
+    def start(self) -> str:
+        """Open the pty and start the device thread.
+
+        Returns
+        -------
+        str
+            The port path clients open.
+        """
+        self._open_pty()
+        self._thread = threading.Thread(target=self._run, name=f"emulate-{self.kind}", daemon=True)
+        self._thread.start()
+        assert self._pty is not None
+        return self._pty.port
+
+    def stop(self, timeout_s: float = 5.0, *, reason: str = "stopped") -> None:
+        """Stop the thread and close the pty (idempotent).
+
+        Parameters
+        ----------
+        timeout_s : float
+            Longest wait for the thread, s.
+        reason : str
+            Stored as ``ended_by`` when the device had not ended by itself.
+        """
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+        with self._lock:
+            if self._report["ended_by"] is None:
+                self._report["ended_by"] = reason
+        if self._pty is not None:
+            self._pty.close()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def wait(self, timeout_s: float | None = None) -> bool:
+        """Wait until the device ended by itself; True if it has.
+
+        Parameters
+        ----------
+        timeout_s : float, optional
+            Longest wait, s.
+
+        Returns
+        -------
+        bool
+            True when the thread finished.
+        """
+        return self._finished.wait(timeout_s)
+
+    def summary(self) -> str:
+        """One line for the terminal: what was sent and which faults were injected."""
+        report = self.report
+        keys = [k for k, v in report.items() if isinstance(v, int) and v and k != "bytes_sent"]
+        faults = ", ".join(f"{report[k]} {k}" for k in keys) or "no faults"
+        return f"emulated {self.kind}: {report['bytes_sent']} bytes sent; {faults}"
+
+    def __enter__(self) -> PtyEmulator:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- for subclasses ---------------------------------------------------------------------
+    def _step(self, now: float) -> float:
+        """Send what is due at monotonic time ``now``; return seconds until the next step."""
+        raise NotImplementedError
+
+    def _on_input(self, data: bytes) -> None:
+        """Handle bytes the host wrote (already garbled at a wrong line speed)."""
+
+    def _on_reconnect(self) -> None:
+        """A new pty just appeared (the device restarted with its cable)."""
+
+    def _on_attach(self) -> None:
+        """A client opened the current pty (an Arduino resets and prints its header)."""
+
+    def speed_matches(self) -> bool:
+        """True when the client's line speed equals the device's (or cannot be read)."""
+        pty = self._pty
+        if pty is None or pty.closed:
+            return True
+        client = pty.client_baudrate()
+        return client is None or client == self.baudrate
+
+    def send(self, data: bytes) -> bool:
+        """Write bytes to the host as the wire would deliver them; False when they were lost
+        (outage, or nobody reads and the pty buffer stays full).
+
+        Parameters
+        ----------
+        data : bytes
+            The bytes the device sends.
+
+        Returns
+        -------
+        bool
+            True when every byte was written.
+        """
+        pty = self._pty
+        if pty is None or pty.closed:
+            self.count("outage_lost")
+            return False
+        if not pty.client_attached:
+            self.count("unheard_bytes", len(data))  # nobody has opened the port
+            return False
+        if not self.speed_matches():
+            data = garble(data)
+            self.count("garbled_bytes", len(data))
+        if not pty.writable(0.5) or not pty.write_all(data, time.monotonic() + _WRITE_DEADLINE_S):
+            self.count("overflow")
+            return False
+        self.count("bytes_sent", len(data))
+        return True
+
+    # -- the thread -------------------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            boot = time.monotonic()
+            disconnect_at = (
+                None if self.disconnect_after_s is None else boot + self.disconnect_after_s
+            )
+            back_at: float | None = None
+            while not self._stop.is_set():
+                now = time.monotonic()
+                if disconnect_at is not None and now >= disconnect_at:
+                    disconnect_at = None
+                    self._close_pty()
+                    self.count("disconnects")
+                    back_at = now + self.outage_s
+                if back_at is not None and now >= back_at:
+                    back_at = None
+                    self._open_pty()
+                    self._on_reconnect()
+                pty = self._pty
+                if pty is not None and not pty.closed and pty is not self._attached:
+                    if not pty.client_attached:
+                        if self._attached is None:
+                            self._idle(0.02)  # the device starts when first opened
+                            continue
+                    else:
+                        self._attached = pty
+                        if not self.silent:
+                            self._on_attach()
+                self._serve_input()
+                wait_s = 0.02 if self.silent else self._step(now)
+                self._idle(min(max(wait_s, 0.0), 0.02))
+        except BaseException as error:  # reported by stop()
+            self._error = error
+        finally:
+            self._finished.set()
+
+    def _serve_input(self) -> None:
+        pty = self._pty
+        if pty is None or pty.closed:
+            return
+        data = pty.read()
+        if data and not self.silent:
+            self._on_input(data if self.speed_matches() else garble(data))
+
+    def _idle(self, seconds: float) -> None:
+        pty = self._pty
+        if pty is None or pty.closed:
+            self._stop.wait(seconds)
+            return
+        with contextlib.suppress(OSError, ValueError):
+            select.select([pty.master], [], [], seconds)
+
+    def _open_pty(self) -> None:
+        self._pty = PtyEndpoint(self.link)
+        with self._lock:
+            self._report["ports"].append(self._pty.port)
+
+    def _close_pty(self) -> None:
+        if self._pty is not None:
+            self._pty.close()
