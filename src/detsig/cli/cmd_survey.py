@@ -1,0 +1,154 @@
+"""``detsig survey``: area surveys over a folder or list of recordings (sweeps).
+
+- ``diglist``: detect in every sweep, merge across neighbouring sweeps, write the dig list
+  (GeoJSON + CSV);
+- ``coverage``: swept footprint, gaps, overlap, speed and GNSS fix quality (GeoJSON layers, a
+  PNG map and a Markdown report);
+- ``grid``: GPR cube and C-scans (depth or time slices), MD maps per channel (PNG + HDF5).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+_EXAMPLES = {
+    "diglist": "detsig survey diglist area/ -o out/ --detector fused",
+    "coverage": "detsig survey coverage area/ -o out/",
+    "grid": "detsig survey grid area/ -o out/ --depth-m 0.05:0.10 --statistic envelope",
+}
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "sources", nargs="*", type=Path, help="recordings (sweeps) or folders of them (*.h5)"
+    )
+    parser.add_argument(
+        "-o", "--out", type=Path, required=True, help="folder for the outputs (created)"
+    )
+    parser.add_argument(
+        "--plan", type=Path, help="survey plan TOML (default: survey.toml in the folder)"
+    )
+    parser.add_argument(
+        "--positions",
+        choices=("auto", "gnss", "plan"),
+        default="auto",
+        help="position source: GNSS when every sweep has it (auto), or the planned grid",
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the subcommands of ``detsig survey``."""
+    subparsers = parser.add_subparsers(dest="survey_command", metavar="SUBCOMMAND")
+    helps = {
+        "diglist": "one item per object from the candidates of every sweep (GeoJSON, CSV)",
+        "coverage": "swept footprint, gaps, overlap, speed and fix quality (GeoJSON, PNG, MD)",
+        "grid": "GPR cube and C-scans, MD maps per channel (PNG, HDF5)",
+    }
+    for name, help_text in helps.items():
+        sub = subparsers.add_parser(
+            name,
+            help=help_text,
+            description=help_text[0].upper() + help_text[1:] + ".",
+            epilog=f"example:\n  {_EXAMPLES[name]}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        _common(sub)
+        if name == "diglist":
+            sub.add_argument("--detector", default="auto", help="detector (default auto: fused)")
+            sub.add_argument("--threshold", type=float, help="detector threshold")
+            sub.add_argument(
+                "--merge-radius-m",
+                type=float,
+                help="merge candidates of neighbouring sweeps closer than this, m "
+                "(default 1.4 x lane spacing, at least 0.3)",
+            )
+        if name == "grid":
+            sub.add_argument(
+                "--cell-m", type=float, default=0.02, help="grid cell size, m (default 0.02)"
+            )
+            window = sub.add_mutually_exclusive_group()
+            window.add_argument(
+                "--depth-m", default=None, help="depth window START:STOP of a C-scan, m"
+            )
+            window.add_argument(
+                "--time-ns", default=None, help="two-way time window START:STOP of a C-scan, ns"
+            )
+            sub.add_argument("--slices", type=int, default=6, help="slices when no window is given")
+            sub.add_argument(
+                "--statistic",
+                choices=("mean", "max", "envelope"),
+                default="envelope",
+                help="window statistic of |amplitude| (mean, max) or of the envelope",
+            )
+            sub.add_argument(
+                "--permittivity",
+                type=float,
+                default=None,
+                help="relative permittivity for depth (default: the recordings', else 9)",
+            )
+
+
+def _new_out(folder: Path, names: list[str]) -> None:
+    from detsig.errors import UsageError
+
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder} is a file; give a folder with -o")
+    taken = [name for name in names if (folder / name).exists()]
+    if taken:
+        raise UsageError(
+            f"{folder / taken[0]} already exists; detsig never overwrites, so give another -o"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+
+
+def _survey(args: argparse.Namespace) -> Any:
+    from detsig.survey import load_survey
+
+    return load_survey(args.sources, plan=args.plan, positions=args.positions)
+
+
+def _run_diglist(args: argparse.Namespace) -> int:
+    from detsig.errors import UsageError
+    from detsig.io.candidates import write_candidates_csv, write_candidates_geojson
+    from detsig.survey.diglist import build_dig_list, place_candidates
+
+    if args.merge_radius_m is not None and not args.merge_radius_m > 0:
+        raise UsageError(f"--merge-radius-m must be > 0, got {args.merge_radius_m}")
+    names = ["diglist.geojson", "diglist.csv"]
+    survey = _survey(args)
+    _new_out(args.out, names)
+    placed = place_candidates(survey, detector=args.detector, threshold=args.threshold)
+    items = build_dig_list(survey, placed, merge_radius_m=args.merge_radius_m)
+    write_candidates_geojson(args.out / names[0], items)
+    write_candidates_csv(args.out / names[1], items)
+    print(
+        f"{len(survey.sweeps)} sweeps ({survey.sweeps[0].source} positions), "
+        f"{len(placed)} candidates -> {len(items)} dig-list items"
+    )
+    print(
+        f"  {'id':<5} {'x_m':>7} {'y_m':>7} {'lat_deg':>12} {'lon_deg':>12} "
+        f"{'depth_m':>7} {'score':>6}  sensors sweeps"
+    )
+    for item in items:
+        depth = f"{item.depth_m:7.3f}" if item.depth_m == item.depth_m else "      -"
+        print(
+            f"  {item.extras['id']:<5} {item.x_m:7.3f} {item.y_m:7.3f} {item.lat_deg:12.7f} "
+            f"{item.lon_deg:12.7f} {depth} {item.score:6.2f}  {item.extras['sensors']:<7} "
+            f"{item.extras['n_sweeps']}"
+        )
+    print(f"wrote {args.out / names[0]} and {args.out / names[1]}")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the chosen survey subcommand; returns the exit code."""
+    from detsig.errors import UsageError
+
+    command = getattr(args, "survey_command", None)
+    if command is None:
+        raise UsageError("name a subcommand: diglist, coverage or grid (detsig survey --help)")
+    if command == "diglist":
+        return _run_diglist(args)
+    raise UsageError(f"detsig survey {command} is not implemented yet")
