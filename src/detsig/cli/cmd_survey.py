@@ -64,6 +64,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                 help="merge candidates of neighbouring sweeps closer than this, m "
                 "(default 1.4 x lane spacing, at least 0.3)",
             )
+        if name == "coverage":
+            sub.add_argument(
+                "--cell-m", type=float, default=0.02, help="raster cell size, m (default 0.02)"
+            )
+            sub.add_argument(
+                "--diglist", type=Path, help="dig list (GeoJSON/CSV) to mark on the map"
+            )
         if name == "grid":
             sub.add_argument(
                 "--cell-m", type=float, default=0.02, help="grid cell size, m (default 0.02)"
@@ -142,6 +149,38 @@ def _run_diglist(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_coverage(args: argparse.Namespace) -> int:
+    from detsig.errors import UsageError
+    from detsig.io.candidates import read_candidates
+    from detsig.survey.coverage import check_coverage
+    from detsig.survey.report import COVERAGE_FILES, write_coverage
+
+    if not 0 < args.cell_m <= 0.5:
+        raise UsageError(f"--cell-m must lie in (0, 0.5] m, got {args.cell_m}")
+    survey = _survey(args)
+    items = read_candidates(args.diglist) if args.diglist is not None else []
+    _new_out(args.out, list(COVERAGE_FILES))
+    report = check_coverage(survey, cell_m=args.cell_m)
+    write_coverage(survey, report, args.out, items)
+    print(
+        f"{len(survey.sweeps)} sweeps: {100 * report.covered_fraction:.1f} % of the area "
+        f"covered, {100 * report.overlap_fraction:.1f} % of it twice or more"
+    )
+    for gap in report.gaps:
+        wide = "wider than the nominal spacing" if gap.wider_than_nominal else "narrow"
+        print(
+            f"  gap at x {gap.centre_m[0]:.2f} m, y {gap.centre_m[1]:.2f} m: "
+            f"{gap.area_m2:.3f} m2, {gap.width_m:.2f} m wide ({wide})"
+        )
+    for s in report.stretches:
+        print(
+            f"  {s.sweep}: {s.check} {s.value:.3g} (limit {s.limit}) from {s.start_m:.2f} "
+            f"to {s.end_m:.2f} m"
+        )
+    print(f"wrote {args.out}/coverage.md, coverage.png and GeoJSON layers")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the chosen survey subcommand; returns the exit code."""
     from detsig.errors import UsageError
@@ -151,4 +190,6 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("name a subcommand: diglist, coverage or grid (detsig survey --help)")
     if command == "diglist":
         return _run_diglist(args)
+    if command == "coverage":
+        return _run_coverage(args)
     raise UsageError(f"detsig survey {command} is not implemented yet")
