@@ -90,10 +90,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                 help="window statistic of |amplitude| (mean, max) or of the envelope",
             )
             sub.add_argument(
+                "--diglist", type=Path, help="dig list (GeoJSON/CSV) to mark on the maps"
+            )
+            sub.add_argument(
                 "--permittivity",
                 type=float,
-                default=None,
-                help="relative permittivity for depth (default: the recordings', else 9)",
+                default=9.0,
+                help="relative permittivity of the soil for depths (default 9)",
             )
 
 
@@ -181,6 +184,83 @@ def _run_coverage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _window(text: str, option: str) -> tuple[float, float]:
+    from detsig.errors import UsageError
+
+    try:
+        start, stop = (float(part) for part in text.split(":"))
+    except ValueError:
+        raise UsageError(f"{option} must be START:STOP (two numbers), got {text!r}") from None
+    if not stop > start:
+        raise UsageError(f"{option} needs STOP > START, got {text!r}")
+    return start, stop
+
+
+def _run_grid(args: argparse.Namespace) -> int:
+    from detsig.errors import UsageError
+    from detsig.io.candidates import read_candidates
+    from detsig.survey.grid import cscans, gpr_cube, md_maps
+    from detsig.survey.maps import GRID_FILES, plot_maps, write_grid_file
+
+    if not 0 < args.cell_m <= 0.5:
+        raise UsageError(f"--cell-m must lie in (0, 0.5] m, got {args.cell_m}")
+    if not args.permittivity >= 1:
+        raise UsageError(f"--permittivity must be >= 1, got {args.permittivity}")
+    if not 1 <= args.slices <= 12:
+        raise UsageError(f"--slices must lie between 1 and 12, got {args.slices}")
+    windows_m = windows_s = None
+    if args.depth_m is not None:
+        windows_m = [_window(args.depth_m, "--depth-m")]
+    if args.time_ns is not None:
+        start, stop = _window(args.time_ns, "--time-ns")
+        windows_s = [(start * 1e-9, stop * 1e-9)]
+    survey = _survey(args)
+    items = read_candidates(args.diglist) if args.diglist is not None else []
+    _new_out(args.out, list(GRID_FILES))
+    cube = None
+    slices = []
+    if any(t.kind == "gpr" for sweep in survey.sweeps for t in sweep.tracks.values()):
+        cube = gpr_cube(survey, cell_m=args.cell_m, envelope=args.statistic == "envelope")
+        slices = cscans(
+            cube,
+            args.statistic,
+            args.permittivity,
+            depth_windows_m=windows_m,
+            time_windows_s=windows_s,
+            n_slices=args.slices,
+        )
+        plot_maps(
+            cube.grid,
+            [(scan.title, scan.image) for scan in slices],
+            args.out / "cscans.png",
+            units="amplitude (counts)",
+            dig_list=items,
+            title=f"GPR C-scans, {len(survey.sweeps)} sweeps, eps_r {args.permittivity:g}",
+        )
+    md_grid, md = md_maps(survey, cell_m=args.cell_m)
+    if md:
+        plot_maps(
+            md_grid,
+            list(md.items()),
+            args.out / "md-maps.png",
+            units="drift-removed response (counts)",
+            dig_list=items,
+            title=f"Metal detector maps, {len(survey.sweeps)} sweeps",
+        )
+    write_grid_file(
+        args.out / "grid.h5", survey, cube, slices, md_grid if md else None, md, args.permittivity
+    )
+    if cube is not None:
+        n_y, n_x, n_samples = cube.values.shape
+        print(f"GPR cube {n_x} x {n_y} cells of {args.cell_m:g} m x {n_samples} samples")
+        for scan in slices:
+            print(f"  C-scan {scan.title}")
+    if md:
+        print(f"MD maps of {', '.join(md)}")
+    print(f"wrote {args.out}/grid.h5 and the PNG maps")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the chosen survey subcommand; returns the exit code."""
     from detsig.errors import UsageError
@@ -192,4 +272,4 @@ def run(args: argparse.Namespace) -> int:
         return _run_diglist(args)
     if command == "coverage":
         return _run_coverage(args)
-    raise UsageError(f"detsig survey {command} is not implemented yet")
+    return _run_grid(args)
