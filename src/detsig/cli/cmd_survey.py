@@ -17,16 +17,18 @@ _EXAMPLES = {
     "diglist": "detsig survey diglist area/ -o out/ --detector fused",
     "coverage": "detsig survey coverage area/ -o out/",
     "grid": "detsig survey grid area/ -o out/ --depth-m 0.05:0.10 --statistic envelope",
+    "view": "detsig survey view area/ --diglist out/diglist.geojson --screenshot map.png",
 }
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _common(parser: argparse.ArgumentParser, with_out: bool = True) -> None:
     parser.add_argument(
         "sources", nargs="*", type=Path, help="recordings (sweeps) or folders of them (*.h5)"
     )
-    parser.add_argument(
-        "-o", "--out", type=Path, required=True, help="folder for the outputs (created)"
-    )
+    if with_out:
+        parser.add_argument(
+            "-o", "--out", type=Path, required=True, help="folder for the outputs (created)"
+        )
     parser.add_argument(
         "--plan", type=Path, help="survey plan TOML (default: survey.toml in the folder)"
     )
@@ -45,6 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "diglist": "one item per object from the candidates of every sweep (GeoJSON, CSV)",
         "coverage": "swept footprint, gaps, overlap, speed and fix quality (GeoJSON, PNG, MD)",
         "grid": "GPR cube and C-scans, MD maps per channel (PNG, HDF5)",
+        "view": "map of C-scans with a depth slider, dig list, gaps; click opens a B-scan",
     }
     for name, help_text in helps.items():
         sub = subparsers.add_parser(
@@ -54,7 +57,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             epilog=f"example:\n  {_EXAMPLES[name]}",
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        _common(sub)
+        _common(sub, with_out=name != "view")
+        if name == "view":
+            sub.add_argument("--diglist", type=Path, help="dig list (GeoJSON/CSV) to mark")
+            sub.add_argument(
+                "--cell-m", type=float, default=0.02, help="grid cell size, m (default 0.02)"
+            )
+            sub.add_argument(
+                "--permittivity", type=float, default=9.0, help="soil permittivity (default 9)"
+            )
+            sub.add_argument(
+                "--screenshot", type=Path, help="draw the map offscreen into this PNG and exit"
+            )
+            sub.add_argument(
+                "--open-at",
+                metavar="X:Y",
+                help="open the B-scan of the sweep through this point (local grid, m)",
+            )
         if name == "diglist":
             sub.add_argument("--detector", default="auto", help="detector (default auto: fused)")
             sub.add_argument("--threshold", type=float, help="detector threshold")
@@ -261,6 +280,47 @@ def _run_grid(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_view(args: argparse.Namespace) -> int:
+    from detsig.errors import UsageError
+    from detsig.io.candidates import read_candidates
+    from detsig.survey.coverage import check_coverage
+    from detsig.survey.grid import gpr_cube
+
+    if not 0 < args.cell_m <= 0.5:
+        raise UsageError(f"--cell-m must lie in (0, 0.5] m, got {args.cell_m}")
+    if args.screenshot is not None and args.screenshot.exists():
+        raise UsageError(f"{args.screenshot} already exists; give a new file for --screenshot")
+    point = None
+    if args.open_at is not None:
+        try:
+            x_text, y_text = args.open_at.split(":")
+            point = (float(x_text), float(y_text))
+        except ValueError:
+            raise UsageError(f"--open-at must be X:Y in metres, got {args.open_at!r}") from None
+    survey = _survey(args)
+    items = read_candidates(args.diglist) if args.diglist is not None else []
+    cube = gpr_cube(survey, cell_m=args.cell_m)
+    coverage = check_coverage(survey).raster
+
+    from detsig.viewer.app import ensure_app
+
+    app = ensure_app(headless=args.screenshot is not None)
+    from detsig.viewer.screenshot import render_window
+    from detsig.viewer.survey_map import SurveyMapWindow
+
+    window = SurveyMapWindow(survey, cube, coverage, items, args.permittivity)
+    window.resize(1100, 1000)
+    window.show()
+    if point is not None:
+        window.open_sweep_at(*point)
+    if args.screenshot is not None:
+        render_window(window, args.screenshot)
+        window.close()
+        print(f"wrote {args.screenshot}")
+        return 0
+    return int(app.exec())
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the chosen survey subcommand; returns the exit code."""
     from detsig.errors import UsageError
@@ -272,4 +332,6 @@ def run(args: argparse.Namespace) -> int:
         return _run_diglist(args)
     if command == "coverage":
         return _run_coverage(args)
+    if command == "view":
+        return _run_view(args)
     return _run_grid(args)
