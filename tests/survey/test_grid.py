@@ -122,3 +122,4 @@ def test_survey_grid_command(faulty_area, tmp_path, capsys):
         == 2
     )
     assert "outside the traces" in capsys.readouterr().err
+    assert not (tmp_path / "c").exists()  # nothing written for bad input

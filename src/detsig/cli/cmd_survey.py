@@ -235,7 +235,6 @@ def _run_grid(args: argparse.Namespace) -> int:
         windows_s = [(start * 1e-9, stop * 1e-9)]
     survey = _survey(args)
     items = read_candidates(args.diglist) if args.diglist is not None else []
-    _new_out(args.out, list(GRID_FILES))
     cube = None
     slices = []
     if any(t.kind == "gpr" for sweep in survey.sweeps for t in sweep.tracks.values()):
@@ -248,6 +247,9 @@ def _run_grid(args: argparse.Namespace) -> int:
             time_windows_s=windows_s,
             n_slices=args.slices,
         )
+    md_grid, md = md_maps(survey, cell_m=args.cell_m)
+    _new_out(args.out, list(GRID_FILES))
+    if cube is not None:
         plot_maps(
             cube.grid,
             [(scan.title, scan.image) for scan in slices],
@@ -256,7 +258,6 @@ def _run_grid(args: argparse.Namespace) -> int:
             dig_list=items,
             title=f"GPR C-scans, {len(survey.sweeps)} sweeps, eps_r {args.permittivity:g}",
         )
-    md_grid, md = md_maps(survey, cell_m=args.cell_m)
     if md:
         plot_maps(
             md_grid,

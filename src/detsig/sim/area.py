@@ -38,6 +38,7 @@ from detsig.errors import ScenarioError
 from detsig.model import GroundTruth, PositionTrack, TruthTarget
 from detsig.sim.lane import SIM_EPOCH_NS, SimulatedLane, simulate_lane, write_lane
 from detsig.sim.scenario import Lane, Scenario, TargetSpec, load_scenario
+from detsig.sim.targets import draw_target
 
 __all__ = ["AreaSpec", "SimulatedArea", "simulate_area", "write_area"]
 
@@ -184,20 +185,7 @@ def _place_targets(
                 else:
                     jammed = True
                     break
-                placed.append(
-                    TargetSpec(
-                        id=f"a{len(placed) + 1}",
-                        target_class=rule.target_class,
-                        kind=rule.kind,
-                        x_m=round(float(x), 4),
-                        y_m=round(float(y), 4),
-                        depth_m=round(float(rng.uniform(*rule.depth_m)), 4),
-                        size_m=round(float(rng.uniform(*rule.size_m)), 4),
-                        material=rule.material,
-                        metal=rule.metal,
-                        metal_mass_g=round(float(rng.uniform(*rule.metal_mass_g)), 3),
-                    )
-                )
+                placed.append(draw_target(rule, rng, f"a{len(placed) + 1}", float(x), float(y)))
             if jammed:
                 break
         if not jammed:

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from detsig.survey.grid import Grid
 from detsig.survey.layout import Survey, SweepTrack
 
 __all__ = ["CoverageRaster", "CoverageReport", "Gap", "Stretch", "check_coverage"]
@@ -65,14 +66,19 @@ class CoverageRaster:
     inside: npt.NDArray[np.bool_]
 
     @property
+    def grid(self) -> Grid:
+        """The cells as a :class:`~detsig.survey.grid.Grid`."""
+        return Grid(self.x0_m, self.y0_m, self.cell_m, self.count.shape[1], self.count.shape[0])
+
+    @property
     def x_m(self) -> npt.NDArray[np.float64]:
         """Cell centres along x, shape (n_x,), m."""
-        return np.asarray(self.x0_m + self.cell_m * np.arange(self.count.shape[1]), np.float64)
+        return self.grid.x_m
 
     @property
     def y_m(self) -> npt.NDArray[np.float64]:
         """Cell centres along y, shape (n_y,), m."""
-        return np.asarray(self.y0_m + self.cell_m * np.arange(self.count.shape[0]), np.float64)
+        return self.grid.y_m
 
 
 @dataclass(frozen=True)

@@ -367,8 +367,9 @@ def load_plan(path: str | Path) -> SurveyPlan:
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (folder / "survey.toml").write_text("[grid]\\nspacing_m = 0.25\\n")
     >>> plan = load_plan(folder / "survey.toml")
-    >>> [round(float(v), 3) for v in plan.positions(2, [1.0])]  # 1 m along lane 2, heading east
-    [1.0, 0.5]
+    >>> x, y = plan.positions(2, [1.0])  # 1 m along lane 2; lanes run east, lane 2 lies north
+    >>> round(float(x[0]), 3), round(float(y[0]), 3)
+    (1.0, 0.5)
     """
     path = Path(path)
     try:
