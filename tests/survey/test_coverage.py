@@ -122,3 +122,11 @@ def test_survey_coverage_command_writes_layers_map_and_report(faulty_area, tmp_p
         == 2
     )
     assert "--cell-m" in capsys.readouterr().err
+
+
+def test_survey_without_a_subcommand_says_which_exist(capsys):
+    assert main(["survey"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "detsig survey: error: name a subcommand: diglist, coverage, grid or view "
+        "(detsig survey --help)"
+    )

@@ -328,7 +328,9 @@ def run(args: argparse.Namespace) -> int:
 
     command = getattr(args, "survey_command", None)
     if command is None:
-        raise UsageError("name a subcommand: diglist, coverage or grid (detsig survey --help)")
+        raise UsageError(
+            "name a subcommand: diglist, coverage, grid or view (detsig survey --help)"
+        )
     if command == "diglist":
         return _run_diglist(args)
     if command == "coverage":
