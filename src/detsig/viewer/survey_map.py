@@ -23,6 +23,7 @@ from detsig.survey.coverage import CoverageRaster
 from detsig.survey.grid import GprCube, window_statistic
 from detsig.survey.layout import Survey
 from detsig.viewer.bscan import BScanView
+from detsig.viewer.processing import apply_preset
 
 __all__ = ["SurveyMapWindow"]
 
@@ -48,6 +49,8 @@ class SurveyMapWindow(QtWidgets.QWidget):
         Items marked on the map (local ``x_m``, ``y_m``).
     relative_permittivity : float
         For the depth of the slider.
+    preset : {"raw", "processed", "envelope"}
+        Display preset of the B-scan (:func:`detsig.viewer.processing.apply_preset`).
     """
 
     sweep_opened = QtCore.Signal(str, float)
@@ -59,8 +62,10 @@ class SurveyMapWindow(QtWidgets.QWidget):
         coverage: CoverageRaster | None = None,
         dig_list: Sequence[Candidate] = (),
         relative_permittivity: float = 9.0,
+        preset: str = "processed",
     ) -> None:
         super().__init__()
+        self.preset = preset
         self.setWindowTitle(f"detsig survey map: {len(survey.sweeps)} sweeps")
         self.survey = survey
         self.cube = cube
@@ -229,15 +234,16 @@ class SurveyMapWindow(QtWidgets.QWidget):
             return
         block = self._source.read_traces(0, self._source.n_traces())
         x = self._source.trace_x()
-        self.bscan.set_data(info, np.asarray(block.data, dtype=np.float32), x, "m")
+        traces = apply_preset(np.asarray(block.data, dtype=np.float32), info, self.preset)
+        self.bscan.set_data(info, traces, x, "m")
         self.bscan.cursor_line.setPos(distance)
         self.bscan.show_ascan_at(distance)
         self.pick.setData([x_m], [y_m])
         self.opened_sweep = sweep.name
         self.opened_distance_m = distance
         self.bscan_title.setText(
-            f"{sweep.name}: B-scan through ({x_m:.2f}, {y_m:.2f}) m, {distance:.2f} m along "
-            f"the sweep, {gap:.2f} m from its track"
+            f"{sweep.name} ({self.preset}): B-scan through ({x_m:.2f}, {y_m:.2f}) m, "
+            f"{distance:.2f} m along the sweep, {gap:.2f} m from its track"
         )
         self.sweep_opened.emit(sweep.name, distance)
 
