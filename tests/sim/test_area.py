@@ -10,6 +10,7 @@ from detsig.io.recording import open_recording
 from detsig.model import GroundTruth
 from detsig.sim.area import AreaSpec, simulate_area, write_area
 from detsig.survey import load_plan, load_survey
+from detsig.survey.diglist import build_dig_list, place_candidates
 
 SMALL = AreaSpec(length_m=3.0, width_m=2.0, density=0.6)
 
@@ -87,6 +88,11 @@ def test_same_seed_same_survey_wheel_only_uses_the_plan(tmp_path):
     assert {s.source for s in survey.sweeps} == {"plan"}
     track = survey.sweeps[2].tracks["md0"]
     np.testing.assert_allclose(track.y_m, 0.5)
+    # The plan locates the grid, so a wheel-only dig list still has lat/lon.
+    items = build_dig_list(survey, place_candidates(survey))
+    assert items and all(
+        abs(i.lat_deg - 45.0) < 1e-4 and abs(i.lon_deg - 16.0) < 1e-4 for i in items
+    )
 
 
 def test_simulate_area_command(tmp_path, capsys):
