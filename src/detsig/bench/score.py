@@ -372,6 +372,8 @@ def _finite_or_none(value: float) -> float | None:
 
 
 def _swept_width(truth: GroundTruth, swept_width_m: float | None) -> tuple[float, str]:
+    if truth.width_m is not None and swept_width_m is None:
+        return truth.width_m, "area"
     if swept_width_m is not None:
         width = float(swept_width_m)
         if not (math.isfinite(width) and width > 0):
@@ -380,6 +382,15 @@ def _swept_width(truth: GroundTruth, swept_width_m: float | None) -> tuple[float
     if truth.swept_width_m is not None:
         return float(truth.swept_width_m), "truth"
     return DEFAULT_SWEPT_WIDTH_M, "default"
+
+
+def _outside_across(truth: GroundTruth, candidate: Candidate, half_width_m: float) -> bool:
+    """Whether a candidate lies across the lane outside the swept width (or the area)."""
+    if not math.isfinite(candidate.y_m):
+        return False
+    if truth.y_start_m is not None and truth.y_end_m is not None:
+        return not float(truth.y_start_m) <= candidate.y_m <= float(truth.y_end_m)
+    return abs(candidate.y_m) > half_width_m
 
 
 def score_lane(
@@ -404,6 +415,9 @@ def score_lane(
         Matching rule; default edge mode with a 0.1 m margin (CWA 14747-1 practice).
     swept_width_m : float, optional
         Width swept across the lane, m; default the truth's, else 1.0 m (stated in the result).
+        For the truth of a 2-D area (``y_start_m``/``y_end_m``) the default is the area's
+        width: candidates and targets outside it are not scored, a candidate without ``y_m``
+        has no position, and distances are planar in (``x_m``, ``y_m``).
     threshold : float, optional
         Count only candidates scoring at least this; default all.
     lane : str
@@ -436,14 +450,16 @@ def score_lane(
     status = ["false_alarm"] * len(candidates)
     scored: list[int] = []
     for index, candidate in enumerate(candidates):
-        if not math.isfinite(candidate.x_m):
+        if not math.isfinite(candidate.x_m) or (truth.is_area and not math.isfinite(candidate.y_m)):
             status[index] = "no_position"
-        elif not x_start <= candidate.x_m <= x_end or (
-            math.isfinite(candidate.y_m) and abs(candidate.y_m) > half_width
-        ):
+        elif not x_start <= candidate.x_m <= x_end or _outside_across(truth, candidate, half_width):
             status[index] = "outside"
         else:
             scored.append(index)
+    if truth.is_area:
+        y_start, y_end = float(truth.y_start_m), float(truth.y_end_m)  # type: ignore[arg-type]
+        inside_targets = [t for t in inside_targets if y_start <= t.y_m <= y_end]
+        n_targets_outside = len(truth.targets) - len(inside_targets)
     scored_array = np.asarray(scored, dtype=np.intp)
     scores = np.array([candidates[i].score for i in scored], dtype=np.float64)
 

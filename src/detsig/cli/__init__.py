@@ -57,8 +57,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "detsig view lane.h5 --screenshot lane.png",
     ),
     "simulate": (
-        "write a synthetic lane with ground truth from a scenario",
-        "detsig simulate standard --seed 1 -o lane.h5",
+        "write a synthetic lane (or an area of sweeps) with ground truth",
+        "detsig simulate standard --seed 1 -o lane.h5\n"
+        "  detsig simulate area --seed 1 --missed-lane 8 --fast-lane 12 -o area/",
+    ),
+    "survey": (
+        "area surveys: dig list, coverage check, C-scans and maps over many sweeps",
+        "detsig survey diglist sweeps/ -o survey-out/",
     ),
     "bench": (
         "score detectors (Pd, false alarms/m2, ROC) and run speed benchmarks",

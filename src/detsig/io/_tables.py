@@ -148,8 +148,9 @@ def candidates_to_rows(candidates: Iterable[Candidate]) -> npt.NDArray[Any]:
 
 
 def rows_to_candidates(rows: npt.NDArray[Any]) -> list[Candidate]:
-    """Unpack a :data:`CANDIDATE_DTYPE` array."""
+    """Unpack a :data:`CANDIDATE_DTYPE` array (a table without ``y_m`` gives NaN: unknown)."""
     out = []
+    has_y = rows.dtype.names is not None and "y_m" in rows.dtype.names
     for row in rows:
         extras_text = decode_text(row["extras"])
         out.append(
@@ -158,7 +159,7 @@ def rows_to_candidates(rows: npt.NDArray[Any]) -> list[Candidate]:
                 detector=decode_text(row["detector"]),
                 stream=decode_text(row["stream"]),
                 x_m=float(row["x_m"]),
-                y_m=float(row["y_m"]),
+                y_m=float(row["y_m"]) if has_y else math.nan,
                 lat_deg=float(row["lat_deg"]),
                 lon_deg=float(row["lon_deg"]),
                 time_s=float(row["time_s"]),
@@ -189,8 +190,9 @@ def truth_to_rows(truth: GroundTruth) -> npt.NDArray[Any]:
 def rows_to_truth(
     rows: npt.NDArray[Any], x_start_m: float, x_end_m: float, swept_width_m: float | None
 ) -> GroundTruth:
-    """Unpack a :data:`TRUTH_DTYPE` array and the surveyed extent."""
+    """Unpack a :data:`TRUTH_DTYPE` array and the surveyed extent (no ``y_m``: on the axis, 0)."""
     targets = []
+    has_y = rows.dtype.names is not None and "y_m" in rows.dtype.names
     for row in rows:
         extras_text = decode_text(row["extras"])
         targets.append(
@@ -199,7 +201,7 @@ def rows_to_truth(
                 target_class=decode_text(row["class"]),
                 kind=decode_text(row["kind"]),
                 x_m=float(row["x_m"]),
-                y_m=float(row["y_m"]),
+                y_m=float(row["y_m"]) if has_y else 0.0,
                 depth_m=float(row["depth_m"]),
                 size_m=float(row["size_m"]),
                 extras=json.loads(extras_text) if extras_text else {},

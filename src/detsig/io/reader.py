@@ -7,6 +7,7 @@ Opening a recording reads only attributes; stream data stay on disk until sliced
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
 import math
@@ -454,12 +455,19 @@ class Recording:
             return None
         group = self.file["truth"]
         width = group.attrs.get("swept_width_m")
-        return rows_to_truth(
+        truth = rows_to_truth(
             np.asarray(group["targets"][:]),
             float(group.attrs["x_start_m"]),
             float(group.attrs["x_end_m"]),
             None if width is None else float(width),
         )
+        if "y_start_m" in group.attrs and "y_end_m" in group.attrs:
+            truth = dataclasses.replace(
+                truth,
+                y_start_m=float(group.attrs["y_start_m"]),
+                y_end_m=float(group.attrs["y_end_m"]),
+            )
+        return truth
 
     def candidates(self) -> list[Candidate]:
         """The stored candidates (empty when there are none).

@@ -671,6 +671,9 @@ class RecordingWriter:
         group.attrs["x_end_m"] = float(truth.x_end_m)
         if truth.swept_width_m is not None:
             group.attrs["swept_width_m"] = float(truth.swept_width_m)
+        if truth.y_start_m is not None and truth.y_end_m is not None:
+            group.attrs["y_start_m"] = float(truth.y_start_m)
+            group.attrs["y_end_m"] = float(truth.y_end_m)
 
     def write_candidates(self, candidates: Sequence[Candidate]) -> None:
         """Append candidates to ``/candidates`` (created on first use).

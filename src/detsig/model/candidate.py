@@ -40,9 +40,11 @@ class Candidate:
     stream : str
         Stream it came from (``"md0"``, ``"gpr0"``; ``"md0+gpr0"`` for fused candidates).
     x_m : float
-        Along-lane distance, m (NaN when unknown).
+        Along-lane distance, m (NaN when unknown). In a survey's dig list: east in the
+        survey's local grid (:mod:`detsig.survey.layout`).
     y_m : float
-        Across-lane offset, m, for 2-D areas (NaN when unknown).
+        Across-lane offset, m, for 2-D areas (NaN when unknown: a single-channel sensor on a
+        lane). In a survey's dig list: north in the local grid.
     lat_deg, lon_deg : float
         WGS84 position, degrees, when GNSS is present (else NaN).
     time_s : float

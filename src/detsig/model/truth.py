@@ -141,12 +141,17 @@ class GroundTruth:
         Along-lane extent that was surveyed, m.
     swept_width_m : float or None
         Width swept by the sensor across the lane, m (for false alarms per square metre).
+    y_start_m, y_end_m : float or None
+        Across-lane extent of a 2-D area survey, m (both None for a lane: the lane's
+        targets then lie within ``swept_width_m`` of its axis, ``y_m`` = 0 when not given).
     """
 
     targets: tuple[TruthTarget, ...]
     x_start_m: float
     x_end_m: float
     swept_width_m: float | None = None
+    y_start_m: float | None = None
+    y_end_m: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "targets", tuple(self.targets))
@@ -159,6 +164,28 @@ class GroundTruth:
             raise ValueError("truth target ids must be unique")
         if self.swept_width_m is not None and not float(self.swept_width_m) > 0:
             raise ValueError(f"swept_width_m must be > 0, got {self.swept_width_m}")
+        if (self.y_start_m is None) != (self.y_end_m is None):
+            raise ValueError("an area's truth needs both y_start_m and y_end_m, or neither")
+        if (
+            self.y_start_m is not None
+            and self.y_end_m is not None
+            and not float(self.y_end_m) > float(self.y_start_m)
+        ):
+            raise ValueError(
+                f"y_end_m ({self.y_end_m}) must be greater than y_start_m ({self.y_start_m})"
+            )
+
+    @property
+    def is_area(self) -> bool:
+        """True for the truth of a 2-D area survey (an across-lane extent is given)."""
+        return self.y_start_m is not None
+
+    @property
+    def width_m(self) -> float | None:
+        """Across-lane extent of an area, m (None for a lane)."""
+        if self.y_start_m is None or self.y_end_m is None:
+            return None
+        return float(self.y_end_m) - float(self.y_start_m)
 
     @property
     def mines(self) -> tuple[TruthTarget, ...]:
@@ -177,7 +204,7 @@ class GroundTruth:
         -------
         dict
             ``x_start_m``, ``x_end_m``, ``targets`` (list of :meth:`TruthTarget.to_dict`) and
-            ``swept_width_m`` when known.
+            ``swept_width_m`` when known, ``y_start_m`` and ``y_end_m`` for an area.
         """
         out: dict[str, Any] = {
             "x_start_m": float(self.x_start_m),
@@ -186,6 +213,9 @@ class GroundTruth:
         }
         if self.swept_width_m is not None:
             out["swept_width_m"] = float(self.swept_width_m)
+        if self.y_start_m is not None and self.y_end_m is not None:
+            out["y_start_m"] = float(self.y_start_m)
+            out["y_end_m"] = float(self.y_end_m)
         return out
 
     @classmethod
@@ -196,7 +226,7 @@ class GroundTruth:
         ----------
         data : mapping
             The truth JSON object: ``x_start_m``, ``x_end_m`` (m), ``targets`` and optional
-            ``swept_width_m`` (m).
+            ``swept_width_m``, ``y_start_m`` and ``y_end_m`` (m).
 
         Returns
         -------
@@ -210,11 +240,14 @@ class GroundTruth:
             if name not in data:
                 raise ValueError(f"ground truth lacks the surveyed extent '{name}'")
         width = data.get("swept_width_m")
+        y_start, y_end = data.get("y_start_m"), data.get("y_end_m")
         return cls(
             targets=tuple(TruthTarget.from_dict(t) for t in targets),
             x_start_m=float(data["x_start_m"]),
             x_end_m=float(data["x_end_m"]),
             swept_width_m=None if width is None else float(width),
+            y_start_m=None if y_start is None else float(y_start),
+            y_end_m=None if y_end is None else float(y_end),
         )
 
     @classmethod

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from detsig._version import __version__
-from detsig.model import GprScan, GroundTruth, MdSeries, TruthTarget
+from detsig.model import GprScan, GroundTruth, MdSeries, PositionTrack, TruthTarget
 from detsig.sim.gpr import GprEvent, synthesize_gpr
 from detsig.sim.ground import Ground, make_ground
 from detsig.sim.md import MdMotion, metal_response, synthesize_md
@@ -238,11 +240,20 @@ def simulate_lane(scenario: Scenario | str | os.PathLike[str], seed: int = 0) ->
     )
 
 
-def write_lane(lane: SimulatedLane, path: str | os.PathLike[str]) -> None:
+def write_lane(
+    lane: SimulatedLane,
+    path: str | os.PathLike[str],
+    *,
+    host_start_ns: int = SIM_EPOCH_NS,
+    with_truth: bool = True,
+    row_columns: Mapping[str, Mapping[str, npt.NDArray[np.float64]]] | None = None,
+    gnss: PositionTrack | None = None,
+    attrs: Mapping[str, Any] | None = None,
+) -> None:
     """Write a lane as a detsig recording (format v1) with ``gpr0``, ``md0`` and ``/truth``.
 
     Each trace and frame carries ``seq``, ``device_time_us`` (from the device rate),
-    ``host_time_ns`` (from :data:`SIM_EPOCH_NS`) and ``distance_m``. Apart from the root's
+    ``host_time_ns`` (from ``host_start_ns``) and ``distance_m``. Apart from the root's
     ``recording_id`` and ``created_utc``, two writes of one lane are identical.
 
     Parameters
@@ -251,6 +262,19 @@ def write_lane(lane: SimulatedLane, path: str | os.PathLike[str]) -> None:
         The simulated lane (GPR scan, MD series, ground truth).
     path : str or Path
         The recording file to create.
+    host_start_ns : int
+        Host clock of the first trace and frame, ns since the Unix epoch (default
+        :data:`SIM_EPOCH_NS`).
+    with_truth : bool
+        Store the lane's ground truth in ``/truth`` (an area survey keeps its truth in its
+        own ``truth.json`` instead).
+    row_columns : mapping, optional
+        Further float64 per-row columns by stream: ``{"gpr0": {"lat_deg": array, ...}}``, each
+        array shape (n_traces,) or (n_frames,).
+    gnss : PositionTrack, optional
+        Fixes of a GNSS receiver, stored as the stream ``gnss0``.
+    attrs : mapping, optional
+        Further root attributes.
 
     Raises
     ------
@@ -262,13 +286,18 @@ def write_lane(lane: SimulatedLane, path: str | os.PathLike[str]) -> None:
     scenario = lane.scenario
     gpr = lane.gpr
     md = lane.md
-    attrs = {
+    root_attrs: dict[str, Any] = {
         "simulator": f"detsig {__version__}",
         "scenario": scenario.name,
         "seed": lane.seed,
+        **(attrs or {}),
     }
+    extra = {name: dict(columns) for name, columns in (row_columns or {}).items()}
     with RecordingWriter(
-        path, notes=f"simulated lane '{scenario.name}', seed {lane.seed}", attrs=attrs, fsync=False
+        path,
+        notes=f"simulated lane '{scenario.name}', seed {lane.seed}",
+        attrs=root_attrs,
+        fsync=False,
     ) as writer:
         gpr_stream = writer.add_gpr_stream(
             "gpr0",
@@ -278,6 +307,7 @@ def write_lane(lane: SimulatedLane, path: str | os.PathLike[str]) -> None:
             sample_interval_s=gpr.header.sample_interval_s,
             center_frequency_hz=gpr.header.center_frequency_hz,
             time_zero_s=gpr.header.time_zero_s,
+            extra_columns={name: "f8" for name in extra.get("gpr0", {})},
             attrs={
                 "trace_step_m": scenario.gpr.trace_step_m,
                 "traces_per_s": scenario.gpr.traces_per_s,
@@ -291,8 +321,9 @@ def write_lane(lane: SimulatedLane, path: str | os.PathLike[str]) -> None:
             gpr.data,
             seq=np.arange(n_traces, dtype=np.uint32),
             device_time_us=np.rint(trace_time_s * 1e6).astype(np.uint64),
-            host_time_ns=(SIM_EPOCH_NS + np.rint(trace_time_s * 1e9)).astype(np.int64),
+            host_time_ns=(host_start_ns + np.rint(trace_time_s * 1e9)).astype(np.int64),
             distance_m=lane.gpr_distance_m,
+            **extra.get("gpr0", {}),
         )
         md_attrs: dict[str, Any] = {
             "technology": scenario.md.kind,
@@ -311,6 +342,7 @@ def write_lane(lane: SimulatedLane, path: str | os.PathLike[str]) -> None:
             sample_rate_hz=md.sample_rate_hz,
             channel_names=list(md.channel_names),
             units=md.units,
+            extra_columns={name: "f8" for name in extra.get("md0", {})},
             attrs=md_attrs,
         )
         frame_time_s = md.time_s
@@ -318,7 +350,13 @@ def write_lane(lane: SimulatedLane, path: str | os.PathLike[str]) -> None:
             md.data,
             seq=np.arange(md.n_frames, dtype=np.uint32),
             device_time_us=np.rint(frame_time_s * 1e6).astype(np.uint64),
-            host_time_ns=(SIM_EPOCH_NS + np.rint(frame_time_s * 1e9)).astype(np.int64),
+            host_time_ns=(host_start_ns + np.rint(frame_time_s * 1e9)).astype(np.int64),
             distance_m=lane.md_distance_m,
+            **extra.get("md0", {}),
         )
-        writer.write_truth(lane.truth)
+        if gnss is not None:
+            writer.add_gnss_stream(
+                "gnss0", device={"device": "gnss", "model": "detsig-sim-gnss"}
+            ).append(gnss)
+        if with_truth:
+            writer.write_truth(lane.truth)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from detsig.errors import ScenarioError
-from detsig.sim.scenario import Scenario, TargetSpec
+from detsig.sim.scenario import PopulateSpec, Scenario, TargetSpec
 
 #: Full restarts of the random placement before giving up on the spacing rule.
 _PLACEMENT_RESTARTS = 50
@@ -42,6 +42,42 @@ def _draw_position(rng: np.random.Generator, intervals: list[tuple[float, float]
             return a + pick
         pick -= length
     return intervals[-1][1]
+
+
+def draw_target(
+    rule: PopulateSpec, rng: np.random.Generator, ident: str, x_m: float, y_m: float
+) -> TargetSpec:
+    """An object of a populate rule at a given place: depth, size and metal mass drawn
+    uniformly from the rule's ranges (in that order), positions rounded to 0.1 mm.
+
+    Parameters
+    ----------
+    rule : PopulateSpec
+        The rule (kind, class, ranges, material, metal).
+    rng : numpy.random.Generator
+        Source of the draws.
+    ident : str
+        The object's id.
+    x_m, y_m : float
+        Its position, m.
+
+    Returns
+    -------
+    TargetSpec
+        The object.
+    """
+    return TargetSpec(
+        id=ident,
+        target_class=rule.target_class,
+        kind=rule.kind,
+        x_m=round(x_m, 4),
+        y_m=round(y_m, 4),
+        depth_m=round(float(rng.uniform(*rule.depth_m)), 4),
+        size_m=round(float(rng.uniform(*rule.size_m)), 4),
+        material=rule.material,
+        metal=rule.metal,
+        metal_mass_g=round(float(rng.uniform(*rule.metal_mass_g)), 3),
+    )
 
 
 def resolve_targets(scenario: Scenario, rng: np.random.Generator) -> tuple[TargetSpec, ...]:
@@ -92,20 +128,8 @@ def resolve_targets(scenario: Scenario, rng: np.random.Generator) -> tuple[Targe
                 ident = f"r{counter}"
                 while any(t.id == ident for t in placed):
                     ident += "b"
-                placed.append(
-                    TargetSpec(
-                        id=ident,
-                        target_class=rule.target_class,
-                        kind=rule.kind,
-                        x_m=round(x_m, 4),
-                        y_m=round(float(rng.uniform(*rule.y_m)), 4),
-                        depth_m=round(float(rng.uniform(*rule.depth_m)), 4),
-                        size_m=round(float(rng.uniform(*rule.size_m)), 4),
-                        material=rule.material,
-                        metal=rule.metal,
-                        metal_mass_g=round(float(rng.uniform(*rule.metal_mass_g)), 3),
-                    )
-                )
+                y_m = float(rng.uniform(*rule.y_m))
+                placed.append(draw_target(rule, rng, ident, x_m, y_m))
             if jammed:
                 break
         if not jammed:
