@@ -62,6 +62,130 @@ def median_step_m(distance_m: npt.ArrayLike | None) -> float | None:
     return float(np.median(steps)) if steps.size else None
 
 
+#: Time zero is estimated from the first traces of a line (so a replay, a live stream and a
+#: whole-file job that see the same first traces agree).
+TIME_ZERO_TRACES = 200
+
+
+def stated_value(
+    key: str, attrs: Mapping[str, Any] | None, config: Mapping[str, Any] | None
+) -> float | None:
+    """A finite number stated for ``key`` in the stream attributes, else the HELLO config."""
+    for source in (attrs or {}, config or {}):
+        value = _number(source.get(key))
+        if value is not None:
+            return value
+    return None
+
+
+def resolve_trace_step_m(
+    *,
+    attrs: Mapping[str, Any] | None = None,
+    config: Mapping[str, Any] | None = None,
+    header: GprHeader | None = None,
+    distance_m: npt.ArrayLike | None = None,
+    trace_step_m: float | None = None,
+) -> tuple[float | None, str]:
+    """The trace step of a line and where it came from.
+
+    Parameters
+    ----------
+    attrs, config : mapping, optional
+        Stream attributes; the device HELLO's ``config``.
+    header : GprHeader, optional
+        A vendor file's header.
+    distance_m : array_like, shape (n_traces,), optional
+        Trace positions, m.
+    trace_step_m : float, optional
+        A step given by the user, m (first).
+
+    Returns
+    -------
+    step_m : float or None
+        None when nothing states it and there are no positions.
+    source : {"given", "stated", "positions", "none"}
+    """
+    step = _number(trace_step_m) if trace_step_m is not None else None
+    if step is not None and step > 0:
+        return step, "given"
+    step = stated_value("trace_step_m", attrs, config)
+    if (step is None or step <= 0) and header is not None and header.trace_step_m:
+        step = header.trace_step_m
+    if step is not None and step > 0:
+        return float(step), "stated"
+    step = median_step_m(distance_m)
+    if step is not None and step > 0:
+        return step, "positions"
+    return None, "none"
+
+
+def resolve_antenna_height_m(
+    *,
+    attrs: Mapping[str, Any] | None = None,
+    config: Mapping[str, Any] | None = None,
+    header: GprHeader | None = None,
+) -> float:
+    """Antenna height above the ground, m (stated, else the header's, else 0)."""
+    height = stated_value("antenna_height_m", attrs, config)
+    if height is None and header is not None:
+        height = _number(header.extra.get("antenna_height_m"))
+    return max(height or 0.0, 0.0)
+
+
+def resolve_time_zero_s(
+    sample_interval_s: float,
+    *,
+    attrs: Mapping[str, Any] | None = None,
+    config: Mapping[str, Any] | None = None,
+    header: GprHeader | None = None,
+    traces: npt.ArrayLike | None = None,
+) -> tuple[float | None, str]:
+    """Time zero of a line and where it came from: stated, else estimated on its first traces.
+
+    Parameters
+    ----------
+    sample_interval_s : float
+        Sample interval, s.
+    attrs, config : mapping, optional
+        Stream attributes; the device HELLO's ``config``.
+    header : GprHeader, optional
+        A vendor file's header (used when it states time zero).
+    traces : array_like, shape (n_traces, n_samples), optional
+        Raw traces; :func:`detsig.dsp.estimate_time_zero_s` runs on the first
+        :data:`TIME_ZERO_TRACES` of them (plus the air path of the antenna height).
+
+    Returns
+    -------
+    time_zero_s : float or None
+        None when nothing states it and no traces were given.
+    source : {"stated", "estimated", "none"}
+
+    Raises
+    ------
+    InputError
+        Traces that give no time zero (all zero).
+    """
+    from detsig.dsp import estimate_time_zero_s
+    from detsig.dsp._validate import ParameterError
+
+    time_zero = stated_value("time_zero_s", attrs, config)
+    if time_zero is None and header is not None and header.time_zero_stated:
+        time_zero = header.time_zero_s
+    if time_zero is not None:
+        return float(time_zero), "stated"
+    if traces is None:
+        return None, "none"
+    first = np.asarray(traces)[:TIME_ZERO_TRACES]
+    height = resolve_antenna_height_m(attrs=attrs, config=config, header=header)
+    try:
+        return (
+            estimate_time_zero_s(first, float(sample_interval_s), antenna_height_m=height),
+            "estimated",
+        )
+    except ParameterError as error:
+        raise InputError(f"cannot find time zero: {error}") from None
+
+
 @dataclass(frozen=True)
 class GprGeometry:
     """Sampling of a GPR line that the detectors need.
@@ -158,19 +282,11 @@ class GprGeometry:
             A field that is neither stated nor measurable (no trace step and no positions;
             no time zero and no traces), or a sample interval that is not > 0.
         """
-        from detsig.dsp import estimate_center_frequency_hz, estimate_time_zero_s
+        from detsig.dsp import estimate_center_frequency_hz
         from detsig.dsp._validate import ParameterError
 
-        attrs = attrs or {}
-        config = config or {}
-        extra: Mapping[str, Any] = header.extra if header is not None else {}
-
         def stated(key: str) -> float | None:
-            for source in (attrs, config):
-                value = _number(source.get(key))
-                if value is not None:
-                    return value
-            return None
+            return stated_value(key, attrs, config)
 
         interval = float(sample_interval_s)
         if not interval > 0:
@@ -178,41 +294,24 @@ class GprGeometry:
                 f"the GPR line states no usable sample interval ({sample_interval_s!r} s)"
             )
         sources: dict[str, str] = {}
-        height = stated("antenna_height_m")
-        if height is None:
-            height = _number(extra.get("antenna_height_m"))
-        height = max(height or 0.0, 0.0)
-
-        step = _number(trace_step_m) if trace_step_m is not None else None
-        sources["trace_step_m"] = "given"
-        if step is None or step <= 0:
-            step = stated("trace_step_m")
-            sources["trace_step_m"] = "stated"
-        if (step is None or step <= 0) and header is not None and header.trace_step_m:
-            step = header.trace_step_m
-        if step is None or step <= 0:
-            step = median_step_m(distance_m)
-            sources["trace_step_m"] = "positions"
-        if step is None or step <= 0:
+        height = resolve_antenna_height_m(attrs=attrs, config=config, header=header)
+        step, sources["trace_step_m"] = resolve_trace_step_m(
+            attrs=attrs,
+            config=config,
+            header=header,
+            distance_m=distance_m,
+            trace_step_m=trace_step_m,
+        )
+        if step is None:
             raise InputError(
                 "the GPR line states no trace step and has no trace positions; give the "
                 "distance between traces"
             )
-
-        time_zero = stated("time_zero_s")
-        sources["time_zero_s"] = "stated"
-        if time_zero is None and header is not None and header.time_zero_stated:
-            time_zero = header.time_zero_s
+        time_zero, sources["time_zero_s"] = resolve_time_zero_s(
+            interval, attrs=attrs, config=config, header=header, traces=traces
+        )
         if time_zero is None:
-            if traces is None:
-                raise InputError(
-                    "the GPR line states no time zero and no traces were given to find it"
-                )
-            try:
-                time_zero = estimate_time_zero_s(traces, interval, antenna_height_m=height)
-            except ParameterError as error:
-                raise InputError(f"cannot find time zero: {error}") from None
-            sources["time_zero_s"] = "estimated"
+            raise InputError("the GPR line states no time zero and no traces were given to find it")
 
         frequency = stated("center_frequency_hz")
         sources["center_frequency_hz"] = "stated"

@@ -46,6 +46,28 @@ from detsig.model import (
 FloatArray = npt.NDArray[np.float64]
 
 
+def _time_zero_s(
+    sample_interval_s: float,
+    *,
+    attrs: Any = None,
+    config: Any = None,
+    header: Any = None,
+    traces: Any = None,
+) -> float:
+    """Time zero as the detectors and ``detsig process`` take it (stated, else estimated on
+    the first traces; :func:`detsig.detect.gpr_common.resolve_time_zero_s`); 0 when neither
+    is possible (no traces yet, or all zero)."""
+    from detsig.detect.gpr_common import resolve_time_zero_s
+
+    try:
+        value, _ = resolve_time_zero_s(
+            sample_interval_s, attrs=attrs, config=config, header=header, traces=traces
+        )
+    except InputError:
+        return 0.0
+    return float(value or 0.0)
+
+
 @dataclass(frozen=True)
 class GprInfo:
     """What the B-scan view needs to know about a GPR stream.
@@ -176,39 +198,6 @@ class SourceStatus:
     lost_frames: int = 0
     detail: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def estimate_time_zero_s(traces: npt.ArrayLike, sample_interval_s: float) -> float:
-    """Time zero of traces that state none: the median first break (25 % of the peak).
-
-    Parameters
-    ----------
-    traces : array_like, shape (n_traces, n_samples)
-        The first traces of a line (raw).
-    sample_interval_s : float
-        Time between samples, s.
-
-    Returns
-    -------
-    float
-        Time zero, s (0 without usable traces).
-
-    References
-    ----------
-    Yelf, R. (2004), "Where is true time zero?", Proc. 10th Int. Conf. on Ground Penetrating
-    Radar, 279-282 (first-break picking of time zero).
-    """
-    data = np.asarray(traces, dtype=np.float32)
-    if data.ndim != 2 or data.shape[0] == 0 or data.shape[1] < 4:
-        return 0.0
-    from detsig.dsp import first_break
-
-    centred = data - np.median(data, axis=1, keepdims=True)
-    breaks = first_break(centred, 0.25)
-    breaks = breaks[breaks >= 0]
-    if breaks.size == 0:
-        return 0.0
-    return float(np.median(breaks)) * float(sample_interval_s)
 
 
 def _empty_block(n_columns: int) -> RowBlock:
@@ -596,12 +585,16 @@ class RecordingSource(ViewSource):
             attrs = reader.attrs
             eps = attrs.get("simulated_relative_permittivity", attrs.get("relative_permittivity"))
             rate = attrs.get("traces_per_s")
+            from detsig.detect.gpr_common import TIME_ZERO_TRACES
+
             stored = attrs.get("time_zero_s")
             dt = float(attrs["sample_interval_s"])
-            time_zero = (
-                float(stored)
-                if stored is not None
-                else estimate_time_zero_s(reader.data[: min(reader.n_rows, 200)], dt)
+            first = min(reader.n_rows, TIME_ZERO_TRACES)
+            time_zero = _time_zero_s(
+                dt,
+                attrs=attrs,
+                config=reader.device.get("config") if isinstance(reader.device, dict) else None,
+                traces=reader.data[:first] if first else None,
             )
             self.gpr = GprInfo(
                 name=reader.name,
@@ -861,11 +854,16 @@ class ScanSource(ViewSource):
         self._truth = truth
         self.title = title or scan.name
         header = scan.header
+        time_zero = _time_zero_s(
+            header.sample_interval_s, header=header, traces=scan.data if scan.n_traces else None
+        )
         self.gpr = GprInfo(
             name=scan.name,
             n_samples=scan.n_samples,
             sample_interval_s=header.sample_interval_s,
-            time_zero_s=header.time_zero_s,
+            time_zero_s=time_zero,
+            stored_time_zero_s=header.time_zero_s,
+            time_zero_estimated=not header.time_zero_stated,
             center_frequency_hz=header.center_frequency_hz,
             traces_per_s=header.traces_per_s,
         )
