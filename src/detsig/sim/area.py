@@ -35,8 +35,8 @@ import numpy as np
 import numpy.typing as npt
 
 from detsig.errors import ScenarioError
-from detsig.model import GroundTruth, PositionTrack, TruthTarget
-from detsig.sim.lane import SIM_EPOCH_NS, SimulatedLane, simulate_lane, write_lane
+from detsig.model import GroundTruth, PositionTrack
+from detsig.sim.lane import SIM_EPOCH_NS, SimulatedLane, simulate_lane, truth_row, write_lane
 from detsig.sim.scenario import Lane, Scenario, TargetSpec, load_scenario
 from detsig.sim.targets import draw_target
 
@@ -265,16 +265,7 @@ def simulate_area(spec: AreaSpec | None = None, seed: int = 0) -> SimulatedArea:
     for target in targets:
         extras = dict(sim_truth[target.id].extras) if target.id in sim_truth else {}
         rows.append(
-            TruthTarget(
-                id=target.id,
-                target_class=target.target_class,
-                kind=target.kind,
-                x_m=target.x_m,
-                y_m=target.y_m,
-                depth_m=target.depth_m,
-                size_m=target.size_m,
-                extras=extras or {"material": target.material, "metal": target.metal},
-            )
+            truth_row(target, extras or {"material": target.material, "metal": target.metal})
         )
     truth = GroundTruth(
         tuple(rows),
