@@ -119,6 +119,14 @@ class Grid:
         """Cell centres along y, shape (n_y,), m."""
         return self.y0_m + self.cell_m * np.arange(self.n_y, dtype=np.float64)
 
+    @property
+    def extent_m(self) -> tuple[float, float, float, float]:
+        """``(x_min, x_max, y_min, y_max)`` of the cells' outer edges, half a cell beyond the
+        outermost centres (a map's ``extent``), m."""
+        half = self.cell_m / 2
+        x, y = self.x_m, self.y_m
+        return (x[0] - half, x[-1] + half, y[0] - half, y[-1] + half)
+
 
 def grid_points(
     x_m: npt.ArrayLike,

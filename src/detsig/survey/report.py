@@ -188,15 +188,13 @@ def plot_coverage(
     colours = ["#ffffff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"][: min(levels, 4) + 1]
     cmap = ListedColormap(colours)
     norm = BoundaryNorm([-0.5, 0.5, 1.5, 2.5, 3.5, 99][: len(colours) + 1], cmap.N)
-    half = raster.cell_m / 2
-    extent = (
-        raster.x_m[0] - half,
-        raster.x_m[-1] + half,
-        raster.y_m[0] - half,
-        raster.y_m[-1] + half,
-    )
     image = ax.imshow(
-        raster.count, origin="lower", extent=extent, cmap=cmap, norm=norm, interpolation="nearest"
+        raster.count,
+        origin="lower",
+        extent=raster.grid.extent_m,
+        cmap=cmap,
+        norm=norm,
+        interpolation="nearest",
     )
     bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02, ticks=range(len(colours)))
     bar.set_label("sweeps covering the cell")
