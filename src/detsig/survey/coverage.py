@@ -260,6 +260,25 @@ def _sample_step(track: SweepTrack, window_rows: int = 25) -> npt.NDArray[np.flo
     return np.where(finite, step, np.nan)
 
 
+def thin_polyline(points: npt.NDArray[np.float64], most: int = 200) -> npt.NDArray[np.float64]:
+    """Every k-th point of a polyline, about ``most`` of them, and its last point.
+
+    Parameters
+    ----------
+    points : ndarray, shape (n, 2)
+        The polyline.
+    most : int
+        About how many points to keep.
+
+    Returns
+    -------
+    ndarray, shape (m, 2)
+        The kept points (``points`` itself when empty).
+    """
+    step = max(1, len(points) // most)
+    return np.vstack([points[::step], points[-1:]]) if len(points) else points
+
+
 def _stretches(
     sweep: str,
     track: SweepTrack,
@@ -275,9 +294,8 @@ def _stretches(
         if duration < min_stretch_s:
             continue
         rows = slice(start, stop)
-        keep = np.isfinite(track.x_m[rows]) & np.isfinite(track.y_m[rows])
+        keep = track.known[rows]
         points = np.column_stack([track.x_m[rows][keep], track.y_m[rows][keep]])
-        step = max(1, len(points) // 200)
         out.append(
             Stretch(
                 sweep=sweep,
@@ -292,7 +310,7 @@ def _stretches(
                 duration_s=duration,
                 value=float(np.nanmedian(value[rows])),
                 limit=limit,
-                points_m=np.vstack([points[::step], points[-1:]]) if len(points) else points,
+                points_m=thin_polyline(points),
             )
         )
     return out

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detsig.model import Candidate
-from detsig.survey.coverage import CoverageReport
+from detsig.survey.coverage import CoverageReport, thin_polyline
 from detsig.survey.layout import Survey
 
 __all__ = ["COVERAGE_FILES", "coverage_layers", "write_coverage"]
@@ -131,16 +131,13 @@ def coverage_layers(survey: Survey, report: CoverageReport) -> dict[str, dict[st
         track = sweep.track()
         ok = track.known
         points = np.column_stack([track.x_m[ok], track.y_m[ok]])
-        step = max(1, len(points) // 200)
         if len(points) >= 2:
             tracks.append(
                 {
                     "type": "Feature",
                     "geometry": {
                         "type": "LineString",
-                        "coordinates": _coordinates(
-                            survey, np.vstack([points[::step], points[-1:]])
-                        ),
+                        "coordinates": _coordinates(survey, thin_polyline(points)),
                     },
                     "properties": {
                         "sweep": sweep.name,
