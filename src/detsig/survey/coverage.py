@@ -30,7 +30,6 @@ References
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -316,15 +315,6 @@ def _stretches(
     return out
 
 
-def _coverage_track(tracks: Sequence[SweepTrack]) -> SweepTrack:
-    """The track the footprint is drawn from: the GPR's, else the metal detector's."""
-    for kind in ("gpr", "md"):
-        for track in tracks:
-            if track.kind == kind:
-                return track
-    return tracks[0]
-
-
 def check_coverage(
     survey: Survey,
     *,
@@ -388,7 +378,7 @@ def check_coverage(
     stretches: list[Stretch] = []
     limits = survey.limits
     for sweep in survey.sweeps:
-        track = _coverage_track(list(sweep.tracks.values()))
+        track = sweep.track()  # the footprint is the GPR's, else the metal detector's
         ok = track.known
         if ok.sum() < 2:
             continue
