@@ -42,6 +42,8 @@ def _common(parser: argparse.ArgumentParser, with_out: bool = True) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the subcommands of ``detsig survey``."""
+    from detsig.cli import add_command_parser
+
     subparsers = parser.add_subparsers(dest="survey_command", metavar="SUBCOMMAND")
     helps = {
         "diglist": "one item per object from the candidates of every sweep (GeoJSON, CSV)",
@@ -50,13 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "view": "map of C-scans with a depth slider, dig list, gaps; click opens a B-scan",
     }
     for name, help_text in helps.items():
-        sub = subparsers.add_parser(
-            name,
-            help=help_text,
-            description=help_text[0].upper() + help_text[1:] + ".",
-            epilog=f"example:\n  {_EXAMPLES[name]}",
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
+        sub = add_command_parser(subparsers, name, help_text, _EXAMPLES[name])
         _common(sub, with_out=name != "view")
         if name == "view":
             sub.add_argument("--diglist", type=Path, help="dig list (GeoJSON/CSV) to mark")
