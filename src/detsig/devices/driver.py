@@ -9,17 +9,23 @@ until the recording ends, :meth:`Driver.stop` and :meth:`Driver.finish`. When th
 Sensor drivers (``kind`` ``"gpr"``, ``"md"`` or ``"radar"``) return
 :data:`~detsig.devices.sensor.SensorItem` lists: row blocks, messages and events; the events
 ``bad_frame`` and ``gap`` are counted the same way for every protocol
-(:func:`count_delivered`). GNSS drivers (``kind`` ``"gnss"``) return
-:class:`~detsig.devices.gnss.GnssFix` lists.
+(:func:`count_delivered`), and the backlog every sensor driver keeps is read, drained and
+cut off at the end of input the same way (:class:`BacklogDriver`). GNSS drivers (``kind``
+``"gnss"``) return :class:`~detsig.devices.gnss.GnssFix` lists. Devices that stream on their
+own from power-on (text boards, GNSS receivers) share their no-op commands
+(:class:`FreeRunning`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from detsig.errors import DeviceError
 from detsig.links import Link
+
+if TYPE_CHECKING:
+    from detsig.devices.sensor import StreamConfig
 
 #: Sensor stream kinds; a driver of another kind (``"gnss"``) yields position fixes.
 SENSOR_KINDS = ("gpr", "md", "radar")
@@ -101,6 +107,137 @@ def count_delivered(counters: SensorCounters, items: list[Any]) -> None:
         elif kind == "gap":
             counters.gap_events += 1
             counters.gaps += int(item.detail.split(" ", 1)[0])
+
+
+def rows_in(items: list[Any]) -> int:
+    """Rows held by the row blocks among ``items`` (messages and events hold none).
+
+    Parameters
+    ----------
+    items : list of SensorItem
+        Row blocks, messages and events.
+
+    Returns
+    -------
+    int
+        The number of rows.
+    """
+    return sum(item.n_rows for item in items if hasattr(item, "n_rows"))
+
+
+class BacklogDriver:
+    """What every sensor driver does with the items it decoded and has not delivered yet.
+
+    A subclass reads and decodes in ``_pump`` (appending to ``_backlog``), moves what it is
+    still assembling into the backlog in ``_flush``, and says in ``_cut_input`` what a half
+    message left when the input ends (end of stream, lost link) becomes.
+    """
+
+    link: Link
+    counters: SensorCounters
+    stream: StreamConfig | None
+    _backlog: list[Any]
+
+    @property
+    def applied_config(self) -> dict[str, Any]:
+        """The device description with the configuration it applied (empty before the
+        handshake)."""
+        return dict(self.stream.hello) if self.stream is not None else {}
+
+    def read(self) -> list[Any]:
+        """Read what arrived (waits up to the link's read timeout) and decode it.
+
+        Returns
+        -------
+        list of SensorItem
+            Row blocks, other messages and events, in stream order, after everything kept
+            while waiting for an answer.
+
+        Raises
+        ------
+        LinkLost
+            The port died; items read before are returned by the next call after
+            :meth:`replace_link`.
+        """
+        self._pump()
+        return self.drain_backlog()
+
+    def drain_backlog(self) -> list[Any]:
+        """Items decoded so far, without reading the link (counted as delivered).
+
+        Returns
+        -------
+        list of SensorItem
+            Row blocks, other messages and events, in stream order; the backlog is emptied.
+        """
+        self._flush()
+        items, self._backlog = self._backlog, []
+        count_delivered(self.counters, items)
+        return items
+
+    def finish(self) -> list[Any]:
+        """End of stream: what is cut off counts as bad (see ``_cut_input``); return the rest.
+
+        Returns
+        -------
+        list of SensorItem
+            The remaining items, events included.
+        """
+        self._cut_input()
+        return self.drain_backlog()
+
+    def replace_link(self, link: Link) -> None:
+        """Continue on a reopened port; what the outage cut off counts as bad.
+
+        Parameters
+        ----------
+        link : Link
+            The reopened link.
+        """
+        self._cut_input()
+        self.link = link
+
+    def _pump(self) -> None:
+        """Read the link once and decode what arrived into the backlog."""
+        raise NotImplementedError
+
+    def _flush(self) -> None:
+        """Move items still being assembled into the backlog (default: none are)."""
+
+    def _cut_input(self) -> None:
+        """The input ended: turn what the decoder holds half into events in the backlog."""
+        raise NotImplementedError
+
+
+class FreeRunning:
+    """Commands of a device that streams on its own from power-on: there are none to send."""
+
+    def start(self, timeout_s: float = 2.0) -> None:
+        """Nothing to send: the device streams from power-on.
+
+        Parameters
+        ----------
+        timeout_s : float
+            Unused.
+        """
+
+    def stop(self, timeout_s: float = 1.0) -> None:
+        """Nothing to send.
+
+        Parameters
+        ----------
+        timeout_s : float
+            Unused.
+        """
+
+    def resume(self, timeout_s: float = 3.0) -> None:
+        """Nothing to do after a reconnect: the device keeps streaming.
+
+        Parameters
+        ----------
+        timeout_s : float
+            Unused.
+        """
 
 
 @runtime_checkable

@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from detsig.devices.driver import HandshakeError
+from detsig.devices.driver import FreeRunning, HandshakeError
 from detsig.devices.sensor import EventItem
-from detsig.devices.sniff import looks_like
+from detsig.devices.sniff import heard_more, looks_like
 from detsig.links import Link
 from detsig.model import TRACK_FIELDS, PositionTrack
 
@@ -396,7 +396,7 @@ class NmeaParser:
         return fix
 
 
-class GnssDriver:
+class GnssDriver(FreeRunning):
     """A GNSS receiver on its own port: read bytes, parse NMEA, return fixes.
 
     Parameters
@@ -405,6 +405,8 @@ class GnssDriver:
         An open byte link (:func:`detsig.links.open_link`, 9600-115200 baud typically).
     name : str, optional
         Name used in messages (default: the port path).
+
+    Receivers stream on their own: there is nothing to start, stop or resume.
     """
 
     driver_name = "nmea"
@@ -451,33 +453,6 @@ class GnssDriver:
             Longest wait, s.
         """
         self.wait_for_nmea(timeout_s)
-
-    def start(self, timeout_s: float = 2.0) -> None:
-        """Nothing to send: receivers stream on their own.
-
-        Parameters
-        ----------
-        timeout_s : float
-            Unused.
-        """
-
-    def stop(self, timeout_s: float = 1.0) -> None:
-        """Nothing to send.
-
-        Parameters
-        ----------
-        timeout_s : float
-            Unused.
-        """
-
-    def resume(self, timeout_s: float = 3.0) -> None:
-        """Nothing to do after a reconnect: the receiver keeps streaming.
-
-        Parameters
-        ----------
-        timeout_s : float
-            Unused.
-        """
 
     def drain_backlog(self) -> list[GnssFix]:
         """Fixes kept while waiting for the first message.
@@ -534,8 +509,7 @@ class GnssDriver:
                     step="first sentence",
                 )
             data = self.link.read()
-            if len(self._heard) < 4096:
-                self._heard += data
+            self._heard = heard_more(self._heard, data)
             self._backlog.extend(self.parser.feed(data))
 
     def read(self) -> list[GnssFix]:

@@ -28,7 +28,7 @@ from typing import Any
 
 from detsig.devices.driver import HandshakeError
 from detsig.devices.gnss import GnssDriver, GnssFix
-from detsig.devices.sniff import looks_like
+from detsig.devices.sniff import heard_more, looks_like, ubx_checksum_ok
 
 #: Longest payload accepted, bytes (NAV-SAT with 100+ satellites stays below it).
 MAX_PAYLOAD_BYTES = 4096
@@ -221,11 +221,7 @@ class UbxParser:
     def _message(self, raw: bytes, now_ns: int, out: list[GnssFix]) -> bool:
         from pyubx2 import UBXParseError
 
-        a = b = 0
-        for byte in raw[2:-2]:
-            a = (a + byte) & 0xFF
-            b = (b + a) & 0xFF
-        if raw[-2] != a or raw[-1] != b:
+        if not ubx_checksum_ok(raw):
             self.counters.checksum_bad += 1
             self.bad.append(f"checksum (UBX {raw[2]:02X} {raw[3]:02X})")
             return False
@@ -349,6 +345,5 @@ class UbxDriver(GnssDriver):
                     step="NAV-PVT",
                 )
             data = self.link.read()
-            if len(self._heard) < 4096:
-                self._heard += data
+            self._heard = heard_more(self._heard, data)
             self._backlog.extend(self.parser.feed(data))
