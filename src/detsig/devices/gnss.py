@@ -22,6 +22,7 @@ import datetime as _dt
 import math
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -170,7 +171,44 @@ def _seconds_of_day(value: Any) -> float:
     return value.hour * 3600 + value.minute * 60 + value.second + value.microsecond * 1e-6
 
 
-class NmeaParser:
+class FixParser:
+    """What the GNSS parsers share: an epoch waits (``_pending``, since ``_pending_since``) for
+    its companion message, at most :attr:`wait_s`; a released epoch becomes one
+    :class:`GnssFix`, counted by fix quality and position."""
+
+    #: Longest an epoch waits for its companion message, s.
+    wait_s = DATE_WAIT_S
+    counters: Any
+    last_fix: GnssFix | None
+    _pending: tuple[Any, ...] | None
+    _pending_since: float
+
+    def poll(self) -> list[GnssFix]:
+        """Release an epoch that has waited :attr:`wait_s` for its companion (call when idle).
+
+        Returns
+        -------
+        list of GnssFix
+            The released fix, or empty.
+        """
+        if self._pending is not None and time.monotonic() - self._pending_since > self.wait_s:
+            return [self._release()]
+        return []
+
+    def _release(self) -> GnssFix:
+        raise NotImplementedError
+
+    def _new_fix(self, fields: dict[str, Any]) -> GnssFix:
+        """The fix of a released epoch, counted and kept as :attr:`last_fix`."""
+        fix = GnssFix(**fields)
+        self.counters.fix_qualities[fix.fix_quality] += 1
+        if fix.has_position:
+            self.counters.positions += 1
+        self.last_fix = fix
+        return fix
+
+
+class NmeaParser(FixParser):
     """Incremental NMEA 0183 parser: feed bytes, get one :class:`GnssFix` per GGA.
 
     Examples
@@ -193,7 +231,7 @@ class NmeaParser:
         self._discarding = False
         self.counters = NmeaCounters()
         self._pending: tuple[dict[str, Any], float] | None = None
-        self._pending_monotonic = 0.0
+        self._pending_since = 0.0
         self._date: _dt.date | None = None
         self._date_tod_s = math.nan
         self.speed_m_s = math.nan
@@ -240,18 +278,6 @@ class NmeaParser:
                 self._discarding = True
         out.extend(self.poll())
         return out
-
-    def poll(self) -> list[GnssFix]:
-        """Release a GGA that has waited ``DATE_WAIT_S`` for its RMC (call when idle).
-
-        Returns
-        -------
-        list of GnssFix
-            The released fix, or empty.
-        """
-        if self._pending is not None and time.monotonic() - self._pending_monotonic > DATE_WAIT_S:
-            return [self._release()]
-        return []
 
     def finish(self) -> list[GnssFix]:
         """End of stream: parse an unterminated last line and release a waiting GGA.
@@ -348,7 +374,7 @@ class NmeaParser:
         if self._pending is not None:
             out.append(self._release())
         self._pending = (fields, tod)
-        self._pending_monotonic = time.monotonic()
+        self._pending_since = time.monotonic()
 
     def _set_date(self, date: Any, tod_s: float, out: list[GnssFix]) -> None:
         if not isinstance(date, _dt.date):
@@ -388,12 +414,7 @@ class NmeaParser:
         assert self._pending is not None
         fields, tod = self._pending
         self._pending = None
-        fix = GnssFix(utc_time_s=self._utc(tod), **fields)
-        self.counters.fix_qualities[fix.fix_quality] += 1
-        if fix.has_position:
-            self.counters.positions += 1
-        self.last_fix = fix
-        return fix
+        return self._new_fix({"utc_time_s": self._utc(tod), **fields})
 
 
 class GnssDriver(FreeRunning):
@@ -491,23 +512,32 @@ class GnssDriver(FreeRunning):
         LinkLost
             The port died while waiting.
         """
-        deadline = time.monotonic() + timeout_s
         counters = self.parser.counters
-        while sum(counters.by_type.values()) == 0:
+
+        def silence() -> HandshakeError:
+            garbled = counters.garbled + counters.other_lines
+            heard = (
+                f"{garbled} garbled lines but no valid sentence" if garbled else "nothing at all"
+            )
+            return HandshakeError(
+                f"no NMEA sentence from the GNSS receiver on {self.name} within "
+                f"{timeout_s:g} s ({heard}); check the cable, that it is powered, "
+                f"its baud rate (--gnss-baud) and that NMEA output is enabled"
+                f"{looks_like(self._heard, 'nmea')}",
+                step="first sentence",
+            )
+
+        self._listen_until(lambda: sum(counters.by_type.values()) > 0, timeout_s, silence)
+
+    def _listen_until(
+        self, done: Callable[[], bool], timeout_s: float, silence: Callable[[], HandshakeError]
+    ) -> None:
+        """Read and parse (fixes are kept) until ``done()``; after ``timeout_s`` s raise
+        ``silence()``."""
+        deadline = time.monotonic() + timeout_s
+        while not done():
             if time.monotonic() >= deadline:
-                garbled = counters.garbled + counters.other_lines
-                heard = (
-                    f"{garbled} garbled lines but no valid sentence"
-                    if garbled
-                    else "nothing at all"
-                )
-                raise HandshakeError(
-                    f"no NMEA sentence from the GNSS receiver on {self.name} within "
-                    f"{timeout_s:g} s ({heard}); check the cable, that it is powered, "
-                    f"its baud rate (--gnss-baud) and that NMEA output is enabled"
-                    f"{looks_like(self._heard, 'nmea')}",
-                    step="first sentence",
-                )
+                raise silence()
             data = self.link.read()
             self._heard = heard_more(self._heard, data)
             self._backlog.extend(self.parser.feed(data))
