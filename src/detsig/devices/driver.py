@@ -125,6 +125,84 @@ def rows_in(items: list[Any]) -> int:
     return sum(item.n_rows for item in items if hasattr(item, "n_rows"))
 
 
+class LineBuffer:
+    """Cut a byte stream (split anywhere) into lines at LF; a run of more than ``max_bytes``
+    without a line end is dropped, with the rest of its line.
+
+    Parameters
+    ----------
+    max_bytes : int
+        Longest a line may grow without a line end, bytes.
+
+    Examples
+    --------
+    >>> lines = LineBuffer(8)
+    >>> lines.feed(b"12,3\\n4"), lines.feed(b"5\\n0123456789"), lines.feed(b"x\\n7\\n")
+    (([b'12,3'], None), ([b'45'], b'0123456789'), ([b'7'], None))
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._buffer = bytearray()
+        self._discarding = False
+
+    @property
+    def pending(self) -> bytes:
+        """The unterminated line held so far (empty while a too long line is dropped)."""
+        return bytes(self._buffer)
+
+    def feed(self, data: bytes) -> tuple[list[bytes], bytes | None]:
+        """Add bytes; return the lines they complete (without LF) and an overflow.
+
+        Parameters
+        ----------
+        data : bytes
+            The next bytes.
+
+        Returns
+        -------
+        lines : list of bytes
+            Completed lines, in order.
+        overflow : bytes or None
+            The start of a line that just grew past ``max_bytes`` (it and the rest of its
+            line are dropped), else None.
+        """
+        parts = bytes(data).split(b"\n")
+        tail = parts.pop()
+        lines: list[bytes] = []
+        for index, part in enumerate(parts):
+            if index == 0:
+                if self._discarding:
+                    self._discarding = False
+                    self._buffer.clear()
+                    continue
+                part = bytes(self._buffer) + part
+                self._buffer.clear()
+            lines.append(part)
+        overflow = None
+        if not self._discarding:
+            self._buffer += tail
+            if len(self._buffer) > self.max_bytes:
+                overflow = bytes(self._buffer)
+                self._buffer.clear()
+                self._discarding = True
+        return lines, overflow
+
+    def take_rest(self) -> bytes:
+        """End of input: the unterminated last line (empty when there is none or it is being
+        dropped); the buffer starts afresh.
+
+        Returns
+        -------
+        bytes
+            The unterminated line.
+        """
+        rest = b"" if self._discarding else bytes(self._buffer)
+        self._buffer.clear()
+        self._discarding = False
+        return rest
+
+
 class BacklogDriver:
     """What every sensor driver does with the items it decoded and has not delivered yet.
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from detsig.devices.driver import FreeRunning, HandshakeError
+from detsig.devices.driver import FreeRunning, HandshakeError, LineBuffer
 from detsig.devices.sensor import EventItem
 from detsig.devices.sniff import heard_more, looks_like
 from detsig.links import Link
@@ -227,8 +227,7 @@ class NmeaParser(FixParser):
         import pynmea2
 
         self._nmea = pynmea2
-        self._buffer = bytearray()
-        self._discarding = False
+        self._lines = LineBuffer(MAX_LINE_BYTES)
         self.counters = NmeaCounters()
         self._pending: tuple[dict[str, Any], float] | None = None
         self._pending_since = 0.0
@@ -256,26 +255,11 @@ class NmeaParser(FixParser):
         """
         now_ns = time.time_ns() if host_time_ns is None else host_time_ns
         out: list[GnssFix] = []
-        chunk = bytes(data).replace(b"\r", b"\n")
-        parts = chunk.split(b"\n")
-        tail = parts.pop()
-        for i, part in enumerate(parts):
-            if i == 0:
-                if self._discarding:
-                    self._discarding = False
-                    self._buffer.clear()
-                    continue
-                line = bytes(self._buffer) + part
-                self._buffer.clear()
-            else:
-                line = part
+        lines, overflow = self._lines.feed(bytes(data).replace(b"\r", b"\n"))
+        for line in lines:
             self._line(line, now_ns, out)
-        if not self._discarding:
-            self._buffer += tail
-            if len(self._buffer) > MAX_LINE_BYTES:
-                self.counters.other_lines += 1
-                self._buffer.clear()
-                self._discarding = True
+        if overflow is not None:
+            self.counters.other_lines += 1
         out.extend(self.poll())
         return out
 
@@ -288,10 +272,9 @@ class NmeaParser(FixParser):
             The remaining fixes (may be empty).
         """
         out: list[GnssFix] = []
-        if self._buffer and not self._discarding:
-            self._line(bytes(self._buffer), time.time_ns(), out)
-        self._buffer.clear()
-        self._discarding = False
+        rest = self._lines.take_rest()
+        if rest:
+            self._line(rest, time.time_ns(), out)
         if self._pending is not None:
             out.append(self._release())
         return out

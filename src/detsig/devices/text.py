@@ -22,7 +22,13 @@ from typing import Any
 
 import numpy as np
 
-from detsig.devices.driver import BacklogDriver, FreeRunning, HandshakeError, SensorCounters
+from detsig.devices.driver import (
+    BacklogDriver,
+    FreeRunning,
+    HandshakeError,
+    LineBuffer,
+    SensorCounters,
+)
 from detsig.devices.sensor import EventItem, RowBlock, SensorItem, StreamConfig
 from detsig.devices.sniff import heard_more, looks_like
 from detsig.links import Link
@@ -139,8 +145,7 @@ class TextDriver(FreeRunning, BacklogDriver):
         self.stream: StreamConfig | None = None
         self.counters = SensorCounters()
         self.sample_rate_hz = float("nan")
-        self._buffer = bytearray()
-        self._discarding = False
+        self._lines = LineBuffer(MAX_LINE_BYTES)
         self._backlog: list[SensorItem] = []
         self._rows: list[list[float | int]] = []
         self._row_times: list[int] = []
@@ -203,10 +208,9 @@ class TextDriver(FreeRunning, BacklogDriver):
 
     def finish_line(self) -> None:
         """Count a half line waiting in the buffer as a bad line and forget it."""
-        if self._buffer and not self._discarding:
-            self._bad("line cut off", bytes(self._buffer), time.time_ns())
-        self._buffer.clear()
-        self._discarding = False
+        rest = self._lines.take_rest()
+        if rest:
+            self._bad("line cut off", rest, time.time_ns())
 
     # -- parsing ----------------------------------------------------------------------------
     def _pump(self) -> None:
@@ -227,23 +231,11 @@ class TextDriver(FreeRunning, BacklogDriver):
         host_time_ns : int
             Arrival time, ns since the epoch.
         """
-        parts = bytes(data).split(b"\n")
-        tail = parts.pop()
-        for index, part in enumerate(parts):
-            if index == 0:
-                if self._discarding:
-                    self._discarding = False
-                    self._buffer.clear()
-                    continue
-                part = bytes(self._buffer) + part
-                self._buffer.clear()
-            self._line(part, host_time_ns)
-        if not self._discarding:
-            self._buffer += tail
-            if len(self._buffer) > MAX_LINE_BYTES:
-                self._bad("line too long", bytes(self._buffer[:40]), host_time_ns)
-                self._buffer.clear()
-                self._discarding = True
+        lines, overflow = self._lines.feed(data)
+        for line in lines:
+            self._line(line, host_time_ns)
+        if overflow is not None:
+            self._bad("line too long", overflow[:40], host_time_ns)
 
     def _line(self, raw: bytes, now_ns: int) -> None:
         raw = raw.rstrip(b"\r")
@@ -379,10 +371,9 @@ class TextDriver(FreeRunning, BacklogDriver):
 
     def _silence_message(self, timeout_s: float) -> str:
         got = self.counters.bytes_read
-        if self._bad_examples or self._buffer:
-            example = (self._bad_examples or [bytes(self._buffer[:40]).decode("ascii", "replace")])[
-                0
-            ]
+        pending = self._lines.pending
+        if self._bad_examples or pending:
+            example = (self._bad_examples or [pending[:40].decode("ascii", "replace")])[0]
             printable = sum(c.isprintable() and c.isascii() for c in example)
             if printable < len(example) / 2:
                 heard = f"it sent {got} bytes that are no readable text"
