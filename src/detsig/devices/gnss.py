@@ -183,6 +183,31 @@ class FixParser:
     _pending: tuple[Any, ...] | None
     _pending_since: float
 
+    def feed(self, data: bytes, host_time_ns: int | None = None) -> list[GnssFix]:
+        """Parse a chunk of the byte stream (split anywhere).
+
+        Parameters
+        ----------
+        data : bytes
+            The next bytes from the receiver.
+        host_time_ns : int, optional
+            Arrival time, ns since the epoch (default: now).
+
+        Returns
+        -------
+        list of GnssFix
+            Fixes completed so far (an epoch waits up to :attr:`wait_s` for its companion).
+        """
+        now_ns = time.time_ns() if host_time_ns is None else host_time_ns
+        out: list[GnssFix] = []
+        self._parse(data, now_ns, out)
+        out.extend(self.poll())
+        return out
+
+    def _parse(self, data: bytes, now_ns: int, out: list[GnssFix]) -> None:
+        """Parse ``data`` (arrived at ``now_ns``), appending completed fixes to ``out``."""
+        raise NotImplementedError
+
     def poll(self) -> list[GnssFix]:
         """Release an epoch that has waited :attr:`wait_s` for its companion (call when idle).
 
@@ -238,30 +263,12 @@ class NmeaParser(FixParser):
         self.last_fix: GnssFix | None = None
 
     # -- bytes to pieces --------------------------------------------------------------------
-    def feed(self, data: bytes, host_time_ns: int | None = None) -> list[GnssFix]:
-        """Parse a chunk of the byte stream (split anywhere).
-
-        Parameters
-        ----------
-        data : bytes
-            The next bytes from the receiver.
-        host_time_ns : int, optional
-            Arrival time, ns since the epoch (default: now).
-
-        Returns
-        -------
-        list of GnssFix
-            Rows completed so far (a GGA waits up to ``DATE_WAIT_S`` for its RMC).
-        """
-        now_ns = time.time_ns() if host_time_ns is None else host_time_ns
-        out: list[GnssFix] = []
+    def _parse(self, data: bytes, now_ns: int, out: list[GnssFix]) -> None:
         lines, overflow = self._lines.feed(bytes(data).replace(b"\r", b"\n"))
         for line in lines:
             self._line(line, now_ns, out)
         if overflow is not None:
             self.counters.other_lines += 1
-        out.extend(self.poll())
-        return out
 
     def finish(self) -> list[GnssFix]:
         """End of stream: parse an unterminated last line and release a waiting GGA.

@@ -150,23 +150,7 @@ class UbxParser(FixParser):
         bad, self.bad = self.bad, []
         return bad
 
-    def feed(self, data: bytes, host_time_ns: int | None = None) -> list[GnssFix]:
-        """Parse a chunk of the byte stream (split anywhere).
-
-        Parameters
-        ----------
-        data : bytes
-            The next bytes from the receiver.
-        host_time_ns : int, optional
-            Arrival time, ns since the epoch (default: now).
-
-        Returns
-        -------
-        list of GnssFix
-            Fixes completed so far.
-        """
-        now_ns = time.time_ns() if host_time_ns is None else host_time_ns
-        out: list[GnssFix] = []
+    def _parse(self, data: bytes, now_ns: int, out: list[GnssFix]) -> None:
         buffer = self._buffer
         buffer += data
         while True:
@@ -194,8 +178,6 @@ class UbxParser(FixParser):
                 del buffer[:2]  # resynchronise on the next sync pair
                 continue
             del buffer[: length + 8]
-        out.extend(self.poll())
-        return out
 
     def finish(self) -> list[GnssFix]:
         """End of stream: release a waiting NAV-PVT (a cut message is dropped).
