@@ -40,7 +40,7 @@ test: lint system-deps
 # The dsp and detect kernels must also be right as plain Python (as their references are).
 test-nojit: export QT_QPA_PLATFORM ?= offscreen
 test-nojit: $(STAMP)
-	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest -q -m "not slow and not gui" tests/dsp tests/detect
+	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest -q -m "not slow and not gui" tests/dsp tests/detect tests/survey/test_grid.py
 
 bench: $(STAMP)
 	$(BIN)/detsig bench speed

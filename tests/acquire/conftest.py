@@ -6,8 +6,9 @@ import os
 import threading
 import time
 import tty
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -145,17 +146,13 @@ class PtyWriter:
         os.close(self.slave)
 
 
-@pytest.fixture
-def emulators():
-    """Start emulated devices with ``make(kind, **kw)``; all are stopped afterwards."""
-    from detsig.devices.emulator import EmulatedDevice
+def started(factory: Any) -> Iterator[Any]:
+    """Yield ``make(*args, **kw)``, which builds a device with ``factory`` and starts it;
+    every device made is stopped afterwards (use as ``yield from started(...)``)."""
+    devices: list[Any] = []
 
-    devices: list[EmulatedDevice] = []
-
-    def make(kind: str, scenario: str = "single-metal", **kwargs) -> EmulatedDevice:
-        kwargs.setdefault("seed", 1)
-        kwargs.setdefault("wait_start", True)
-        device = EmulatedDevice(kind, scenario, **kwargs)
+    def make(*args: Any, **kwargs: Any) -> Any:
+        device = factory(*args, **kwargs)
         device.start()
         devices.append(device)
         return device
@@ -163,3 +160,40 @@ def emulators():
     yield make
     for device in devices:
         device.stop()
+
+
+@pytest.fixture
+def emulators():
+    """Start emulated devices with ``make(kind, **kw)``; all are stopped afterwards."""
+    from detsig.devices.emulator import EmulatedDevice
+
+    def make(kind: str, scenario: str = "single-metal", **kwargs) -> EmulatedDevice:
+        kwargs.setdefault("seed", 1)
+        kwargs.setdefault("wait_start", True)
+        return EmulatedDevice(kind, scenario, **kwargs)
+
+    yield from started(make)
+
+
+@pytest.fixture
+def modules():
+    """Start emulated Acconeer modules with ``make(**kw)``; all are stopped afterwards."""
+    from detsig.devices.emulator_acconeer import AcconeerEmulator
+
+    yield from started(AcconeerEmulator)
+
+
+@pytest.fixture
+def text_devices():
+    """Start emulated text-line detectors with ``make(**kw)``; all are stopped afterwards."""
+    from detsig.devices.emulator_text import TextEmulator
+
+    yield from started(TextEmulator)
+
+
+@pytest.fixture
+def receivers():
+    """Start emulated u-blox receivers with ``make(*args, **kw)``; all are stopped afterwards."""
+    from detsig.devices.emulator_ubx import UbxReplay
+
+    yield from started(UbxReplay)

@@ -18,21 +18,6 @@ pytestmark = pytest.mark.slow
 SHAPE = (4, 40)  # the driver's default setup: 4 sweeps of 40 points
 
 
-@pytest.fixture
-def modules():
-    devices: list[AcconeerEmulator] = []
-
-    def make(**kwargs) -> AcconeerEmulator:
-        device = AcconeerEmulator(**kwargs)
-        device.start()
-        devices.append(device)
-        return device
-
-    yield make
-    for device in devices:
-        device.stop()
-
-
 def radar_of(path):
     with open_recording(path) as recording:
         stream = recording.streams["radar0"]

@@ -18,6 +18,8 @@ from detsig.devices.emulator_text import TextEmulator
 from detsig.devices.emulator_ubx import UbxReplay
 from detsig.io.recording import open_recording
 
+from .conftest import started
+
 pytestmark = pytest.mark.slow
 
 EMULATORS = {"acconeer": AcconeerEmulator, "text": TextEmulator, "ubx": UbxReplay}
@@ -36,17 +38,7 @@ def detsig(*args: str, timeout_s: float = 60) -> subprocess.CompletedProcess[str
 
 @pytest.fixture
 def devices():
-    started = []
-
-    def make(kind: str, **kwargs):
-        device = EMULATORS[kind](**kwargs)
-        device.start()
-        started.append(device)
-        return device
-
-    yield make
-    for device in started:
-        device.stop()
+    yield from started(lambda kind, **kwargs: EMULATORS[kind](**kwargs))
 
 
 def test_three_devices_in_one_file_shown_by_info_and_view(tmp_path, devices):

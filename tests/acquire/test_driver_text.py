@@ -6,27 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detsig.devices.emulator_text import CHANNELS, TextEmulator
+from detsig.devices.emulator_text import CHANNELS
 from detsig.io.recording import open_recording
 
 from .conftest import run_session
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def text_devices():
-    devices: list[TextEmulator] = []
-
-    def make(**kwargs) -> TextEmulator:
-        device = TextEmulator(**kwargs)
-        device.start()
-        devices.append(device)
-        return device
-
-    yield make
-    for device in devices:
-        device.stop()
 
 
 @pytest.mark.parametrize("separator", [",", " "])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detsig.devices.emulator_ubx import UbxReplay, make_ubx_capture
+from detsig.devices.emulator_ubx import make_ubx_capture
 from detsig.devices.ubx import UbxParser
 from detsig.io.recording import open_recording
 
@@ -15,21 +15,6 @@ from .conftest import run_session
 pytestmark = pytest.mark.slow
 
 FIELDS = ("utc_time_s", "lat_deg", "lon_deg", "alt_m", "fix_quality", "n_satellites")
-
-
-@pytest.fixture
-def receivers():
-    devices: list[UbxReplay] = []
-
-    def make(*args, **kwargs) -> UbxReplay:
-        device = UbxReplay(*args, **kwargs)
-        device.start()
-        devices.append(device)
-        return device
-
-    yield make
-    for device in devices:
-        device.stop()
 
 
 def track_of(path):

@@ -90,6 +90,40 @@ def _invoked_command(argv: Sequence[str], names: Sequence[str]) -> str | None:
     return None
 
 
+def add_command_parser(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    help_text: str,
+    example: str,
+) -> argparse.ArgumentParser:
+    """Add a (sub)command: its one-line help, the same as the sentence opening its ``--help``,
+    and an example below its options.
+
+    Parameters
+    ----------
+    subparsers : argparse subparsers action
+        From ``parser.add_subparsers()``.
+    name : str
+        The command's name.
+    help_text : str
+        One line, lower case, no full stop.
+    example : str
+        A command line using it.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The command's parser.
+    """
+    return subparsers.add_parser(
+        name,
+        help=help_text,
+        description=help_text[0].upper() + help_text[1:] + ".",
+        epilog=f"example:\n  {example}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     """Build the parser; only the invoked subcommand's module is imported.
 
@@ -117,13 +151,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     invoked = _invoked_command(argv, list(commands))
     for name, (help_text, example) in commands.items():
-        sub = subparsers.add_parser(
-            name,
-            help=help_text,
-            description=help_text[0].upper() + help_text[1:] + ".",
-            epilog=f"example:\n  {example}",
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
+        sub = add_command_parser(subparsers, name, help_text, example)
         if name == invoked:
             module = importlib.import_module(f"detsig.cli.cmd_{name}")
             module.add_arguments(sub)

@@ -42,6 +42,8 @@ def _common(parser: argparse.ArgumentParser, with_out: bool = True) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the subcommands of ``detsig survey``."""
+    from detsig.cli import add_command_parser
+
     subparsers = parser.add_subparsers(dest="survey_command", metavar="SUBCOMMAND")
     helps = {
         "diglist": "one item per object from the candidates of every sweep (GeoJSON, CSV)",
@@ -50,13 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "view": "map of C-scans with a depth slider, dig list, gaps; click opens a B-scan",
     }
     for name, help_text in helps.items():
-        sub = subparsers.add_parser(
-            name,
-            help=help_text,
-            description=help_text[0].upper() + help_text[1:] + ".",
-            epilog=f"example:\n  {_EXAMPLES[name]}",
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
+        sub = add_command_parser(subparsers, name, help_text, _EXAMPLES[name])
         _common(sub, with_out=name != "view")
         if name == "view":
             sub.add_argument("--diglist", type=Path, help="dig list (GeoJSON/CSV) to mark")
@@ -138,6 +134,20 @@ def _survey(args: argparse.Namespace) -> Any:
     return load_survey(args.sources, plan=args.plan, positions=args.positions)
 
 
+def _dig_list(args: argparse.Namespace) -> list[Any]:
+    """The items of ``--diglist`` (none without it)."""
+    from detsig.io.candidates import read_candidates
+
+    return read_candidates(args.diglist) if args.diglist is not None else []
+
+
+def _check_cell(cell_m: float) -> None:
+    from detsig.errors import UsageError
+
+    if not 0 < cell_m <= 0.5:
+        raise UsageError(f"--cell-m must lie in (0, 0.5] m, got {cell_m}")
+
+
 def _run_diglist(args: argparse.Namespace) -> int:
     from detsig.errors import UsageError
     from detsig.io.candidates import write_candidates_csv, write_candidates_geojson
@@ -172,15 +182,12 @@ def _run_diglist(args: argparse.Namespace) -> int:
 
 
 def _run_coverage(args: argparse.Namespace) -> int:
-    from detsig.errors import UsageError
-    from detsig.io.candidates import read_candidates
     from detsig.survey.coverage import check_coverage
     from detsig.survey.report import COVERAGE_FILES, write_coverage
 
-    if not 0 < args.cell_m <= 0.5:
-        raise UsageError(f"--cell-m must lie in (0, 0.5] m, got {args.cell_m}")
+    _check_cell(args.cell_m)
     survey = _survey(args)
-    items = read_candidates(args.diglist) if args.diglist is not None else []
+    items = _dig_list(args)
     _new_out(args.out, list(COVERAGE_FILES))
     report = check_coverage(survey, cell_m=args.cell_m)
     write_coverage(survey, report, args.out, items)
@@ -217,12 +224,10 @@ def _window(text: str, option: str) -> tuple[float, float]:
 
 def _run_grid(args: argparse.Namespace) -> int:
     from detsig.errors import UsageError
-    from detsig.io.candidates import read_candidates
     from detsig.survey.grid import cscans, gpr_cube, md_maps
     from detsig.survey.maps import GRID_FILES, plot_maps, write_grid_file
 
-    if not 0 < args.cell_m <= 0.5:
-        raise UsageError(f"--cell-m must lie in (0, 0.5] m, got {args.cell_m}")
+    _check_cell(args.cell_m)
     if not args.permittivity >= 1:
         raise UsageError(f"--permittivity must be >= 1, got {args.permittivity}")
     if not 1 <= args.slices <= 12:
@@ -234,7 +239,7 @@ def _run_grid(args: argparse.Namespace) -> int:
         start, stop = _window(args.time_ns, "--time-ns")
         windows_s = [(start * 1e-9, stop * 1e-9)]
     survey = _survey(args)
-    items = read_candidates(args.diglist) if args.diglist is not None else []
+    items = _dig_list(args)
     cube = None
     slices = []
     if any(t.kind == "gpr" for sweep in survey.sweeps for t in sweep.tracks.values()):
@@ -283,12 +288,10 @@ def _run_grid(args: argparse.Namespace) -> int:
 
 def _run_view(args: argparse.Namespace) -> int:
     from detsig.errors import UsageError
-    from detsig.io.candidates import read_candidates
     from detsig.survey.coverage import check_coverage
     from detsig.survey.grid import gpr_cube
 
-    if not 0 < args.cell_m <= 0.5:
-        raise UsageError(f"--cell-m must lie in (0, 0.5] m, got {args.cell_m}")
+    _check_cell(args.cell_m)
     if args.screenshot is not None and args.screenshot.exists():
         raise UsageError(f"{args.screenshot} already exists; give a new file for --screenshot")
     point = None
@@ -299,7 +302,7 @@ def _run_view(args: argparse.Namespace) -> int:
         except ValueError:
             raise UsageError(f"--open-at must be X:Y in metres, got {args.open_at!r}") from None
     survey = _survey(args)
-    items = read_candidates(args.diglist) if args.diglist is not None else []
+    items = _dig_list(args)
     cube = gpr_cube(survey, cell_m=args.cell_m)
     coverage = check_coverage(survey).raster
 

@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 
 from detsig.devices.acconeer_protocol import MessageDecoder, command
-from detsig.devices.driver import HandshakeError, SensorCounters, count_delivered
+from detsig.devices.driver import BacklogDriver, HandshakeError, SensorCounters, rows_in
 from detsig.devices.sensor import EventItem, MessageItem, RowBlock, SensorItem, StreamConfig
-from detsig.devices.sniff import looks_like
+from detsig.devices.sniff import heard_more, looks_like
 from detsig.links import Link
 from detsig.model import COMPLEX_INT16
 from detsig.wire import Gap
@@ -91,7 +91,7 @@ def make_sensor_config(overrides: dict[str, Any] | None = None) -> dict[str, Any
     return config
 
 
-class AcconeerDriver:
+class AcconeerDriver(BacklogDriver):
     """An Acconeer A121 module on a serial port (UART at 115200+ baud, or USB).
 
     Parameters
@@ -138,11 +138,6 @@ class AcconeerDriver:
     def kind(self) -> str:
         """Always ``"radar"``."""
         return "radar"
-
-    @property
-    def applied_config(self) -> dict[str, Any]:
-        """Module description with the configuration it applied (after ``setup``)."""
-        return dict(self.stream.hello) if self.stream is not None else {}
 
     @property
     def radar_layout(self) -> dict[str, Any]:
@@ -272,9 +267,7 @@ class AcconeerDriver:
         """
         if not self.started_once:
             # Frames of a session the module ran before this one are not part of it.
-            self.counters.rows_before_start += sum(
-                i.n_rows for i in self._backlog if isinstance(i, RowBlock)
-            )
+            self.counters.rows_before_start += rows_in(self._backlog)
             self._backlog = [i for i in self._backlog if not isinstance(i, RowBlock)]
             self._last_tick = None
             self.started_once = True
@@ -304,57 +297,10 @@ class AcconeerDriver:
         # the outage cannot be counted (the reconnect event records the outage).
         self._last_tick = None
 
-    def replace_link(self, link: Link) -> None:
-        """Continue on a reopened port; a message cut by the outage is a bad frame.
-
-        Parameters
-        ----------
-        link : Link
-            The reopened link.
-        """
+    def _cut_input(self) -> None:
+        """A message cut off by the end of the input is a bad frame."""
         self.decoder.reset()
         self._bad_events(time.time_ns())
-        self.link = link
-
-    def read(self) -> list[SensorItem]:
-        """Read what arrived (waits up to the link's read timeout) and decode it.
-
-        Returns
-        -------
-        list of SensorItem
-            Row blocks (one per frame) and events, in stream order.
-
-        Raises
-        ------
-        LinkLost
-            The port died.
-        """
-        self._pump()
-        return self.drain_backlog()
-
-    def drain_backlog(self) -> list[SensorItem]:
-        """Items decoded so far (the backlog is emptied and counted).
-
-        Returns
-        -------
-        list of SensorItem
-            Row blocks and events.
-        """
-        items, self._backlog = self._backlog, []
-        count_delivered(self.counters, items)
-        return items
-
-    def finish(self) -> list[SensorItem]:
-        """End of stream: a cut message counts as a bad frame; return the rest.
-
-        Returns
-        -------
-        list of SensorItem
-            The remaining items.
-        """
-        self.decoder.reset()
-        self._bad_events(time.time_ns())
-        return self.drain_backlog()
 
     # -- exchanges --------------------------------------------------------------------------
     def _ask(
@@ -402,8 +348,7 @@ class AcconeerDriver:
         data = self.link.read()
         if not data:
             return
-        if len(self._heard) < 4096:
-            self._heard += data
+        self._heard = heard_more(self._heard, data)
         now_ns = time.time_ns()
         messages = self.decoder.feed(data)
         self.counters.bytes_read = self.decoder.bytes_received

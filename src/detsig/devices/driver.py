@@ -9,17 +9,23 @@ until the recording ends, :meth:`Driver.stop` and :meth:`Driver.finish`. When th
 Sensor drivers (``kind`` ``"gpr"``, ``"md"`` or ``"radar"``) return
 :data:`~detsig.devices.sensor.SensorItem` lists: row blocks, messages and events; the events
 ``bad_frame`` and ``gap`` are counted the same way for every protocol
-(:func:`count_delivered`). GNSS drivers (``kind`` ``"gnss"``) return
-:class:`~detsig.devices.gnss.GnssFix` lists.
+(:func:`count_delivered`), and the backlog every sensor driver keeps is read, drained and
+cut off at the end of input the same way (:class:`BacklogDriver`). GNSS drivers (``kind``
+``"gnss"``) return :class:`~detsig.devices.gnss.GnssFix` lists. Devices that stream on their
+own from power-on (text boards, GNSS receivers) share their no-op commands
+(:class:`FreeRunning`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from detsig.errors import DeviceError
 from detsig.links import Link
+
+if TYPE_CHECKING:
+    from detsig.devices.sensor import StreamConfig
 
 #: Sensor stream kinds; a driver of another kind (``"gnss"``) yields position fixes.
 SENSOR_KINDS = ("gpr", "md", "radar")
@@ -101,6 +107,215 @@ def count_delivered(counters: SensorCounters, items: list[Any]) -> None:
         elif kind == "gap":
             counters.gap_events += 1
             counters.gaps += int(item.detail.split(" ", 1)[0])
+
+
+def rows_in(items: list[Any]) -> int:
+    """Rows held by the row blocks among ``items`` (messages and events hold none).
+
+    Parameters
+    ----------
+    items : list of SensorItem
+        Row blocks, messages and events.
+
+    Returns
+    -------
+    int
+        The number of rows.
+    """
+    return sum(item.n_rows for item in items if hasattr(item, "n_rows"))
+
+
+class LineBuffer:
+    """Cut a byte stream (split anywhere) into lines at LF; a run of more than ``max_bytes``
+    without a line end is dropped, with the rest of its line.
+
+    Parameters
+    ----------
+    max_bytes : int
+        Longest a line may grow without a line end, bytes.
+
+    Examples
+    --------
+    >>> lines = LineBuffer(8)
+    >>> lines.feed(b"12,3\\n4"), lines.feed(b"5\\n0123456789"), lines.feed(b"x\\n7\\n")
+    (([b'12,3'], None), ([b'45'], b'0123456789'), ([b'7'], None))
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._buffer = bytearray()
+        self._discarding = False
+
+    @property
+    def pending(self) -> bytes:
+        """The unterminated line held so far (empty while a too long line is dropped)."""
+        return bytes(self._buffer)
+
+    def feed(self, data: bytes) -> tuple[list[bytes], bytes | None]:
+        """Add bytes; return the lines they complete (without LF) and an overflow.
+
+        Parameters
+        ----------
+        data : bytes
+            The next bytes.
+
+        Returns
+        -------
+        lines : list of bytes
+            Completed lines, in order.
+        overflow : bytes or None
+            The start of a line that just grew past ``max_bytes`` (it and the rest of its
+            line are dropped), else None.
+        """
+        parts = bytes(data).split(b"\n")
+        tail = parts.pop()
+        lines: list[bytes] = []
+        for index, part in enumerate(parts):
+            if index == 0:
+                if self._discarding:
+                    self._discarding = False
+                    self._buffer.clear()
+                    continue
+                part = bytes(self._buffer) + part
+                self._buffer.clear()
+            lines.append(part)
+        overflow = None
+        if not self._discarding:
+            self._buffer += tail
+            if len(self._buffer) > self.max_bytes:
+                overflow = bytes(self._buffer)
+                self._buffer.clear()
+                self._discarding = True
+        return lines, overflow
+
+    def take_rest(self) -> bytes:
+        """End of input: the unterminated last line (empty when there is none or it is being
+        dropped); the buffer starts afresh.
+
+        Returns
+        -------
+        bytes
+            The unterminated line.
+        """
+        rest = b"" if self._discarding else bytes(self._buffer)
+        self._buffer.clear()
+        self._discarding = False
+        return rest
+
+
+class BacklogDriver:
+    """What every sensor driver does with the items it decoded and has not delivered yet.
+
+    A subclass reads and decodes in ``_pump`` (appending to ``_backlog``), moves what it is
+    still assembling into the backlog in ``_flush``, and says in ``_cut_input`` what a half
+    message left when the input ends (end of stream, lost link) becomes.
+    """
+
+    link: Link
+    counters: SensorCounters
+    stream: StreamConfig | None
+    _backlog: list[Any]
+
+    @property
+    def applied_config(self) -> dict[str, Any]:
+        """The device description with the configuration it applied (empty before the
+        handshake)."""
+        return dict(self.stream.hello) if self.stream is not None else {}
+
+    def read(self) -> list[Any]:
+        """Read what arrived (waits up to the link's read timeout) and decode it.
+
+        Returns
+        -------
+        list of SensorItem
+            Row blocks, other messages and events, in stream order, after everything kept
+            while waiting for an answer.
+
+        Raises
+        ------
+        LinkLost
+            The port died; items read before are returned by the next call after
+            :meth:`replace_link`.
+        """
+        self._pump()
+        return self.drain_backlog()
+
+    def drain_backlog(self) -> list[Any]:
+        """Items decoded so far, without reading the link (counted as delivered).
+
+        Returns
+        -------
+        list of SensorItem
+            Row blocks, other messages and events, in stream order; the backlog is emptied.
+        """
+        self._flush()
+        items, self._backlog = self._backlog, []
+        count_delivered(self.counters, items)
+        return items
+
+    def finish(self) -> list[Any]:
+        """End of stream: what is cut off counts as bad (see ``_cut_input``); return the rest.
+
+        Returns
+        -------
+        list of SensorItem
+            The remaining items, events included.
+        """
+        self._cut_input()
+        return self.drain_backlog()
+
+    def replace_link(self, link: Link) -> None:
+        """Continue on a reopened port; what the outage cut off counts as bad.
+
+        Parameters
+        ----------
+        link : Link
+            The reopened link.
+        """
+        self._cut_input()
+        self.link = link
+
+    def _pump(self) -> None:
+        """Read the link once and decode what arrived into the backlog."""
+        raise NotImplementedError
+
+    def _flush(self) -> None:
+        """Move items still being assembled into the backlog (default: none are)."""
+
+    def _cut_input(self) -> None:
+        """The input ended: turn what the decoder holds half into events in the backlog."""
+        raise NotImplementedError
+
+
+class FreeRunning:
+    """Commands of a device that streams on its own from power-on: there are none to send."""
+
+    def start(self, timeout_s: float = 2.0) -> None:
+        """Nothing to send: the device streams from power-on.
+
+        Parameters
+        ----------
+        timeout_s : float
+            Unused.
+        """
+
+    def stop(self, timeout_s: float = 1.0) -> None:
+        """Nothing to send.
+
+        Parameters
+        ----------
+        timeout_s : float
+            Unused.
+        """
+
+    def resume(self, timeout_s: float = 3.0) -> None:
+        """Nothing to do after a reconnect: the device keeps streaming.
+
+        Parameters
+        ----------
+        timeout_s : float
+            Unused.
+        """
 
 
 @runtime_checkable

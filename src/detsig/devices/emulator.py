@@ -26,12 +26,9 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
-import select
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from detsig.devices.emulator_pty import PtyEndpoint
+from detsig.devices.emulator_base import PtyDevice
 from detsig.errors import DeviceError, FrameError
 from detsig.wire import (
     Ack,
@@ -93,7 +90,7 @@ def _ranges(seqs: list[int]) -> str:
     return ", ".join(parts)
 
 
-class EmulatedDevice:
+class EmulatedDevice(PtyDevice):
     """A virtual GPR or metal detector on a pseudo-terminal, streaming a simulated lane.
 
     Parameters
@@ -198,13 +195,9 @@ class EmulatedDevice:
         self._encoder = FrameEncoder()
         self._command_decoder = FrameDecoder()
         self._overflowing = False
-        self._pty: PtyEndpoint | None = None
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
-        self._finished = threading.Event()
-        self._lock = threading.Lock()
+        super().__init__()
         self._streaming = not wait_start
-        self._error: BaseException | None = None
+        self._boot = 0.0
         self._report: dict[str, Any] = {
             "device": kind,
             "scenario": self.lane.scenario.name,
@@ -231,12 +224,6 @@ class EmulatedDevice:
 
     # -- public API ---------------------------------------------------------------------------
     @property
-    def port(self) -> str | None:
-        """Path of the current pty slave, or None (not started, or in an outage)."""
-        pty = self._pty
-        return None if pty is None or pty.closed else pty.port
-
-    @property
     def report(self) -> dict[str, Any]:
         """A snapshot of the counters (frames, injected faults with their seq numbers ...)."""
         with self._lock:
@@ -257,11 +244,7 @@ class EmulatedDevice:
         """
         if self._thread is not None:
             raise DeviceError("this emulated device was already started")
-        self._open_pty()
-        self._thread = threading.Thread(target=self._run, name=f"emulate-{self.kind}", daemon=True)
-        self._thread.start()
-        assert self._pty is not None
-        return self._pty.port
+        return super().start()
 
     def stop(self, timeout_s: float = 5.0, *, reason: str = "stopped") -> None:
         """Stop streaming, close the pty and remove the link (idempotent).
@@ -281,28 +264,11 @@ class EmulatedDevice:
             If the streaming thread failed.
         """
         self._set_end(reason)
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
+        self._halt(timeout_s)
         self._close_pty()
         if self._error is not None:
             error, self._error = self._error, None
             raise DeviceError(f"the emulated {self.kind} device failed: {error}") from error
-
-    def wait(self, timeout_s: float | None = None) -> bool:
-        """Wait until the lane ended (or the device stopped); True if it did in time.
-
-        Parameters
-        ----------
-        timeout_s : float, optional
-            Longest wait, s; no limit when None.
-
-        Returns
-        -------
-        bool
-            True when the lane ended or the device stopped.
-        """
-        return self._finished.wait(timeout_s)
 
     def summary(self) -> str:
         """A few human lines about what was sent and injected.
@@ -328,13 +294,6 @@ class EmulatedDevice:
                 f"port (seq {_ranges(r['overflow_seqs'])}), {r['partial_writes']} partial writes"
             )
         return "\n".join(lines)
-
-    def __enter__(self) -> EmulatedDevice:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # -- the schedule of one pass over the lane ------------------------------------------------
     def _pass_items(self, pass_index: int) -> Iterator[_Item]:
@@ -390,18 +349,9 @@ class EmulatedDevice:
         )
 
     # -- the streaming thread -----------------------------------------------------------------
-    def _run(self) -> None:
-        try:
-            self._stream()
-        except BaseException as error:  # reported by stop()
-            self._error = error
-        finally:
-            self._finished.set()
-
-    def _stream(self) -> None:
-        boot = time.monotonic()
-        disconnect_at = None if self.disconnect_after_s is None else boot + self.disconnect_after_s
-        outage_until: float | None = None
+    def _serve(self) -> None:
+        boot = self._boot = time.monotonic()
+        self._arm_cable(boot)
         self._send_hello(boot)
         pass_index = 0
         paused_at: float | None = None if self._streaming else boot
@@ -414,14 +364,7 @@ class EmulatedDevice:
                     if self._stop.is_set():
                         self._set_end("stopped")
                         return
-                    if disconnect_at is not None and now >= disconnect_at:
-                        disconnect_at = None
-                        self._disconnect()
-                        outage_until = now + self.outage_s
-                    if outage_until is not None and now >= outage_until:
-                        outage_until = None
-                        self._open_pty()
-                        self._send_hello(boot)
+                    self._cable(now)
                     self._serve_commands(boot)
                     if not self._streaming:
                         if paused_at is None:
@@ -436,9 +379,8 @@ class EmulatedDevice:
                         break
                     self._idle(min(due_wall - now, 0.02))
                 device_time_us = int((due_wall - boot) * self.speed * 1e6)
-                self._emit(item.message, device_time_us, in_outage=outage_until is not None)
-            with self._lock:
-                self._report["passes"] += 1
+                self._emit(item.message, device_time_us, in_outage=self.in_outage)
+            self.count("passes")
             pass_index += 1
             if not self.loop:
                 break
@@ -450,56 +392,33 @@ class EmulatedDevice:
             self._serve_commands(boot)
             self._idle(0.05)
 
-    def _set_end(self, reason: str) -> None:
-        with self._lock:
-            if self._report["ended_by"] is None:
-                self._report["ended_by"] = reason
-
-    def _idle(self, seconds: float) -> None:
-        pty = self._pty
-        if pty is None or pty.closed:
-            self._stop.wait(max(seconds, 0.0))
-            return
-        with contextlib.suppress(OSError, ValueError):
-            select.select([pty.master], [], [], max(seconds, 0.0))
-
     # -- frames ---------------------------------------------------------------------------
     def _emit(self, message: Any, device_time_us: int, *, in_outage: bool = False) -> None:
         seq = self._encoder.seq
         wire = self._encoder.encode(message, device_time_us)
         type_name = MessageType(message.message_type).name
-        with self._lock:
-            self._report["frames_encoded"] += 1
+        self.count("frames_encoded")
         if in_outage or self._pty is None or self._pty.closed:
-            with self._lock:
-                self._report["outage_lost"] += 1
-                self._report["outage_seqs"].append(seq)
+            self.count_at("outage_lost", "outage_seqs", seq)
             return
         if message.message_type not in _PROTECTED:
             draw = float(self._fault_rng.random())
             if draw < self.drop_rate:
-                with self._lock:
-                    self._report["dropped"] += 1
-                    self._report["dropped_seqs"].append(seq)
+                self.count_at("dropped", "dropped_seqs", seq)
                 return
             if draw < self.drop_rate + self.corrupt_rate:
                 wire = self._corrupt(wire)
-                with self._lock:
-                    self._report["corrupted"] += 1
-                    self._report["corrupted_seqs"].append(seq)
+                self.count_at("corrupted", "corrupted_seqs", seq)
         pty = self._pty
         # A reader that stalls briefly (a busy host) gets up to _OVERFLOW_WAIT_S of grace; once
         # a frame overflowed, later ones do not wait until a write succeeds again (nobody reads).
         if not pty.writable(0.0 if self._overflowing else _OVERFLOW_WAIT_S):
             self._overflowing = True
-            with self._lock:
-                self._report["overflow"] += 1
-                self._report["overflow_seqs"].append(seq)
+            self.count_at("overflow", "overflow_seqs", seq)
             return
         self._overflowing = False
         if not pty.write_all(wire, time.monotonic() + _WRITE_DEADLINE_S):
-            with self._lock:
-                self._report["partial_writes"] += 1
+            self.count("partial_writes")
             return
         with self._lock:
             self._report["frames_sent"] += 1
@@ -537,12 +456,10 @@ class EmulatedDevice:
             try:
                 command = decode_message(frame)
             except FrameError:
-                with self._lock:
-                    self._report["bad_command_frames"] += 1
+                self.count("bad_command_frames")
                 continue
             assert isinstance(command, Command)
-            with self._lock:
-                self._report["commands"] += 1
+            self.count("commands")
             self._answer(command, boot)
         with self._lock:
             self._report["bad_command_frames"] = decoder.bad_frames
@@ -581,18 +498,9 @@ class EmulatedDevice:
             self._emit(Ack(name, False, f"unknown command '{name}'"), now_us)
 
     # -- pty lifecycle ----------------------------------------------------------------------
+    def _on_reconnect(self) -> None:
+        self._send_hello(self._boot)
+
     def _open_pty(self) -> None:
-        self._pty = PtyEndpoint(self.link)
+        super()._open_pty()
         self._command_decoder = FrameDecoder()
-        with self._lock:
-            self._report["ports"].append(self._pty.port)
-
-    def _disconnect(self) -> None:
-        self._close_pty()
-        with self._lock:
-            self._report["disconnects"] += 1
-
-    def _close_pty(self) -> None:
-        pty = self._pty
-        if pty is not None:
-            pty.close()

@@ -277,6 +277,4 @@ class AcconeerEmulator(PtyEmulator):
                 self.count("cut_headers")
             return
         if self.send(wire):
-            with self._lock:
-                self._report["frames_sent"] += 1
-                self._report["sent_frames"].append(number)
+            self.count_at("frames_sent", "sent_frames", number)

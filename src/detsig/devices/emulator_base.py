@@ -18,7 +18,7 @@ import select
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from detsig.devices.emulator_pty import PtyEndpoint
 
@@ -47,7 +47,165 @@ def garble(data: bytes) -> bytes:
     return bytes(((b * 7 + 0x35) & 0xFF) | 0x80 for b in data)
 
 
-class PtyEmulator:
+class PtyDevice:
+    """What every emulated device shares, the wire-protocol one included: a pty at ``link``
+    (reopened there after a pulled cable), a device thread, and a report of counts kept under
+    a lock.
+
+    A subclass sets ``kind``, ``link``, ``disconnect_after_s``, ``outage_s`` and ``_report``
+    (with a ``"ports"`` list, ``"disconnects"`` and ``"ended_by"``), calls
+    ``PtyDevice.__init__`` and runs its device in :meth:`_serve`, calling :meth:`_cable` each
+    turn: it closes the pty once ``disconnect_after_s`` after :meth:`_arm_cable` and opens a new
+    one ``outage_s`` later (then :meth:`_on_reconnect`).
+    """
+
+    kind: str
+    link: Any
+    disconnect_after_s: float | None
+    outage_s: float
+    _report: dict[str, Any]
+
+    def __init__(self) -> None:
+        self._pty: PtyEndpoint | None = None
+        self._stop = threading.Event()
+        self._finished = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self._disconnect_at: float | None = None
+        self._back_at: float | None = None
+
+    @property
+    def port(self) -> str | None:
+        """Path of the current pty slave (None before start and during an outage)."""
+        pty = self._pty
+        return None if pty is None or pty.closed else pty.port
+
+    def count(self, key: str, n: int = 1) -> None:
+        """Add ``n`` to report entry ``key`` (thread-safe)."""
+        with self._lock:
+            self._report[key] = self._report.get(key, 0) + n
+
+    def count_at(self, key: str, where_key: str, where: Any) -> None:
+        """Add one to report entry ``key`` and note ``where`` (a sequence number, a line
+        index) in the list ``where_key`` (thread-safe)."""
+        with self._lock:
+            self._report[key] += 1
+            self._report[where_key].append(where)
+
+    def start(self) -> str:
+        """Open the pty and start the device thread.
+
+        Returns
+        -------
+        str
+            The port path clients open.
+        """
+        self._open_pty()
+        self._thread = threading.Thread(target=self._run, name=f"emulate-{self.kind}", daemon=True)
+        self._thread.start()
+        assert self._pty is not None
+        return self._pty.port
+
+    def wait(self, timeout_s: float | None = None) -> bool:
+        """Wait until the device ended by itself; True if it has.
+
+        Parameters
+        ----------
+        timeout_s : float, optional
+            Longest wait, s; no limit when None.
+
+        Returns
+        -------
+        bool
+            True when the device ended (or stopped) in time.
+        """
+        return self._finished.wait(timeout_s)
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self, timeout_s: float = 5.0, *, reason: str = "stopped") -> None:
+        """Stop the thread and close the pty."""
+        raise NotImplementedError
+
+    # -- for subclasses ---------------------------------------------------------------------
+    def _serve(self) -> None:
+        """The device: runs in the thread until stopped (or the device ends)."""
+        raise NotImplementedError
+
+    def _on_reconnect(self) -> None:
+        """A new pty just appeared (the device restarted with its cable)."""
+
+    def _set_end(self, reason: str) -> None:
+        """Record why the device ended, unless it already had."""
+        with self._lock:
+            if self._report["ended_by"] is None:
+                self._report["ended_by"] = reason
+
+    def _halt(self, timeout_s: float) -> None:
+        """Tell the thread to stop and wait for it, at most ``timeout_s`` s."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+
+    def _run(self) -> None:
+        try:
+            self._serve()
+        except BaseException as error:  # reported by stop()
+            self._error = error
+        finally:
+            self._finished.set()
+
+    # -- the cable --------------------------------------------------------------------------
+    def _arm_cable(self, boot: float) -> None:
+        """Schedule the cable pull ``disconnect_after_s`` after monotonic time ``boot``."""
+        after = self.disconnect_after_s
+        self._disconnect_at = None if after is None else boot + after
+        self._back_at = None
+
+    @property
+    def in_outage(self) -> bool:
+        """True while the cable is pulled (no pty)."""
+        return self._back_at is not None
+
+    def _cable(self, now: float) -> None:
+        """Pull the cable or plug it back in when due at monotonic time ``now``."""
+        if self._disconnect_at is not None and now >= self._disconnect_at:
+            self._disconnect_at = None
+            self._close_pty()
+            self.count("disconnects")
+            self._back_at = now + self.outage_s
+        if self._back_at is not None and now >= self._back_at:
+            self._back_at = None
+            self._open_pty()
+            self._on_reconnect()
+
+    # -- the pty ----------------------------------------------------------------------------
+    def _idle(self, seconds: float) -> None:
+        """Wait up to ``seconds`` (less when the host writes)."""
+        pty = self._pty
+        if pty is None or pty.closed:
+            self._stop.wait(max(seconds, 0.0))
+            return
+        with contextlib.suppress(OSError, ValueError):
+            select.select([pty.master], [], [], max(seconds, 0.0))
+
+    def _open_pty(self) -> None:
+        self._pty = PtyEndpoint(self.link)
+        with self._lock:
+            self._report["ports"].append(self._pty.port)
+
+    def _close_pty(self) -> None:
+        if self._pty is not None:
+            self._pty.close()
+
+
+class PtyEmulator(PtyDevice):
     """Base of the third-party device emulators.
 
     Parameters
@@ -81,12 +239,7 @@ class PtyEmulator:
         self.disconnect_after_s = disconnect_after_s
         self.outage_s = float(outage_s)
         self.silent = silent
-        self._pty: PtyEndpoint | None = None
-        self._stop = threading.Event()
-        self._finished = threading.Event()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
+        super().__init__()
         self._attached: PtyEndpoint | None = None
         self._report: dict[str, Any] = {
             "device": self.kind,
@@ -101,35 +254,10 @@ class PtyEmulator:
 
     # -- lifecycle --------------------------------------------------------------------------
     @property
-    def port(self) -> str | None:
-        """Path of the current pty slave (None before start and during an outage)."""
-        pty = self._pty
-        return None if pty is None or pty.closed else pty.port
-
-    @property
     def report(self) -> dict[str, Any]:
         """A copy of the fault and traffic counts."""
         with self._lock:
             return {k: (list(v) if isinstance(v, list) else v) for k, v in self._report.items()}
-
-    def count(self, key: str, n: int = 1) -> None:
-        """Add ``n`` to report entry ``key`` (thread-safe)."""
-        with self._lock:
-            self._report[key] = self._report.get(key, 0) + n
-
-    def start(self) -> str:
-        """Open the pty and start the device thread.
-
-        Returns
-        -------
-        str
-            The port path clients open.
-        """
-        self._open_pty()
-        self._thread = threading.Thread(target=self._run, name=f"emulate-{self.kind}", daemon=True)
-        self._thread.start()
-        assert self._pty is not None
-        return self._pty.port
 
     def stop(self, timeout_s: float = 5.0, *, reason: str = "stopped") -> None:
         """Stop the thread and close the pty (idempotent).
@@ -141,32 +269,12 @@ class PtyEmulator:
         reason : str
             Stored as ``ended_by`` when the device had not ended by itself.
         """
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-        with self._lock:
-            if self._report["ended_by"] is None:
-                self._report["ended_by"] = reason
-        if self._pty is not None:
-            self._pty.close()
+        self._halt(timeout_s)
+        self._set_end(reason)
+        self._close_pty()
         if self._error is not None:
             error, self._error = self._error, None
             raise error
-
-    def wait(self, timeout_s: float | None = None) -> bool:
-        """Wait until the device ended by itself; True if it has.
-
-        Parameters
-        ----------
-        timeout_s : float, optional
-            Longest wait, s.
-
-        Returns
-        -------
-        bool
-            True when the thread finished.
-        """
-        return self._finished.wait(timeout_s)
 
     def summary(self) -> str:
         """One line for the terminal: what was sent and which faults were injected."""
@@ -175,13 +283,6 @@ class PtyEmulator:
         faults = ", ".join(f"{report[k]} {k}" for k in keys) or "no faults"
         return f"emulated {self.kind}: {report['bytes_sent']} bytes sent; {faults}"
 
-    def __enter__(self) -> PtyEmulator:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     # -- for subclasses ---------------------------------------------------------------------
     def _step(self, now: float) -> float:
         """Send what is due at monotonic time ``now``; return seconds until the next step."""
@@ -189,9 +290,6 @@ class PtyEmulator:
 
     def _on_input(self, data: bytes) -> None:
         """Handle bytes the host wrote (already garbled at a wrong line speed)."""
-
-    def _on_reconnect(self) -> None:
-        """A new pty just appeared (the device restarted with its cable)."""
 
     def _on_attach(self) -> None:
         """A client opened the current pty (an Arduino resets and prints its header)."""
@@ -235,41 +333,24 @@ class PtyEmulator:
         return True
 
     # -- the thread -------------------------------------------------------------------------
-    def _run(self) -> None:
-        try:
-            boot = time.monotonic()
-            disconnect_at = (
-                None if self.disconnect_after_s is None else boot + self.disconnect_after_s
-            )
-            back_at: float | None = None
-            while not self._stop.is_set():
-                now = time.monotonic()
-                if disconnect_at is not None and now >= disconnect_at:
-                    disconnect_at = None
-                    self._close_pty()
-                    self.count("disconnects")
-                    back_at = now + self.outage_s
-                if back_at is not None and now >= back_at:
-                    back_at = None
-                    self._open_pty()
-                    self._on_reconnect()
-                pty = self._pty
-                if pty is not None and not pty.closed and pty is not self._attached:
-                    if not pty.client_attached:
-                        if self._attached is None:
-                            self._idle(0.02)  # the device starts when first opened
-                            continue
-                    else:
-                        self._attached = pty
-                        if not self.silent:
-                            self._on_attach()
-                self._serve_input()
-                wait_s = 0.02 if self.silent else self._step(now)
-                self._idle(min(max(wait_s, 0.0), 0.02))
-        except BaseException as error:  # reported by stop()
-            self._error = error
-        finally:
-            self._finished.set()
+    def _serve(self) -> None:
+        self._arm_cable(time.monotonic())
+        while not self._stop.is_set():
+            now = time.monotonic()
+            self._cable(now)
+            pty = self._pty
+            if pty is not None and not pty.closed and pty is not self._attached:
+                if not pty.client_attached:
+                    if self._attached is None:
+                        self._idle(0.02)  # the device starts when first opened
+                        continue
+                else:
+                    self._attached = pty
+                    if not self.silent:
+                        self._on_attach()
+            self._serve_input()
+            wait_s = 0.02 if self.silent else self._step(now)
+            self._idle(min(max(wait_s, 0.0), 0.02))
 
     def _serve_input(self) -> None:
         pty = self._pty
@@ -278,20 +359,3 @@ class PtyEmulator:
         data = pty.read()
         if data and not self.silent:
             self._on_input(data if self.speed_matches() else garble(data))
-
-    def _idle(self, seconds: float) -> None:
-        pty = self._pty
-        if pty is None or pty.closed:
-            self._stop.wait(seconds)
-            return
-        with contextlib.suppress(OSError, ValueError):
-            select.select([pty.master], [], [], seconds)
-
-    def _open_pty(self) -> None:
-        self._pty = PtyEndpoint(self.link)
-        with self._lock:
-            self._report["ports"].append(self._pty.port)
-
-    def _close_pty(self) -> None:
-        if self._pty is not None:
-            self._pty.close()

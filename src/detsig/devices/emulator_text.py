@@ -124,15 +124,11 @@ class TextEmulator(PtyEmulator):
             self._index += 1
             if self.bad_line_every and index % self.bad_line_every == self.bad_line_every - 1:
                 if self.send(_BROKEN[(index // self.bad_line_every) % 2]):
-                    with self._lock:
-                        self._report["bad_lines"] += 1
-                        self._report["bad_line_indices"].append(index)
+                    self.count_at("bad_lines", "bad_line_indices", index)
                 continue
             if self.send(self.line(index)):
                 self.count("lines")
         if self.n_lines is not None and self._index >= self.n_lines:
-            with self._lock:
-                if self._report["ended_by"] is None:
-                    self._report["ended_by"] = "lines-done"
+            self._set_end("lines-done")
             return 0.02
         return (self._index / self.rate_hz) - (now - self._t0)

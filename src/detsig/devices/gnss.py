@@ -22,14 +22,15 @@ import datetime as _dt
 import math
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from detsig.devices.driver import HandshakeError
+from detsig.devices.driver import FreeRunning, HandshakeError, LineBuffer
 from detsig.devices.sensor import EventItem
-from detsig.devices.sniff import looks_like
+from detsig.devices.sniff import heard_more, looks_like
 from detsig.links import Link
 from detsig.model import TRACK_FIELDS, PositionTrack
 
@@ -170,7 +171,69 @@ def _seconds_of_day(value: Any) -> float:
     return value.hour * 3600 + value.minute * 60 + value.second + value.microsecond * 1e-6
 
 
-class NmeaParser:
+class FixParser:
+    """What the GNSS parsers share: an epoch waits (``_pending``, since ``_pending_since``) for
+    its companion message, at most :attr:`wait_s`; a released epoch becomes one
+    :class:`GnssFix`, counted by fix quality and position."""
+
+    #: Longest an epoch waits for its companion message, s.
+    wait_s = DATE_WAIT_S
+    counters: Any
+    last_fix: GnssFix | None
+    _pending: tuple[Any, ...] | None
+    _pending_since: float
+
+    def feed(self, data: bytes, host_time_ns: int | None = None) -> list[GnssFix]:
+        """Parse a chunk of the byte stream (split anywhere).
+
+        Parameters
+        ----------
+        data : bytes
+            The next bytes from the receiver.
+        host_time_ns : int, optional
+            Arrival time, ns since the epoch (default: now).
+
+        Returns
+        -------
+        list of GnssFix
+            Fixes completed so far (an epoch waits up to :attr:`wait_s` for its companion).
+        """
+        now_ns = time.time_ns() if host_time_ns is None else host_time_ns
+        out: list[GnssFix] = []
+        self._parse(data, now_ns, out)
+        out.extend(self.poll())
+        return out
+
+    def _parse(self, data: bytes, now_ns: int, out: list[GnssFix]) -> None:
+        """Parse ``data`` (arrived at ``now_ns``), appending completed fixes to ``out``."""
+        raise NotImplementedError
+
+    def poll(self) -> list[GnssFix]:
+        """Release an epoch that has waited :attr:`wait_s` for its companion (call when idle).
+
+        Returns
+        -------
+        list of GnssFix
+            The released fix, or empty.
+        """
+        if self._pending is not None and time.monotonic() - self._pending_since > self.wait_s:
+            return [self._release()]
+        return []
+
+    def _release(self) -> GnssFix:
+        raise NotImplementedError
+
+    def _new_fix(self, fields: dict[str, Any]) -> GnssFix:
+        """The fix of a released epoch, counted and kept as :attr:`last_fix`."""
+        fix = GnssFix(**fields)
+        self.counters.fix_qualities[fix.fix_quality] += 1
+        if fix.has_position:
+            self.counters.positions += 1
+        self.last_fix = fix
+        return fix
+
+
+class NmeaParser(FixParser):
     """Incremental NMEA 0183 parser: feed bytes, get one :class:`GnssFix` per GGA.
 
     Examples
@@ -189,11 +252,10 @@ class NmeaParser:
         import pynmea2
 
         self._nmea = pynmea2
-        self._buffer = bytearray()
-        self._discarding = False
+        self._lines = LineBuffer(MAX_LINE_BYTES)
         self.counters = NmeaCounters()
         self._pending: tuple[dict[str, Any], float] | None = None
-        self._pending_monotonic = 0.0
+        self._pending_since = 0.0
         self._date: _dt.date | None = None
         self._date_tod_s = math.nan
         self.speed_m_s = math.nan
@@ -201,57 +263,12 @@ class NmeaParser:
         self.last_fix: GnssFix | None = None
 
     # -- bytes to pieces --------------------------------------------------------------------
-    def feed(self, data: bytes, host_time_ns: int | None = None) -> list[GnssFix]:
-        """Parse a chunk of the byte stream (split anywhere).
-
-        Parameters
-        ----------
-        data : bytes
-            The next bytes from the receiver.
-        host_time_ns : int, optional
-            Arrival time, ns since the epoch (default: now).
-
-        Returns
-        -------
-        list of GnssFix
-            Rows completed so far (a GGA waits up to ``DATE_WAIT_S`` for its RMC).
-        """
-        now_ns = time.time_ns() if host_time_ns is None else host_time_ns
-        out: list[GnssFix] = []
-        chunk = bytes(data).replace(b"\r", b"\n")
-        parts = chunk.split(b"\n")
-        tail = parts.pop()
-        for i, part in enumerate(parts):
-            if i == 0:
-                if self._discarding:
-                    self._discarding = False
-                    self._buffer.clear()
-                    continue
-                line = bytes(self._buffer) + part
-                self._buffer.clear()
-            else:
-                line = part
+    def _parse(self, data: bytes, now_ns: int, out: list[GnssFix]) -> None:
+        lines, overflow = self._lines.feed(bytes(data).replace(b"\r", b"\n"))
+        for line in lines:
             self._line(line, now_ns, out)
-        if not self._discarding:
-            self._buffer += tail
-            if len(self._buffer) > MAX_LINE_BYTES:
-                self.counters.other_lines += 1
-                self._buffer.clear()
-                self._discarding = True
-        out.extend(self.poll())
-        return out
-
-    def poll(self) -> list[GnssFix]:
-        """Release a GGA that has waited ``DATE_WAIT_S`` for its RMC (call when idle).
-
-        Returns
-        -------
-        list of GnssFix
-            The released fix, or empty.
-        """
-        if self._pending is not None and time.monotonic() - self._pending_monotonic > DATE_WAIT_S:
-            return [self._release()]
-        return []
+        if overflow is not None:
+            self.counters.other_lines += 1
 
     def finish(self) -> list[GnssFix]:
         """End of stream: parse an unterminated last line and release a waiting GGA.
@@ -262,10 +279,9 @@ class NmeaParser:
             The remaining fixes (may be empty).
         """
         out: list[GnssFix] = []
-        if self._buffer and not self._discarding:
-            self._line(bytes(self._buffer), time.time_ns(), out)
-        self._buffer.clear()
-        self._discarding = False
+        rest = self._lines.take_rest()
+        if rest:
+            self._line(rest, time.time_ns(), out)
         if self._pending is not None:
             out.append(self._release())
         return out
@@ -348,7 +364,7 @@ class NmeaParser:
         if self._pending is not None:
             out.append(self._release())
         self._pending = (fields, tod)
-        self._pending_monotonic = time.monotonic()
+        self._pending_since = time.monotonic()
 
     def _set_date(self, date: Any, tod_s: float, out: list[GnssFix]) -> None:
         if not isinstance(date, _dt.date):
@@ -388,15 +404,10 @@ class NmeaParser:
         assert self._pending is not None
         fields, tod = self._pending
         self._pending = None
-        fix = GnssFix(utc_time_s=self._utc(tod), **fields)
-        self.counters.fix_qualities[fix.fix_quality] += 1
-        if fix.has_position:
-            self.counters.positions += 1
-        self.last_fix = fix
-        return fix
+        return self._new_fix({"utc_time_s": self._utc(tod), **fields})
 
 
-class GnssDriver:
+class GnssDriver(FreeRunning):
     """A GNSS receiver on its own port: read bytes, parse NMEA, return fixes.
 
     Parameters
@@ -405,6 +416,8 @@ class GnssDriver:
         An open byte link (:func:`detsig.links.open_link`, 9600-115200 baud typically).
     name : str, optional
         Name used in messages (default: the port path).
+
+    Receivers stream on their own: there is nothing to start, stop or resume.
     """
 
     driver_name = "nmea"
@@ -452,33 +465,6 @@ class GnssDriver:
         """
         self.wait_for_nmea(timeout_s)
 
-    def start(self, timeout_s: float = 2.0) -> None:
-        """Nothing to send: receivers stream on their own.
-
-        Parameters
-        ----------
-        timeout_s : float
-            Unused.
-        """
-
-    def stop(self, timeout_s: float = 1.0) -> None:
-        """Nothing to send.
-
-        Parameters
-        ----------
-        timeout_s : float
-            Unused.
-        """
-
-    def resume(self, timeout_s: float = 3.0) -> None:
-        """Nothing to do after a reconnect: the receiver keeps streaming.
-
-        Parameters
-        ----------
-        timeout_s : float
-            Unused.
-        """
-
     def drain_backlog(self) -> list[GnssFix]:
         """Fixes kept while waiting for the first message.
 
@@ -516,26 +502,34 @@ class GnssDriver:
         LinkLost
             The port died while waiting.
         """
-        deadline = time.monotonic() + timeout_s
         counters = self.parser.counters
-        while sum(counters.by_type.values()) == 0:
+
+        def silence() -> HandshakeError:
+            garbled = counters.garbled + counters.other_lines
+            heard = (
+                f"{garbled} garbled lines but no valid sentence" if garbled else "nothing at all"
+            )
+            return HandshakeError(
+                f"no NMEA sentence from the GNSS receiver on {self.name} within "
+                f"{timeout_s:g} s ({heard}); check the cable, that it is powered, "
+                f"its baud rate (--gnss-baud) and that NMEA output is enabled"
+                f"{looks_like(self._heard, 'nmea')}",
+                step="first sentence",
+            )
+
+        self._listen_until(lambda: sum(counters.by_type.values()) > 0, timeout_s, silence)
+
+    def _listen_until(
+        self, done: Callable[[], bool], timeout_s: float, silence: Callable[[], HandshakeError]
+    ) -> None:
+        """Read and parse (fixes are kept) until ``done()``; after ``timeout_s`` s raise
+        ``silence()``."""
+        deadline = time.monotonic() + timeout_s
+        while not done():
             if time.monotonic() >= deadline:
-                garbled = counters.garbled + counters.other_lines
-                heard = (
-                    f"{garbled} garbled lines but no valid sentence"
-                    if garbled
-                    else "nothing at all"
-                )
-                raise HandshakeError(
-                    f"no NMEA sentence from the GNSS receiver on {self.name} within "
-                    f"{timeout_s:g} s ({heard}); check the cable, that it is powered, "
-                    f"its baud rate (--gnss-baud) and that NMEA output is enabled"
-                    f"{looks_like(self._heard, 'nmea')}",
-                    step="first sentence",
-                )
+                raise silence()
             data = self.link.read()
-            if len(self._heard) < 4096:
-                self._heard += data
+            self._heard = heard_more(self._heard, data)
             self._backlog.extend(self.parser.feed(data))
 
     def read(self) -> list[GnssFix]:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from detsig.devices.driver import HandshakeError, SensorCounters, count_delivered
+from detsig.devices.driver import BacklogDriver, HandshakeError, SensorCounters, rows_in
 from detsig.errors import DeviceError, FrameError
 from detsig.links import Link
 from detsig.wire import (
@@ -188,7 +188,7 @@ def _event_item(event: DecoderEvent, now_ns: int) -> EventItem:
     )
 
 
-class SensorDriver:
+class SensorDriver(BacklogDriver):
     """Talk to one GPR or MD device speaking wire protocol v1.
 
     Parameters
@@ -233,9 +233,7 @@ class SensorDriver:
         if stale:
             self.decoder.feed(stale)
             self.decoder.drain_events()
-        self.counters.rows_before_start += sum(
-            i.n_rows for i in self._backlog if isinstance(i, RowBlock)
-        )
+        self.counters.rows_before_start += rows_in(self._backlog)
         self._backlog = []
         self.decoder.last_seq = None
 
@@ -244,11 +242,6 @@ class SensorDriver:
     def kind(self) -> str:
         """``"gpr"`` or ``"md"``, from the HELLO (empty before it)."""
         return self.stream.kind if self.stream is not None else ""
-
-    @property
-    def applied_config(self) -> dict[str, Any]:
-        """The HELLO object (its ``config`` is what the device applied)."""
-        return dict(self.stream.hello) if self.stream is not None else {}
 
     def handshake(self, timeout_s: float = 3.0) -> None:
         """Ask for HELLO and configure the stream from it (see :meth:`request_hello`).
@@ -473,47 +466,10 @@ class SensorDriver:
         return self.command("stop", timeout_s)
 
     # -- reading ----------------------------------------------------------------------------
-    def read(self) -> list[SensorItem]:
-        """Read what arrived (waits up to the link's read timeout) and decode it.
-
-        Returns
-        -------
-        list of SensorItem
-            Row blocks, other messages and events, in stream order (events of one read come
-            before its frames). Includes everything kept while waiting for HELLO or ACK.
-
-        Raises
-        ------
-        LinkLost
-            The port died; items read before are returned by the next call after
-            :meth:`replace_link`.
-        """
-        self._pump()
-        return self.drain_backlog()
-
-    def drain_backlog(self) -> list[SensorItem]:
-        """Items kept so far without reading the link (counted as delivered).
-
-        Returns
-        -------
-        list of SensorItem
-            Row blocks, other messages and events, in stream order; the backlog is emptied.
-        """
-        items, self._backlog = self._backlog, []
-        count_delivered(self.counters, items)
-        return items
-
-    def finish(self) -> list[SensorItem]:
-        """End of stream: count an unterminated tail as a truncated frame; return the rest.
-
-        Returns
-        -------
-        list of SensorItem
-            The remaining items, events included.
-        """
+    def _cut_input(self) -> None:
+        """An unterminated tail counts as a truncated frame."""
         self.decoder.finish()
         self._add_events(time.time_ns())
-        return self.drain_backlog()
 
     def _find(
         self,
@@ -526,9 +482,7 @@ class SensorDriver:
             if isinstance(item, MessageItem) and predicate(item.message):
                 if drop_all_before:
                     # The first start's ACK: what came before it is not part of the recording.
-                    self.counters.rows_before_start += sum(
-                        i.n_rows for i in self._backlog[:index] if isinstance(i, RowBlock)
-                    )
+                    self.counters.rows_before_start += rows_in(self._backlog[:index])
                     self._backlog = self._backlog[index + 1 :]
                 elif drop_events_before:
                     # Bad frames and gaps before the first HELLO are noise from joining a

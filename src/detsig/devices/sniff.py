@@ -10,6 +10,8 @@ import json
 
 from detsig.wire import FrameDecoder
 
+#: How many of a device's first bytes a driver keeps to say what the device looks like.
+HEARD_BYTES = 4096
 #: What each driver is called in messages.
 DEVICE_NAMES = {
     "wire": "a detsig-protocol GPR or metal detector",
@@ -20,7 +22,43 @@ DEVICE_NAMES = {
 }
 
 
-def _ubx_checksum_ok(message: bytes) -> bool:
+def heard_more(heard: bytes, data: bytes) -> bytes:
+    """The first bytes of a device, kept for :func:`looks_like`: ``heard`` with ``data``
+    added while fewer than :data:`HEARD_BYTES` are kept.
+
+    Parameters
+    ----------
+    heard : bytes
+        What was kept so far.
+    data : bytes
+        What just arrived.
+
+    Returns
+    -------
+    bytes
+        What to keep now.
+
+    Examples
+    --------
+    >>> heard_more(b"$GP", b"GGA")
+    b'$GPGGA'
+    """
+    return heard + data if len(heard) < HEARD_BYTES else heard
+
+
+def ubx_checksum_ok(message: bytes) -> bool:
+    """Whether a whole UBX message (sync bytes to checksum) carries its Fletcher checksum.
+
+    Parameters
+    ----------
+    message : bytes
+        The message, sync bytes ``B5 62`` first, the two checksum bytes last.
+
+    Returns
+    -------
+    bool
+        True when the checksum matches.
+    """
     a = b = 0
     for byte in message[2:-2]:
         a = (a + byte) & 0xFF
@@ -33,7 +71,7 @@ def _has_ubx(data: bytes) -> bool:
     while 0 <= start <= len(data) - 8:
         length = int.from_bytes(data[start + 4 : start + 6], "little")
         end = start + 8 + length
-        if end <= len(data) and _ubx_checksum_ok(data[start:end]):
+        if end <= len(data) and ubx_checksum_ok(data[start:end]):
             return True
         start = data.find(b"\xb5\x62", start + 2)
     return False

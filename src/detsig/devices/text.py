@@ -22,9 +22,15 @@ from typing import Any
 
 import numpy as np
 
-from detsig.devices.driver import HandshakeError, SensorCounters, count_delivered
+from detsig.devices.driver import (
+    BacklogDriver,
+    FreeRunning,
+    HandshakeError,
+    LineBuffer,
+    SensorCounters,
+)
 from detsig.devices.sensor import EventItem, RowBlock, SensorItem, StreamConfig
-from detsig.devices.sniff import looks_like
+from detsig.devices.sniff import heard_more, looks_like
 from detsig.links import Link
 
 #: Longest line accepted, bytes; longer runs without a line end are bad lines.
@@ -94,7 +100,7 @@ class TextLayout:
         return None
 
 
-class TextDriver:
+class TextDriver(FreeRunning, BacklogDriver):
     """A detector that prints lines of numbers, recorded as an MD stream.
 
     Parameters
@@ -107,6 +113,9 @@ class TextDriver:
         Names to use when the board prints no header (must match the field count).
     units : str
         Unit of the values (default ``"adc_counts"``).
+
+    Such boards print from power-on, so there is nothing to start or stop; after a reconnect
+    the lines simply continue (a repeated header is expected).
 
     Examples
     --------
@@ -136,8 +145,7 @@ class TextDriver:
         self.stream: StreamConfig | None = None
         self.counters = SensorCounters()
         self.sample_rate_hz = float("nan")
-        self._buffer = bytearray()
-        self._discarding = False
+        self._lines = LineBuffer(MAX_LINE_BYTES)
         self._backlog: list[SensorItem] = []
         self._rows: list[list[float | int]] = []
         self._row_times: list[int] = []
@@ -154,11 +162,6 @@ class TextDriver:
     def kind(self) -> str:
         """Always ``"md"``."""
         return "md"
-
-    @property
-    def applied_config(self) -> dict[str, Any]:
-        """The board description: channels, line rate and whether a header was seen."""
-        return dict(self.stream.hello) if self.stream is not None else {}
 
     def handshake(self, timeout_s: float = 3.0) -> None:
         """Wait for the first data line (and a header before it), then measure the line rate.
@@ -185,7 +188,7 @@ class TextDriver:
         window_end = time.monotonic() + RATE_WINDOW_S
         while time.monotonic() < window_end:
             self._pump()
-        self._flush_rows()
+        self._flush()
         rows = [b for b in self._backlog if isinstance(b, RowBlock)]
         times = np.concatenate([b.host_time_ns for b in rows]) if rows else np.zeros(0)
         clock = np.concatenate([b.device_time_us for b in rows]) if rows else np.zeros(0)
@@ -199,90 +202,15 @@ class TextDriver:
             self.sample_rate_hz = (times.size - 1) / ((times[-1] - first_ns) * 1e-9)
         self._set_stream()
 
-    def start(self, timeout_s: float = 2.0) -> None:
-        """Nothing to send: such boards print from power-on.
-
-        Parameters
-        ----------
-        timeout_s : float
-            Unused.
-        """
-
-    def stop(self, timeout_s: float = 1.0) -> None:
-        """Nothing to send.
-
-        Parameters
-        ----------
-        timeout_s : float
-            Unused.
-        """
-
-    def resume(self, timeout_s: float = 3.0) -> None:
-        """After a reconnect: lines simply continue (a repeated header is expected).
-
-        Parameters
-        ----------
-        timeout_s : float
-            Unused.
-        """
-
-    def replace_link(self, link: Link) -> None:
-        """Continue on a reopened port (a half line from before the outage is a bad line).
-
-        Parameters
-        ----------
-        link : Link
-            The reopened link.
-        """
+    def _cut_input(self) -> None:
+        """A half line at the end of the input is a bad line."""
         self.finish_line()
-        self.link = link
-
-    def read(self) -> list[SensorItem]:
-        """Read what arrived (waits up to the link's read timeout) and parse complete lines.
-
-        Returns
-        -------
-        list of SensorItem
-            Row blocks and ``bad_frame`` / ``status`` events in line order.
-
-        Raises
-        ------
-        LinkLost
-            The port died.
-        """
-        self._pump()
-        return self.drain_backlog()
-
-    def drain_backlog(self) -> list[SensorItem]:
-        """Items parsed so far, in order (the backlog is emptied and counted).
-
-        Returns
-        -------
-        list of SensorItem
-            Row blocks and events.
-        """
-        self._flush_rows()
-        items, self._backlog = self._backlog, []
-        count_delivered(self.counters, items)
-        return items
-
-    def finish(self) -> list[SensorItem]:
-        """End of stream: an unterminated last line counts as a bad line.
-
-        Returns
-        -------
-        list of SensorItem
-            The remaining items.
-        """
-        self.finish_line()
-        return self.drain_backlog()
 
     def finish_line(self) -> None:
         """Count a half line waiting in the buffer as a bad line and forget it."""
-        if self._buffer and not self._discarding:
-            self._bad("line cut off", bytes(self._buffer), time.time_ns())
-        self._buffer.clear()
-        self._discarding = False
+        rest = self._lines.take_rest()
+        if rest:
+            self._bad("line cut off", rest, time.time_ns())
 
     # -- parsing ----------------------------------------------------------------------------
     def _pump(self) -> None:
@@ -290,8 +218,7 @@ class TextDriver:
         if not data:
             return
         self.counters.bytes_read += len(data)
-        if len(self._heard) < 4096:
-            self._heard += data
+        self._heard = heard_more(self._heard, data)
         self.feed(data, time.time_ns())
 
     def feed(self, data: bytes, host_time_ns: int) -> None:
@@ -304,23 +231,11 @@ class TextDriver:
         host_time_ns : int
             Arrival time, ns since the epoch.
         """
-        parts = bytes(data).split(b"\n")
-        tail = parts.pop()
-        for index, part in enumerate(parts):
-            if index == 0:
-                if self._discarding:
-                    self._discarding = False
-                    self._buffer.clear()
-                    continue
-                part = bytes(self._buffer) + part
-                self._buffer.clear()
-            self._line(part, host_time_ns)
-        if not self._discarding:
-            self._buffer += tail
-            if len(self._buffer) > MAX_LINE_BYTES:
-                self._bad("line too long", bytes(self._buffer[:40]), host_time_ns)
-                self._buffer.clear()
-                self._discarding = True
+        lines, overflow = self._lines.feed(data)
+        for line in lines:
+            self._line(line, host_time_ns)
+        if overflow is not None:
+            self._bad("line too long", overflow[:40], host_time_ns)
 
     def _line(self, raw: bytes, now_ns: int) -> None:
         raw = raw.rstrip(b"\r")
@@ -342,7 +257,7 @@ class TextDriver:
             if layout is None:
                 self._new_layout(tuple(fields), None, header=True)
             elif tuple(fields) == layout.channel_names:
-                self._flush_rows()
+                self._flush()
                 self._backlog.append(EventItem("status", "header line repeated", now_ns))
             else:
                 self._bad("header changed", raw, now_ns)
@@ -398,7 +313,8 @@ class TextDriver:
         self._rows.append(values)
         self._row_times.append(now_ns)
 
-    def _flush_rows(self) -> None:
+    def _flush(self) -> None:
+        """Rows parsed since the last flush become one row block in the backlog."""
         layout = self.layout
         if not self._rows or layout is None:
             return
@@ -422,7 +338,7 @@ class TextDriver:
         self._rows, self._row_times = [], []
 
     def _bad(self, reason: str, raw: bytes, now_ns: int) -> None:
-        self._flush_rows()
+        self._flush()
         if len(self._bad_examples) < 3:
             self._bad_examples.append(raw[:40].decode("ascii", errors="replace"))
         shown = raw[:24].decode("ascii", errors="replace").encode("unicode_escape").decode()
@@ -455,10 +371,9 @@ class TextDriver:
 
     def _silence_message(self, timeout_s: float) -> str:
         got = self.counters.bytes_read
-        if self._bad_examples or self._buffer:
-            example = (self._bad_examples or [bytes(self._buffer[:40]).decode("ascii", "replace")])[
-                0
-            ]
+        pending = self._lines.pending
+        if self._bad_examples or pending:
+            example = (self._bad_examples or [pending[:40].decode("ascii", "replace")])[0]
             printable = sum(c.isprintable() and c.isascii() for c in example)
             if printable < len(example) / 2:
                 heard = f"it sent {got} bytes that are no readable text"

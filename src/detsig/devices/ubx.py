@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from detsig.devices.driver import HandshakeError
-from detsig.devices.gnss import GnssDriver, GnssFix
-from detsig.devices.sniff import looks_like
+from detsig.devices.gnss import FixParser, GnssDriver, GnssFix
+from detsig.devices.sniff import looks_like, ubx_checksum_ok
 
 #: Longest payload accepted, bytes (NAV-SAT with 100+ satellites stays below it).
 MAX_PAYLOAD_BYTES = 4096
@@ -111,7 +111,7 @@ class UbxCounters:
         return self.checksum_bad + self.length_errors + self.parse_errors
 
 
-class UbxParser:
+class UbxParser(FixParser):
     """Incremental UBX parser: feed bytes, get one :class:`GnssFix` per NAV-PVT epoch.
 
     Examples
@@ -125,13 +125,16 @@ class UbxParser:
     [(4, 52.5, 40.0)]
     """
 
+    wait_s = HP_WAIT_S
+
     def __init__(self) -> None:
         from pyubx2 import UBXReader
 
         self._reader = UBXReader
         self._buffer = bytearray()
         self.counters = UbxCounters()
-        self._pending: tuple[dict[str, Any], int, float] | None = None
+        self._pending: tuple[dict[str, Any], int] | None = None
+        self._pending_since = 0.0
         self._hp: tuple[int, float, float, float] | None = None
         self.last_fix: GnssFix | None = None
         self.bad: list[str] = []
@@ -147,23 +150,7 @@ class UbxParser:
         bad, self.bad = self.bad, []
         return bad
 
-    def feed(self, data: bytes, host_time_ns: int | None = None) -> list[GnssFix]:
-        """Parse a chunk of the byte stream (split anywhere).
-
-        Parameters
-        ----------
-        data : bytes
-            The next bytes from the receiver.
-        host_time_ns : int, optional
-            Arrival time, ns since the epoch (default: now).
-
-        Returns
-        -------
-        list of GnssFix
-            Fixes completed so far.
-        """
-        now_ns = time.time_ns() if host_time_ns is None else host_time_ns
-        out: list[GnssFix] = []
+    def _parse(self, data: bytes, now_ns: int, out: list[GnssFix]) -> None:
         buffer = self._buffer
         buffer += data
         while True:
@@ -191,20 +178,6 @@ class UbxParser:
                 del buffer[:2]  # resynchronise on the next sync pair
                 continue
             del buffer[: length + 8]
-        out.extend(self.poll())
-        return out
-
-    def poll(self) -> list[GnssFix]:
-        """Release a NAV-PVT that waited :data:`HP_WAIT_S` for its NAV-HPPOSLLH.
-
-        Returns
-        -------
-        list of GnssFix
-            The released fix, or empty.
-        """
-        if self._pending is not None and time.monotonic() - self._pending[2] > HP_WAIT_S:
-            return [self._release()]
-        return []
 
     def finish(self) -> list[GnssFix]:
         """End of stream: release a waiting NAV-PVT (a cut message is dropped).
@@ -221,11 +194,7 @@ class UbxParser:
     def _message(self, raw: bytes, now_ns: int, out: list[GnssFix]) -> bool:
         from pyubx2 import UBXParseError
 
-        a = b = 0
-        for byte in raw[2:-2]:
-            a = (a + byte) & 0xFF
-            b = (b + a) & 0xFF
-        if raw[-2] != a or raw[-1] != b:
+        if not ubx_checksum_ok(raw):
             self.counters.checksum_bad += 1
             self.bad.append(f"checksum (UBX {raw[2]:02X} {raw[3]:02X})")
             return False
@@ -270,7 +239,8 @@ class UbxParser:
             "n_satellites": int(m.numSV),
             "hdop": math.nan,
         }
-        self._pending = (fields, int(m.iTOW), time.monotonic())
+        self._pending = (fields, int(m.iTOW))
+        self._pending_since = time.monotonic()
         if self._hp is not None and self._hp[0] == self._pending[1]:
             out.append(self._release())
 
@@ -282,17 +252,12 @@ class UbxParser:
 
     def _release(self) -> GnssFix:
         assert self._pending is not None
-        fields, itow, _ = self._pending
+        fields, itow = self._pending
         self._pending = None
         hp = self._hp
         if hp is not None and hp[0] == itow and not math.isnan(fields["lat_deg"]):
             fields = {**fields, "lat_deg": hp[1], "lon_deg": hp[2], "alt_m": hp[3]}
-        fix = GnssFix(**fields)
-        self.counters.fix_qualities[fix.fix_quality] += 1
-        if fix.has_position:
-            self.counters.positions += 1
-        self.last_fix = fix
-        return fix
+        return self._new_fix(fields)
 
 
 class UbxDriver(GnssDriver):
@@ -327,28 +292,25 @@ class UbxDriver(GnssDriver):
         LinkLost
             The port died while waiting.
         """
-        deadline = time.monotonic() + timeout_s
         counters = self.parser.counters
-        while counters.by_type["NAV-PVT"] == 0:
-            if time.monotonic() >= deadline:
-                if counters.messages:
-                    heard = f"{counters.messages} UBX messages but no NAV-PVT"
-                    hint = "enable UBX-NAV-PVT output on the receiver (u-center or ubxtool)"
-                elif counters.garbled:
-                    heard = f"{counters.garbled} garbled UBX messages"
-                    hint = "check the baud rate (--gnss-baud)"
-                elif counters.other_bytes:
-                    heard = f"{counters.other_bytes} bytes but no UBX message"
-                    hint = "check the baud rate (--gnss-baud) and that UBX output is enabled"
-                else:
-                    heard = "nothing at all"
-                    hint = "check the cable, that it is powered and its baud rate (--gnss-baud)"
-                raise HandshakeError(
-                    f"no UBX NAV-PVT from the GNSS receiver on {self.name} within "
-                    f"{timeout_s:g} s ({heard}); {hint}{looks_like(self._heard, 'ubx')}",
-                    step="NAV-PVT",
-                )
-            data = self.link.read()
-            if len(self._heard) < 4096:
-                self._heard += data
-            self._backlog.extend(self.parser.feed(data))
+
+        def silence() -> HandshakeError:
+            if counters.messages:
+                heard = f"{counters.messages} UBX messages but no NAV-PVT"
+                hint = "enable UBX-NAV-PVT output on the receiver (u-center or ubxtool)"
+            elif counters.garbled:
+                heard = f"{counters.garbled} garbled UBX messages"
+                hint = "check the baud rate (--gnss-baud)"
+            elif counters.other_bytes:
+                heard = f"{counters.other_bytes} bytes but no UBX message"
+                hint = "check the baud rate (--gnss-baud) and that UBX output is enabled"
+            else:
+                heard = "nothing at all"
+                hint = "check the cable, that it is powered and its baud rate (--gnss-baud)"
+            return HandshakeError(
+                f"no UBX NAV-PVT from the GNSS receiver on {self.name} within "
+                f"{timeout_s:g} s ({heard}); {hint}{looks_like(self._heard, 'ubx')}",
+                step="NAV-PVT",
+            )
+
+        self._listen_until(lambda: counters.by_type["NAV-PVT"] > 0, timeout_s, silence)

@@ -35,8 +35,8 @@ import numpy as np
 import numpy.typing as npt
 
 from detsig.errors import ScenarioError
-from detsig.model import GroundTruth, PositionTrack, TruthTarget
-from detsig.sim.lane import SIM_EPOCH_NS, SimulatedLane, simulate_lane, write_lane
+from detsig.model import GroundTruth, PositionTrack
+from detsig.sim.lane import SIM_EPOCH_NS, SimulatedLane, simulate_lane, truth_row, write_lane
 from detsig.sim.scenario import Lane, Scenario, TargetSpec, load_scenario
 from detsig.sim.targets import draw_target
 
@@ -265,16 +265,7 @@ def simulate_area(spec: AreaSpec | None = None, seed: int = 0) -> SimulatedArea:
     for target in targets:
         extras = dict(sim_truth[target.id].extras) if target.id in sim_truth else {}
         rows.append(
-            TruthTarget(
-                id=target.id,
-                target_class=target.target_class,
-                kind=target.kind,
-                x_m=target.x_m,
-                y_m=target.y_m,
-                depth_m=target.depth_m,
-                size_m=target.size_m,
-                extras=extras or {"material": target.material, "metal": target.metal},
-            )
+            truth_row(target, extras or {"material": target.material, "metal": target.metal})
         )
     truth = GroundTruth(
         tuple(rows),
@@ -291,14 +282,9 @@ def _gnss_for_sweep(
     spec: AreaSpec, lane: int, sweep: SimulatedLane, start_ns: int, rng: np.random.Generator
 ) -> tuple[PositionTrack, dict[str, dict[str, npt.NDArray[np.float64]]]]:
     """RTK fixes along a sweep and the lat/lon of every row (NaN in a dropout)."""
-    from pyproj import Transformer
+    from detsig.survey.layout import LocalFrame
 
-    to_wgs84 = Transformer.from_crs(
-        f"+proj=tmerc +lat_0={spec.origin_lat_deg!r} +lon_0={spec.origin_lon_deg!r} +k=1 "
-        "+x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs",
-        "EPSG:4326",
-        always_xy=True,
-    )
+    frame = LocalFrame(spec.origin_lat_deg, spec.origin_lon_deg)
     md_time = sweep.md.time_s
     duration = float(md_time[-1])
     fix_time = np.arange(0.0, duration + 1e-9, 1.0 / FIX_RATE_HZ)
@@ -310,7 +296,7 @@ def _gnss_for_sweep(
     y_lane = spec.lane_y_m(lane)
     fix_x = np.interp(fix_time, md_time, sweep.md_distance_m) + noise[:, 0]
     fix_y = y_lane + noise[:, 1]
-    lon, lat = to_wgs84.transform(fix_x, fix_y)
+    lat, lon = frame.to_lat_lon(fix_x, fix_y)
     lat, lon = np.where(dropout, np.nan, lat), np.where(dropout, np.nan, lon)
     n = fix_time.size
     track = PositionTrack(
@@ -332,7 +318,7 @@ def _gnss_for_sweep(
         # Each row's own position (its sensor's distance) plus the interpolated fix noise.
         x = distance + np.interp(row_time, fix_time, noise[:, 0])
         y = y_lane + np.interp(row_time, fix_time, noise[:, 1])
-        row_lon, row_lat = to_wgs84.transform(x, y)
+        row_lat, row_lon = frame.to_lat_lon(x, y)
         lost = (row_time >= window[0]) & (row_time < window[1]) if dropout.any() else None
         if lost is not None:
             row_lat, row_lon = np.where(lost, np.nan, row_lat), np.where(lost, np.nan, row_lon)

@@ -159,6 +159,32 @@ def device_hello(kind: str, scenario: Scenario, seed: int) -> dict[str, Any]:
     raise ValueError(f"device kind must be 'gpr' or 'md', got {kind!r}")
 
 
+def truth_row(target: TargetSpec, extras: dict[str, Any]) -> TruthTarget:
+    """The ground-truth row of a simulated object.
+
+    Parameters
+    ----------
+    target : TargetSpec
+        The object (id, class, kind, position, depth and size are copied).
+    extras : dict
+        Further per-target values (material, metal, model parameters).
+
+    Returns
+    -------
+    TruthTarget
+    """
+    return TruthTarget(
+        id=target.id,
+        target_class=target.target_class,
+        kind=target.kind,
+        x_m=target.x_m,
+        y_m=target.y_m,
+        depth_m=target.depth_m,
+        size_m=target.size_m,
+        extras=extras,
+    )
+
+
 def _truth(scenario: Scenario, targets: tuple[TargetSpec, ...]) -> GroundTruth:
     rows = []
     for target in targets:
@@ -175,18 +201,7 @@ def _truth(scenario: Scenario, targets: tuple[TargetSpec, ...]) -> GroundTruth:
             extras["md_time_constant_s"] = response.time_constant_s
             extras["md_beta"] = response.beta
             extras["vlf_phase_deg"] = round(response.vlf_phase_deg(scenario.md.frequency_hz), 3)
-        rows.append(
-            TruthTarget(
-                id=target.id,
-                target_class=target.target_class,
-                kind=target.kind,
-                x_m=target.x_m,
-                y_m=target.y_m,
-                depth_m=target.depth_m,
-                size_m=target.size_m,
-                extras=extras,
-            )
-        )
+        rows.append(truth_row(target, extras))
     return GroundTruth(
         targets=tuple(rows),
         x_start_m=0.0,

@@ -30,7 +30,6 @@ References
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -260,6 +259,25 @@ def _sample_step(track: SweepTrack, window_rows: int = 25) -> npt.NDArray[np.flo
     return np.where(finite, step, np.nan)
 
 
+def thin_polyline(points: npt.NDArray[np.float64], most: int = 200) -> npt.NDArray[np.float64]:
+    """Every k-th point of a polyline, about ``most`` of them, and its last point.
+
+    Parameters
+    ----------
+    points : ndarray, shape (n, 2)
+        The polyline.
+    most : int
+        About how many points to keep.
+
+    Returns
+    -------
+    ndarray, shape (m, 2)
+        The kept points (``points`` itself when empty).
+    """
+    step = max(1, len(points) // most)
+    return np.vstack([points[::step], points[-1:]]) if len(points) else points
+
+
 def _stretches(
     sweep: str,
     track: SweepTrack,
@@ -275,9 +293,8 @@ def _stretches(
         if duration < min_stretch_s:
             continue
         rows = slice(start, stop)
-        keep = np.isfinite(track.x_m[rows]) & np.isfinite(track.y_m[rows])
+        keep = track.known[rows]
         points = np.column_stack([track.x_m[rows][keep], track.y_m[rows][keep]])
-        step = max(1, len(points) // 200)
         out.append(
             Stretch(
                 sweep=sweep,
@@ -292,19 +309,10 @@ def _stretches(
                 duration_s=duration,
                 value=float(np.nanmedian(value[rows])),
                 limit=limit,
-                points_m=np.vstack([points[::step], points[-1:]]) if len(points) else points,
+                points_m=thin_polyline(points),
             )
         )
     return out
-
-
-def _coverage_track(tracks: Sequence[SweepTrack]) -> SweepTrack:
-    """The track the footprint is drawn from: the GPR's, else the metal detector's."""
-    for kind in ("gpr", "md"):
-        for track in tracks:
-            if track.kind == kind:
-                return track
-    return tracks[0]
 
 
 def check_coverage(
@@ -370,7 +378,7 @@ def check_coverage(
     stretches: list[Stretch] = []
     limits = survey.limits
     for sweep in survey.sweeps:
-        track = _coverage_track(list(sweep.tracks.values()))
+        track = sweep.track()  # the footprint is the GPR's, else the metal detector's
         ok = track.known
         if ok.sum() < 2:
             continue

@@ -26,6 +26,7 @@ References
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -111,8 +112,59 @@ def place_candidates(
     return placed
 
 
+def neighbour_radii_m(
+    centres_m: npt.ArrayLike, merge_radius_m: float, factor: float = 1.4
+) -> dict[tuple[int, int], float]:
+    """Merge radius of candidates of two sweeps that are neighbours across the survey.
+
+    Sweeps are ordered along the direction in which their centres spread (the first
+    principal axis of the centres, i.e. across the lanes); two sweeps next to each other in
+    that order see the same object from both sides, even where a missed lane lies between
+    them, so their candidates merge within ``factor`` times their separation (at least
+    ``merge_radius_m``).
+
+    Parameters
+    ----------
+    centres_m : array_like, shape (n_sweeps, 2)
+        Mean (x, y) position of each sweep, m (NaN: unknown).
+    merge_radius_m : float
+        The survey's merge radius, m.
+    factor : float
+        Radius over separation.
+
+    Returns
+    -------
+    dict
+        ``{(a, b): radius_m}`` for each neighbouring pair ``a < b`` of sweep indices.
+
+    Examples
+    --------
+    >>> neighbour_radii_m([[0.0, 0.0], [0.0, 0.25], [0.0, 0.75]], 0.35)
+    {(0, 1): 0.35, (1, 2): 0.7}
+    """
+    centres = np.asarray(centres_m, dtype=np.float64).reshape(-1, 2)
+    known = np.flatnonzero(np.isfinite(centres).all(axis=1))
+    if known.size < 2:
+        return {}
+    points = centres[known] - centres[known].mean(axis=0)
+    _, _, axes = np.linalg.svd(points, full_matrices=False)
+    across = points @ axes[0]
+    order = known[np.argsort(across, kind="stable")]
+    position = dict(zip(known.tolist(), across.tolist(), strict=True))
+    radii = {}
+    for a, b in itertools.pairwise(order):
+        separation = abs(position[int(b)] - position[int(a)])
+        key = (int(min(a, b)), int(max(a, b)))
+        radii[key] = round(max(merge_radius_m, factor * separation), 9)
+    return radii
+
+
 def merge_candidates(
-    x_m: npt.ArrayLike, y_m: npt.ArrayLike, sweep: npt.ArrayLike, merge_radius_m: float
+    x_m: npt.ArrayLike,
+    y_m: npt.ArrayLike,
+    sweep: npt.ArrayLike,
+    merge_radius_m: float,
+    pair_radius_m: dict[tuple[int, int], float] | None = None,
 ) -> npt.NDArray[np.intp]:
     """Group candidates into objects: constrained single linkage in the plane.
 
@@ -124,6 +176,9 @@ def merge_candidates(
         Sweep of each candidate; two candidates of one sweep never share a group.
     merge_radius_m : float
         Largest distance between two candidates joined directly, m.
+    pair_radius_m : dict, optional
+        A larger radius for candidates of these pairs of sweeps (``(a, b)`` with ``a < b``;
+        :func:`neighbour_radii_m`).
 
     Returns
     -------
@@ -142,7 +197,11 @@ def merge_candidates(
     parent = np.arange(n)
     members: list[set[int]] = [{int(lanes[i])} for i in range(n)]
     points: list[list[int]] = [[i] for i in range(n)]
-    max_extent = 2.0 * merge_radius_m
+    pair_radius = pair_radius_m or {}
+    largest = max([merge_radius_m, *pair_radius.values()])
+
+    def radius(a: int, b: int) -> float:
+        return pair_radius.get((min(a, b), max(a, b)), merge_radius_m)
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -153,16 +212,20 @@ def merge_candidates(
     if n > 1:
         from scipy.spatial import cKDTree
 
-        pairs = cKDTree(np.column_stack([x, y])).query_pairs(merge_radius_m, output_type="ndarray")
+        pairs = cKDTree(np.column_stack([x, y])).query_pairs(largest, output_type="ndarray")
         if len(pairs):
             distance = np.hypot(x[pairs[:, 0]] - x[pairs[:, 1]], y[pairs[:, 0]] - y[pairs[:, 1]])
             for k in np.lexsort((pairs[:, 1], pairs[:, 0], distance)):
-                a, b = root(int(pairs[k, 0])), root(int(pairs[k, 1]))
+                i, j = int(pairs[k, 0]), int(pairs[k, 1])
+                reach = radius(int(lanes[i]), int(lanes[j]))
+                if distance[k] > reach:
+                    continue
+                a, b = root(i), root(j)
                 if a == b or members[a] & members[b]:
                     continue
                 ia, ib = np.asarray(points[a]), np.asarray(points[b])
                 extent = np.hypot(x[ia][:, None] - x[ib][None, :], y[ia][:, None] - y[ib][None, :])
-                if extent.max() > max_extent:
+                if extent.max() > 2.0 * reach:
                     continue  # no chains: one item spans at most two merge radii
                 parent[b] = a
                 members[a] |= members[b]
@@ -193,7 +256,9 @@ def build_dig_list(
     placed : sequence of PlacedCandidate
         Candidates of every sweep (:func:`place_candidates`).
     merge_radius_m : float, optional
-        Merge distance, m; default 1.4 x the lane spacing, at least 0.3 m.
+        Merge distance, m; default 1.4 x the lane spacing, at least 0.3 m; candidates of two
+        neighbouring sweeps merge within 1.4 x their own separation (a missed lane between
+        them: the object lies between two sweeps twice the spacing apart).
 
     Returns
     -------
@@ -208,8 +273,21 @@ def build_dig_list(
         merge_radius_m = max(0.3, 1.4 * survey.spacing_m)
     if not placed:
         return []
+    centres = []
+    for sweep in survey.sweeps:
+        track = sweep.track()
+        known = track.known
+        centres.append(
+            (float(np.mean(track.x_m[known])), float(np.mean(track.y_m[known])))
+            if known.any()
+            else (math.nan, math.nan)
+        )
     labels = merge_candidates(
-        [p.x_m for p in placed], [p.y_m for p in placed], [p.sweep for p in placed], merge_radius_m
+        [p.x_m for p in placed],
+        [p.y_m for p in placed],
+        [p.sweep for p in placed],
+        merge_radius_m,
+        neighbour_radii_m(centres, merge_radius_m),
     )
     items: list[dict[str, Any]] = []
     for label in range(int(labels.max()) + 1):

@@ -31,15 +31,19 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from detsig.errors import InputError
 from detsig.model import SPEED_OF_LIGHT_M_PER_S
-from detsig.survey.layout import Survey
+from detsig.survey.layout import Survey, Sweep
+
+if TYPE_CHECKING:
+    from detsig.io.reader import StreamReader
 
 __all__ = [
     "STATISTICS",
@@ -54,6 +58,8 @@ __all__ = [
 ]
 
 STATISTICS = ("mean", "max", "envelope")
+
+_Data = TypeVar("_Data")
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,14 @@ class Grid:
     def y_m(self) -> npt.NDArray[np.float64]:
         """Cell centres along y, shape (n_y,), m."""
         return self.y0_m + self.cell_m * np.arange(self.n_y, dtype=np.float64)
+
+    @property
+    def extent_m(self) -> tuple[float, float, float, float]:
+        """``(x_min, x_max, y_min, y_max)`` of the cells' outer edges, half a cell beyond the
+        outermost centres (a map's ``extent``), m."""
+        half = self.cell_m / 2
+        x, y = self.x_m, self.y_m
+        return (x[0] - half, x[-1] + half, y[0] - half, y[-1] + half)
 
 
 def grid_points(
@@ -375,6 +389,42 @@ def default_radius_m(survey: Survey, cell_m: float) -> float:
     return max(0.6 * survey.spacing_m, 1.5 * cell_m)
 
 
+def _cells(survey: Survey, cell_m: float, radius_m: float | None) -> tuple[Grid, float]:
+    """The grid over the survey's area and the search radius (default :func:`default_radius_m`)."""
+    grid = Grid.covering(survey.area(), cell_m)
+    radius = default_radius_m(survey, cell_m) if radius_m is None else float(radius_m)
+    return grid, radius
+
+
+def _sweep_streams(
+    survey: Survey, kind: str, read: Callable[[StreamReader], _Data], stream: str | None = None
+) -> Iterator[tuple[Sweep, str, _Data]]:
+    """Each sweep with a stream of ``kind`` (``stream``: by name), the stream's name and what
+    ``read`` took from it (the recording closed again); sweeps without one are passed over."""
+    from detsig.io.recording import open_recording
+
+    for sweep in survey.sweeps:
+        with open_recording(sweep.path) as recording:
+            reader = recording.stream_of_kind(kind, stream)
+            if reader is None:
+                continue
+            data = read(reader)
+        yield sweep, reader.name, data
+
+
+def _grid_blocks(
+    xs: Sequence[npt.NDArray[np.float64]],
+    ys: Sequence[npt.NDArray[np.float64]],
+    blocks: Sequence[npt.NDArray[np.float32]],
+    grid: Grid,
+    radius_m: float,
+) -> npt.NDArray[np.float32]:
+    """:func:`grid_points` of the rows of every sweep together."""
+    return grid_points(
+        np.concatenate(xs), np.concatenate(ys), np.concatenate(blocks), grid, radius_m
+    )
+
+
 def gpr_cube(
     survey: Survey,
     *,
@@ -410,24 +460,17 @@ def gpr_cube(
     """
     from detsig.dsp import envelope as hilbert_envelope
     from detsig.dsp import remove_background
-    from detsig.io.recording import open_recording
 
-    grid = Grid.covering(survey.area(), cell_m)
-    radius = default_radius_m(survey, cell_m) if radius_m is None else float(radius_m)
+    grid, radius = _cells(survey, cell_m, radius_m)
     xs, ys, blocks = [], [], []
     reference: tuple[int, float, float] | None = None
     used = ""
-    for sweep in survey.sweeps:
-        with open_recording(sweep.path) as recording:
-            reader = recording.stream_of_kind("gpr", stream)
-            if reader is None:
-                continue
-            scan = reader.read_scan()
+    for sweep, name, scan in _sweep_streams(survey, "gpr", lambda r: r.read_scan(), stream):
         header = scan.header
         time_zero = header.time_zero_s or 0.0
         if reference is None:
             reference = (scan.n_samples, header.sample_interval_s, time_zero)
-            used = reader.name
+            used = name
         n_samples, interval, zero = reference
         if scan.n_samples != n_samples or not math.isclose(header.sample_interval_s, interval):
             raise InputError(
@@ -439,15 +482,13 @@ def gpr_cube(
         if envelope:
             traces = hilbert_envelope(traces)
         traces = _align(traces, round((time_zero - zero) / interval))
-        track = sweep.tracks[reader.name]
+        track = sweep.tracks[name]
         xs.append(track.x_m)
         ys.append(track.y_m)
         blocks.append(np.asarray(traces, dtype=np.float32))
     if reference is None:
         raise InputError("no sweep of the survey has GPR data to grid")
-    values = grid_points(
-        np.concatenate(xs), np.concatenate(ys), np.concatenate(blocks), grid, radius
-    )
+    values = _grid_blocks(xs, ys, blocks, grid, radius)
     n_samples, interval, zero = reference
     time_s = np.arange(n_samples) * interval - zero
     return GprCube(grid, values, np.asarray(time_s, dtype=np.float64), envelope, used)
@@ -482,18 +523,11 @@ def md_maps(
         sweep has MD data.
     """
     from detsig.dsp import remove_baseline
-    from detsig.io.recording import open_recording
 
-    grid = Grid.covering(survey.area(), cell_m)
-    radius = default_radius_m(survey, cell_m) if radius_m is None else float(radius_m)
+    grid, radius = _cells(survey, cell_m, radius_m)
     xs, ys, blocks = [], [], []
     names: Sequence[str] | None = None
-    for sweep in survey.sweeps:
-        with open_recording(sweep.path) as recording:
-            reader = recording.stream_of_kind("md")
-            if reader is None:
-                continue
-            series = reader.read_md()
+    for sweep, name, series in _sweep_streams(survey, "md", lambda r: r.read_md()):
         if names is None:
             names = series.channel_names
         elif tuple(series.channel_names) != tuple(names):
@@ -501,13 +535,11 @@ def md_maps(
         window = max(3, round(baseline_s * series.sample_rate_hz) | 1)
         data = remove_baseline(series.data.astype(np.float32), window_frames=window)
         # The running median trails by half a window; grid every 4th frame (500 Hz is dense).
-        track = sweep.tracks[reader.name]
+        track = sweep.tracks[name]
         xs.append(track.x_m[::4])
         ys.append(track.y_m[::4])
         blocks.append(np.asarray(data[::4], dtype=np.float32))
     if names is None:
         return grid, {}
-    values = grid_points(
-        np.concatenate(xs), np.concatenate(ys), np.concatenate(blocks), grid, radius
-    )
+    values = _grid_blocks(xs, ys, blocks, grid, radius)
     return grid, {name: values[:, :, k] for k, name in enumerate(names)}

@@ -181,12 +181,21 @@ class SweepTrack:
         if ok.sum() < 2:
             nan = np.full(query.shape, np.nan)
             return nan, nan.copy()
-        d = self.distance_m[ok]
-        order = np.argsort(d, kind="stable")
-        d = d[order]
-        x = np.interp(query, d, self.x_m[ok][order], left=np.nan, right=np.nan)
-        y = np.interp(query, d, self.y_m[ok][order], left=np.nan, right=np.nan)
+        x = _interp_along(query, self.distance_m, self.x_m, ok)
+        y = _interp_along(query, self.distance_m, self.y_m, ok)
         return x, y
+
+
+def _interp_along(
+    query: npt.NDArray[np.float64],
+    along: npt.NDArray[np.float64],
+    values: npt.NDArray[np.float64],
+    ok: npt.NDArray[np.bool_],
+) -> npt.NDArray[np.float64]:
+    """``values`` at ``query`` interpolated linearly along ``along`` between the rows ``ok``
+    (in any order), NaN outside them."""
+    order = np.argsort(along[ok], kind="stable")
+    return np.interp(query, along[ok][order], values[ok][order], left=np.nan, right=np.nan)
 
 
 @dataclass(frozen=True)
@@ -403,8 +412,7 @@ def _fill_dropouts(
     ok = np.isfinite(values) & np.isfinite(along)
     if ok.sum() < 2:
         return values
-    order = np.argsort(along[ok], kind="stable")
-    filled = np.interp(along, along[ok][order], values[ok][order], left=np.nan, right=np.nan)
+    filled = _interp_along(along, along, values, ok)
     return np.where(np.isfinite(values), values, filled)
 
 

@@ -67,8 +67,7 @@ def plot_maps(
         squeeze=False,
         layout="constrained",
     )
-    half = grid.cell_m / 2
-    extent = (grid.x_m[0] - half, grid.x_m[-1] + half, grid.y_m[0] - half, grid.y_m[-1] + half)
+    extent = grid.extent_m
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
     for ax, (name, image) in zip(axes.ravel(), images, strict=False):

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detsig.model import Candidate
-from detsig.survey.coverage import CoverageReport
+from detsig.survey.coverage import CoverageReport, thin_polyline
 from detsig.survey.layout import Survey
 
 __all__ = ["COVERAGE_FILES", "coverage_layers", "write_coverage"]
@@ -131,16 +131,13 @@ def coverage_layers(survey: Survey, report: CoverageReport) -> dict[str, dict[st
         track = sweep.track()
         ok = track.known
         points = np.column_stack([track.x_m[ok], track.y_m[ok]])
-        step = max(1, len(points) // 200)
         if len(points) >= 2:
             tracks.append(
                 {
                     "type": "Feature",
                     "geometry": {
                         "type": "LineString",
-                        "coordinates": _coordinates(
-                            survey, np.vstack([points[::step], points[-1:]])
-                        ),
+                        "coordinates": _coordinates(survey, thin_polyline(points)),
                     },
                     "properties": {
                         "sweep": sweep.name,
@@ -188,15 +185,13 @@ def plot_coverage(
     colours = ["#ffffff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"][: min(levels, 4) + 1]
     cmap = ListedColormap(colours)
     norm = BoundaryNorm([-0.5, 0.5, 1.5, 2.5, 3.5, 99][: len(colours) + 1], cmap.N)
-    half = raster.cell_m / 2
-    extent = (
-        raster.x_m[0] - half,
-        raster.x_m[-1] + half,
-        raster.y_m[0] - half,
-        raster.y_m[-1] + half,
-    )
     image = ax.imshow(
-        raster.count, origin="lower", extent=extent, cmap=cmap, norm=norm, interpolation="nearest"
+        raster.count,
+        origin="lower",
+        extent=raster.grid.extent_m,
+        cmap=cmap,
+        norm=norm,
+        interpolation="nearest",
     )
     bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02, ticks=range(len(colours)))
     bar.set_label("sweeps covering the cell")

@@ -20,7 +20,7 @@ from PySide6 import QtCore, QtWidgets
 
 from detsig.model import Candidate
 from detsig.survey.coverage import CoverageRaster
-from detsig.survey.grid import GprCube, window_statistic
+from detsig.survey.grid import GprCube, Grid, window_statistic
 from detsig.survey.layout import Survey
 from detsig.viewer.bscan import BScanView
 from detsig.viewer.processing import apply_preset
@@ -31,6 +31,14 @@ __all__ = ["SurveyMapWindow"]
 GAP_RGBA = (227, 26, 28, 150)
 #: Depth thickness of the slice shown, m.
 SLICE_THICKNESS_M = 0.03
+
+
+def _cells_rect(grid: Grid) -> QtCore.QRectF:
+    """The rectangle a grid's cells cover in the map (half a cell beyond the outer centres)."""
+    half = grid.cell_m / 2
+    return QtCore.QRectF(
+        grid.x0_m - half, grid.y0_m - half, grid.n_x * grid.cell_m, grid.n_y * grid.cell_m
+    )
 
 
 class SurveyMapWindow(QtWidgets.QWidget):
@@ -96,27 +104,14 @@ class SurveyMapWindow(QtWidgets.QWidget):
             self.map.getAxis(side).enableAutoSIPrefix(False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setColorMap(pg.colormap.get("magma"))
-        grid = cube.grid
-        half = grid.cell_m / 2
-        rect = QtCore.QRectF(
-            grid.x0_m - half, grid.y0_m - half, grid.n_x * grid.cell_m, grid.n_y * grid.cell_m
-        )
-        self._rect = rect
+        self._rect = _cells_rect(cube.grid)
         self.map.addItem(self.image)
         self.gaps = pg.ImageItem(axisOrder="row-major")
         if coverage is not None:
             rgba = np.zeros((*coverage.count.shape, 4), dtype=np.uint8)
             rgba[(coverage.count == 0) & coverage.inside] = GAP_RGBA
             self.gaps.setImage(rgba)
-            chalf = coverage.cell_m / 2
-            self.gaps.setRect(
-                QtCore.QRectF(
-                    coverage.x0_m - chalf,
-                    coverage.y0_m - chalf,
-                    coverage.count.shape[1] * coverage.cell_m,
-                    coverage.count.shape[0] * coverage.cell_m,
-                )
-            )
+            self.gaps.setRect(_cells_rect(coverage.grid))
         self.map.addItem(self.gaps)
         self.markers = pg.ScatterPlotItem(
             [c.x_m for c in self.dig_list],
