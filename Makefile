@@ -25,9 +25,10 @@ demo: $(STAMP)
 	$(BIN)/detsig demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
 	$(BIN)/mypy
+	$(BIN)/python tools/check_layers.py
 
 # Tests draw Qt windows offscreen (no display needed); `make demo` opens a real window when
 # the desktop has a display.

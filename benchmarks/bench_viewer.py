@@ -1,6 +1,6 @@
 """Benchmark of the viewer: live redraw rate while recording, replay open time, scrub frames.
 
-1. **Live**: emulated devices on pseudo-terminals (:class:`detsig.devices.emulator.
+1. **Live**: emulated devices on pseudo-terminals (:class:`detsig.sim.emulator.
    EmulatedDevice`, in a separate process, as real sensors are separate hardware) stream the
    standard lane, looped, with the GPR at 1,000 traces/s x 512 int16 samples (with ENCODER
    frames) and the metal detector at 10 kHz x 4 channels. This process records them with
@@ -46,7 +46,7 @@ DEVICES_SCRIPT = textwrap.dedent(
     """
     import json, sys, tomllib
     from importlib import resources
-    from detsig.devices.emulator import EmulatedDevice
+    from detsig.sim.emulator import EmulatedDevice
     from detsig.sim import scenario_from_dict
     text = resources.files("detsig.sim").joinpath("scenarios/standard.toml").read_text()
     doc = tomllib.loads(text)

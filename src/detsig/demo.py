@@ -201,8 +201,8 @@ def run_demo(
         The session failed or recorded nothing.
     """
     from detsig.acquire import LiveSession, SessionOptions
-    from detsig.devices.emulator import EmulatedDevice
     from detsig.sim import simulate_lane
+    from detsig.sim.emulator import EmulatedDevice
 
     if seed < 0:
         raise InputError(f"--seed must be >= 0, got {seed}")

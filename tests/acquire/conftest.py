@@ -165,7 +165,7 @@ def started(factory: Any) -> Iterator[Any]:
 @pytest.fixture
 def emulators():
     """Start emulated devices with ``make(kind, **kw)``; all are stopped afterwards."""
-    from detsig.devices.emulator import EmulatedDevice
+    from detsig.sim.emulator import EmulatedDevice
 
     def make(kind: str, scenario: str = "single-metal", **kwargs) -> EmulatedDevice:
         kwargs.setdefault("seed", 1)

@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.slow, needs_jit]
 @pytest.mark.timeout(120)
 def test_candidates_found_live_equal_detect_on_the_recording(tmp_path):
     from detsig.acquire import LiveSession, SessionOptions
-    from detsig.devices.emulator import EmulatedDevice
+    from detsig.sim.emulator import EmulatedDevice
 
     devices = [
         EmulatedDevice(kind, "single-metal", seed=3, wait_start=True, speed=4.0)

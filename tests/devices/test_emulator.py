@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 import serial
 
-from detsig.devices.emulator import EmulatedDevice
 from detsig.errors import DeviceError
 from detsig.sim import simulate_lane
+from detsig.sim.emulator import EmulatedDevice
 from detsig.wire import (
     Command,
     FrameDecoder,

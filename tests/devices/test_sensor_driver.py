@@ -144,7 +144,7 @@ def test_md_block_rows_and_times():
 
 
 def test_emulator_round_trip_counts_injected_faults():
-    from detsig.devices.emulator import EmulatedDevice
+    from detsig.sim.emulator import EmulatedDevice
 
     device = EmulatedDevice(
         "gpr",

@@ -15,8 +15,8 @@ import tty
 import pytest
 
 from detsig.cli import main
-from detsig.devices.emulator import EmulatedDevice
 from detsig.io.recording import open_recording
+from detsig.sim.emulator import EmulatedDevice
 
 pytestmark = pytest.mark.slow
 

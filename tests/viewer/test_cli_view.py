@@ -109,7 +109,7 @@ def test_record_view_without_display_fails_before_recording(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``detsig record --view`` checks for a display before it creates the file."""
-    from detsig.devices.emulator import EmulatedDevice
+    from detsig.sim.emulator import EmulatedDevice
 
     out = tmp_path / "lane.h5"
     with EmulatedDevice("gpr", "single-metal", 1, wait_start=True) as device:

@@ -83,7 +83,7 @@ def test_live_source_follows_the_ring_buffers(qtbot: Any) -> None:
 def test_live_view_of_a_real_session(qtbot: Any, tmp_path: Path) -> None:
     """Emulated devices on ptys -> LiveSession -> run_live_view (headless), as record --view."""
     from detsig.acquire import LiveSession, SessionOptions
-    from detsig.devices.emulator import EmulatedDevice
+    from detsig.sim.emulator import EmulatedDevice
     from detsig.viewer.live import prepare_live_view, run_live_view
 
     devices = [EmulatedDevice(k, "standard", 3, wait_start=True, speed=4.0) for k in ("gpr", "md")]

@@ -141,7 +141,7 @@ def _check_options(args: argparse.Namespace) -> None:
 
 
 def _wire_device(args: argparse.Namespace) -> Any:
-    from detsig.devices.emulator import EmulatedDevice
+    from detsig.sim.emulator import EmulatedDevice
 
     return EmulatedDevice(
         args.device,
