@@ -618,6 +618,9 @@ class LiveSession:
                 ) from self.recorder.error
         elif self.writer is not None:
             self.writer.close()
+        if self.display is not None:
+            # the display's counters end at the rows recorded, not at the last status() call
+            self.status()
 
     def remove_empty_output(self) -> bool:
         """After :meth:`stop`: remove the output if this run created it and it received no
