@@ -121,10 +121,7 @@ class FusionParams(DetectorParams):
         metal fragments, nails and cartridge cases reach it, those of plastic mines stay below
         (tuning lanes, seeds 1000-1019).
     polarity_min_depth_m : float
-        The GPR polarity is trusted only for objects at least this deep, m: the surface
-        clutter removal works up to 0.75 period after time zero (about 4 cm in moist loam at
-        1 GHz), and the measured depth of metal fragments shallower than 3 cm came out 3-6 cm
-        deep with an unreliable sign (tuning lanes, seeds 1000-1039).
+        The GPR polarity is trusted only for objects at least this deep, m.
     mine_reflection_strength : float
         Least GPR ``reflection_strength`` of a mine-sized metal object, a fraction of the
         ground-surface echo (rule 5; the echoes of nails, fragments and cartridge cases stay
@@ -148,7 +145,7 @@ class FusionParams(DetectorParams):
     large_metal_time_constant_s: float = 250e-6
     pin_time_constant_s: float = 25e-6
     dielectric_reflection_strength: float = 0.03
-    polarity_min_depth_m: float = 0.05
+    polarity_min_depth_m: float = 0.03
     mine_reflection_strength: float = 0.085
     scrap_time_constant_s: float = 80e-6
     demotion: float = 0.5
