@@ -17,10 +17,11 @@ from collections.abc import Callable
 from typing import Any
 
 from detsig.acquire.queues import ByteBoundedQueue
-from detsig.devices import EventItem, GnssDriver, RowBlock
+from detsig.devices import EventItem, GnssDriver
 from detsig.devices.driver import Driver
 from detsig.errors import DeviceError
 from detsig.links import Link, LinkLost, port_present
+from detsig.model import RowBlock
 
 #: Seconds between looks at the path of a port that went away.
 RECONNECT_POLL_S = 0.1

@@ -23,10 +23,10 @@ from detsig.acquire.display import DisplayBuffers
 from detsig.acquire.positions import EncoderPositions, GnssPositions
 from detsig.acquire.processing import ProcessingRunner, RecordedRows, StreamInfo
 from detsig.acquire.queues import ByteBoundedQueue
-from detsig.devices import EventItem, GnssFix, MessageItem, RowBlock, fixes_to_track
+from detsig.devices import EventItem, GnssFix, MessageItem, fixes_to_track
 from detsig.io.recording import RecordingWriter
 from detsig.io.writer import SampleStreamWriter, TrackStreamWriter
-from detsig.model import FIX_QUALITY_NAMES
+from detsig.model import FIX_QUALITY_NAMES, RowBlock
 from detsig.wire import DeviceErrorMessage, Encoder, Mark, MarkKind, Status
 
 #: Longest a row waits for the encoder/GNSS reading that brackets it, s.

@@ -29,10 +29,10 @@ import numpy as np
 
 from detsig.devices.acconeer_protocol import MessageDecoder, command
 from detsig.devices.driver import BacklogDriver, HandshakeError, SensorCounters, rows_in
-from detsig.devices.sensor import EventItem, MessageItem, RowBlock, SensorItem, StreamConfig
+from detsig.devices.sensor import EventItem, MessageItem, SensorItem, StreamConfig
 from detsig.devices.sniff import heard_more, looks_like
 from detsig.links import Link
-from detsig.model import COMPLEX_INT16
+from detsig.model import COMPLEX_INT16, RowBlock
 from detsig.wire import Gap
 
 #: Sensor settings sent at ``setup`` unless the caller gives others (A121 names).

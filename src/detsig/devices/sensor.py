@@ -25,6 +25,7 @@ import numpy.typing as npt
 from detsig.devices.driver import BacklogDriver, HandshakeError, SensorCounters, rows_in
 from detsig.errors import DeviceError, FrameError
 from detsig.links import Link
+from detsig.model.rows import RowBlock
 from detsig.wire import (
     SAMPLE_DTYPES,
     Ack,
@@ -119,38 +120,6 @@ def config_from_hello(hello: Hello) -> StreamConfig:
             f"the MD's HELLO gives channels={channels!r}; expected a list of channel names"
         )
     return StreamConfig("md", width, dtype, hello.to_dict())
-
-
-@dataclass
-class RowBlock:
-    """Consecutive traces or MD frames of one stream, as arrays.
-
-    Parameters
-    ----------
-    data : ndarray, shape (n_rows, width)
-        Samples in the device's type.
-    seq : ndarray of uint32, shape (n_rows,)
-        Sequence number of the frame each row came in.
-    device_time_us : ndarray of uint64, shape (n_rows,)
-        Device clock of each row, us (MD: frame times spread at the sample rate).
-    host_time_ns : ndarray of int64, shape (n_rows,)
-        Host clock when the bytes were read, ns since the epoch.
-    """
-
-    data: npt.NDArray[Any]
-    seq: npt.NDArray[np.uint32]
-    device_time_us: npt.NDArray[np.uint64]
-    host_time_ns: npt.NDArray[np.int64]
-
-    @property
-    def n_rows(self) -> int:
-        """Rows in the block."""
-        return int(self.data.shape[0])
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes held."""
-        return int(self.data.nbytes + 24 * self.n_rows)
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,10 @@ from detsig.devices.driver import (
     LineBuffer,
     SensorCounters,
 )
-from detsig.devices.sensor import EventItem, RowBlock, SensorItem, StreamConfig
+from detsig.devices.sensor import EventItem, SensorItem, StreamConfig
 from detsig.devices.sniff import heard_more, looks_like
 from detsig.links import Link
+from detsig.model import RowBlock
 
 #: Longest line accepted, bytes; longer runs without a line end are bad lines.
 MAX_LINE_BYTES = 1024

@@ -10,6 +10,7 @@ from detsig.model.gpr import (
 )
 from detsig.model.md import MdSeries
 from detsig.model.radar import COMPLEX_INT16, SPEED_OF_LIGHT_AIR_M_S
+from detsig.model.rows import RowBlock
 from detsig.model.track import FIX_QUALITY_NAMES, TRACK_FIELDS, PositionTrack
 from detsig.model.truth import GroundTruth, TruthTarget
 
@@ -26,6 +27,7 @@ __all__ = [
     "GroundTruth",
     "MdSeries",
     "PositionTrack",
+    "RowBlock",
     "TruthTarget",
     "permittivity_from_velocity",
     "velocity_from_permittivity",

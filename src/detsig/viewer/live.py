@@ -27,7 +27,7 @@ from detsig.viewer.sources import (
     FloatArray,
     GprInfo,
     MdInfo,
-    RowBlock,
+    RowWindow,
     SourceStatus,
     ViewSource,
     _empty_block,
@@ -202,7 +202,7 @@ class LiveSource(ViewSource):
     def frame_x(self) -> FloatArray:
         return self._md_x
 
-    def _read(self, snap: Any, x: FloatArray, start: int, stop: int) -> RowBlock:
+    def _read(self, snap: Any, x: FloatArray, start: int, stop: int) -> RowWindow:
         if snap is None:
             return _empty_block(0)
         first = self._first(snap)
@@ -210,15 +210,17 @@ class LiveSource(ViewSource):
         hi = min(int(stop), int(snap.total_rows)) - first
         if hi <= lo:
             return _empty_block(int(snap.data.shape[1]))
-        return RowBlock(first + lo, np.asarray(snap.data[lo:hi], dtype=np.float32), x[lo:hi].copy())
+        return RowWindow(
+            first + lo, np.asarray(snap.data[lo:hi], dtype=np.float32), x[lo:hi].copy()
+        )
 
-    def read_traces(self, start: int, stop: int) -> RowBlock:
+    def read_traces(self, start: int, stop: int) -> RowWindow:
         return self._read(self._gpr, self._gpr_x, start, stop)
 
-    def read_frames(self, start: int, stop: int) -> RowBlock:
+    def read_frames(self, start: int, stop: int) -> RowWindow:
         return self._read(self._md, self._md_x, start, stop)
 
-    def frames_between(self, low_x: float, high_x: float) -> RowBlock:
+    def frames_between(self, low_x: float, high_x: float) -> RowWindow:
         if self._md is None:
             return _empty_block(0)
         inside = np.flatnonzero((self._md_x >= low_x) & (self._md_x <= high_x))

@@ -140,7 +140,7 @@ class MdInfo:
 
 
 @dataclass(frozen=True)
-class RowBlock:
+class RowWindow:
     """A window of consecutive rows (traces or frames) ready to draw.
 
     Parameters
@@ -200,8 +200,8 @@ class SourceStatus:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _empty_block(n_columns: int) -> RowBlock:
-    return RowBlock(0, np.zeros((0, n_columns), np.float32), np.zeros(0))
+def _empty_block(n_columns: int) -> RowWindow:
+    return RowWindow(0, np.zeros((0, n_columns), np.float32), np.zeros(0))
 
 
 def _clip_range(start: int, stop: int, n_rows: int) -> tuple[int, int]:
@@ -251,7 +251,7 @@ class ViewSource(abc.ABC):
 
     # -- windows ----------------------------------------------------------------------------
     @abc.abstractmethod
-    def read_traces(self, start: int, stop: int) -> RowBlock:
+    def read_traces(self, start: int, stop: int) -> RowWindow:
         """Traces ``start:stop`` (clipped to what exists) as float32 with their x coordinate.
 
         Parameters
@@ -263,13 +263,13 @@ class ViewSource(abc.ABC):
 
         Returns
         -------
-        RowBlock
+        RowWindow
             ``data`` of shape (n_rows, n_samples) as float32 (a copy) and the x coordinate of
             each row.
         """
 
     @abc.abstractmethod
-    def read_frames(self, start: int, stop: int) -> RowBlock:
+    def read_frames(self, start: int, stop: int) -> RowWindow:
         """Frames ``start:stop`` (clipped) as float32 with their x coordinate.
 
         Parameters
@@ -281,7 +281,7 @@ class ViewSource(abc.ABC):
 
         Returns
         -------
-        RowBlock
+        RowWindow
             ``data`` of shape (n_rows, n_channels) as float32 (a copy) and the x coordinate of
             each row.
         """
@@ -306,7 +306,7 @@ class ViewSource(abc.ABC):
             On the same axis as :meth:`trace_x`; non-decreasing.
         """
 
-    def frames_between(self, low_x: float, high_x: float) -> RowBlock:
+    def frames_between(self, low_x: float, high_x: float) -> RowWindow:
         """The frames whose x coordinate lies in ``[low_x, high_x]``.
 
         Parameters
@@ -316,7 +316,7 @@ class ViewSource(abc.ABC):
 
         Returns
         -------
-        RowBlock
+        RowWindow
             The frames in that range, possibly none.
         """
         coordinates = self.frame_x()
@@ -707,7 +707,7 @@ class RecordingSource(ViewSource):
     def frame_x(self) -> FloatArray:
         return self._frame_x
 
-    def read_traces(self, start: int, stop: int) -> RowBlock:
+    def read_traces(self, start: int, stop: int) -> RowWindow:
         if self._gpr_reader is None or self.gpr is None:
             return _empty_block(0)
         start, stop = _clip_range(start, stop, self._n_traces)
@@ -716,14 +716,14 @@ class RecordingSource(ViewSource):
             data = np.hypot(raw["real"], raw["imag"], dtype=np.float32)
         else:
             data = raw.astype(np.float32)
-        return RowBlock(start, data, self._trace_x[start:stop].copy())
+        return RowWindow(start, data, self._trace_x[start:stop].copy())
 
-    def read_frames(self, start: int, stop: int) -> RowBlock:
+    def read_frames(self, start: int, stop: int) -> RowWindow:
         if self._md_reader is None or self.md is None:
             return _empty_block(0)
         start, stop = _clip_range(start, stop, self._n_frames)
         data = np.asarray(self._md_reader.data[start:stop], dtype=np.float32)
-        return RowBlock(start, data, self._frame_x[start:stop].copy())
+        return RowWindow(start, data, self._frame_x[start:stop].copy())
 
     def candidates(self) -> list[Candidate]:
         file = self.recording.file
@@ -903,12 +903,12 @@ class ScanSource(ViewSource):
     def frame_x(self) -> FloatArray:
         return np.zeros(0)
 
-    def read_traces(self, start: int, stop: int) -> RowBlock:
+    def read_traces(self, start: int, stop: int) -> RowWindow:
         start, stop = _clip_range(start, stop, self.scan.n_traces)
         data = np.array(self.scan.data[start:stop], dtype=np.float32)
-        return RowBlock(start, data, self._trace_x[start:stop].copy())
+        return RowWindow(start, data, self._trace_x[start:stop].copy())
 
-    def read_frames(self, start: int, stop: int) -> RowBlock:
+    def read_frames(self, start: int, stop: int) -> RowWindow:
         return _empty_block(0)
 
     def track(self) -> PositionTrack | None:

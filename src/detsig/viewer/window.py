@@ -25,7 +25,7 @@ from detsig.viewer.markers import MarkerLayer, ThresholdSlider
 from detsig.viewer.mdstrip import MdStripView
 from detsig.viewer.processing import PRESETS, WindowProcessor
 from detsig.viewer.replay import ReplayBar, ReplayController
-from detsig.viewer.sources import RowBlock, ViewSource
+from detsig.viewer.sources import RowWindow, ViewSource
 from detsig.viewer.status import StatusBar
 
 #: Traces on screen by default (a whole short lane; a few metres of a long one).
@@ -149,7 +149,7 @@ class ViewerWindow(QtWidgets.QMainWindow):
         self._view_x = np.zeros(0)
         self._x_range = (0.0, 0.0)
         self._tick_times: deque[float] = deque(maxlen=50)
-        self._block: RowBlock | None = None
+        self._block: RowWindow | None = None
         self._scale_age = 0
         self._processor = WindowProcessor()
         self.timer = QtCore.QTimer(self)
@@ -383,7 +383,7 @@ class ViewerWindow(QtWidgets.QMainWindow):
         self.n_redraws += 1
         self.redraw_times_s.append(time.perf_counter() - started)
 
-    def _draw_bscan(self, block: RowBlock) -> None:
+    def _draw_bscan(self, block: RowWindow) -> None:
         assert self.source.gpr is not None
         # only traces new to the window are dewowed and gained (scrolling live view)
         data = self._processor.apply(block.data, block.first, self.source.gpr, self.preset)
