@@ -501,7 +501,7 @@ class HyperbolaStreamDetector:
             signed, power, self.semblance_half_window, self.params.semblance_exponent
         )
         best = np.argmax(magnitude, axis=2)
-        value = np.max(magnitude, axis=2) if n_v else np.zeros((n_rows, n_s))
+        value = np.max(magnitude, axis=2)
         left = np.take_along_axis(magnitude, np.maximum(best - 1, 0)[..., None], 2)[..., 0]
         centre = np.take_along_axis(magnitude, best[..., None], 2)[..., 0]
         right = np.take_along_axis(magnitude, np.minimum(best + 1, n_v - 1)[..., None], 2)[..., 0]

@@ -18,6 +18,7 @@ own from power-on (text boards, GNSS receivers) share their no-op commands
 
 from __future__ import annotations
 
+import abc
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -203,7 +204,7 @@ class LineBuffer:
         return rest
 
 
-class BacklogDriver:
+class BacklogDriver(abc.ABC):
     """What every sensor driver does with the items it decoded and has not delivered yet.
 
     A subclass reads and decodes in ``_pump`` (appending to ``_backlog``), moves what it is
@@ -275,16 +276,16 @@ class BacklogDriver:
         self._cut_input()
         self.link = link
 
+    @abc.abstractmethod
     def _pump(self) -> None:
         """Read the link once and decode what arrived into the backlog."""
-        raise NotImplementedError
 
-    def _flush(self) -> None:
+    def _flush(self) -> None:  # noqa: B027 (an optional hook)
         """Move items still being assembled into the backlog (default: none are)."""
 
+    @abc.abstractmethod
     def _cut_input(self) -> None:
         """The input ended: turn what the decoder holds half into events in the backlog."""
-        raise NotImplementedError
 
 
 class FreeRunning:

@@ -13,6 +13,7 @@ open is lost.
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import select
 import threading
@@ -47,7 +48,7 @@ def garble(data: bytes) -> bytes:
     return bytes(((b * 7 + 0x35) & 0xFF) | 0x80 for b in data)
 
 
-class PtyDevice:
+class PtyDevice(abc.ABC):
     """What every emulated device shares, the wire-protocol one included: a pty at ``link``
     (reopened there after a pulled cable), a device thread, and a report of counts kept under
     a lock.
@@ -129,16 +130,16 @@ class PtyDevice:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    @abc.abstractmethod
     def stop(self, timeout_s: float = 5.0, *, reason: str = "stopped") -> None:
         """Stop the thread and close the pty."""
-        raise NotImplementedError
 
     # -- for subclasses ---------------------------------------------------------------------
+    @abc.abstractmethod
     def _serve(self) -> None:
         """The device: runs in the thread until stopped (or the device ends)."""
-        raise NotImplementedError
 
-    def _on_reconnect(self) -> None:
+    def _on_reconnect(self) -> None:  # noqa: B027 (an optional hook)
         """A new pty just appeared (the device restarted with its cable)."""
 
     def _set_end(self, reason: str) -> None:
@@ -284,9 +285,9 @@ class PtyEmulator(PtyDevice):
         return f"emulated {self.kind}: {report['bytes_sent']} bytes sent; {faults}"
 
     # -- for subclasses ---------------------------------------------------------------------
+    @abc.abstractmethod
     def _step(self, now: float) -> float:
         """Send what is due at monotonic time ``now``; return seconds until the next step."""
-        raise NotImplementedError
 
     def _on_input(self, data: bytes) -> None:
         """Handle bytes the host wrote (already garbled at a wrong line speed)."""

@@ -18,6 +18,7 @@ References
 
 from __future__ import annotations
 
+import abc
 import datetime as _dt
 import math
 import time
@@ -171,7 +172,7 @@ def _seconds_of_day(value: Any) -> float:
     return value.hour * 3600 + value.minute * 60 + value.second + value.microsecond * 1e-6
 
 
-class FixParser:
+class FixParser(abc.ABC):
     """What the GNSS parsers share: an epoch waits (``_pending``, since ``_pending_since``) for
     its companion message, at most :attr:`wait_s`; a released epoch becomes one
     :class:`GnssFix`, counted by fix quality and position."""
@@ -204,9 +205,9 @@ class FixParser:
         out.extend(self.poll())
         return out
 
+    @abc.abstractmethod
     def _parse(self, data: bytes, now_ns: int, out: list[GnssFix]) -> None:
         """Parse ``data`` (arrived at ``now_ns``), appending completed fixes to ``out``."""
-        raise NotImplementedError
 
     def poll(self) -> list[GnssFix]:
         """Release an epoch that has waited :attr:`wait_s` for its companion (call when idle).
@@ -220,8 +221,9 @@ class FixParser:
             return [self._release()]
         return []
 
+    @abc.abstractmethod
     def _release(self) -> GnssFix:
-        raise NotImplementedError
+        """The pending epoch as a fix (and no epoch pending any more)."""
 
     def _new_fix(self, fields: dict[str, Any]) -> GnssFix:
         """The fix of a released epoch, counted and kept as :attr:`last_fix`."""

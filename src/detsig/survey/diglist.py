@@ -273,21 +273,12 @@ def build_dig_list(
         merge_radius_m = max(0.3, 1.4 * survey.spacing_m)
     if not placed:
         return []
-    centres = []
-    for sweep in survey.sweeps:
-        track = sweep.track()
-        known = track.known
-        centres.append(
-            (float(np.mean(track.x_m[known])), float(np.mean(track.y_m[known])))
-            if known.any()
-            else (math.nan, math.nan)
-        )
     labels = merge_candidates(
         [p.x_m for p in placed],
         [p.y_m for p in placed],
         [p.sweep for p in placed],
         merge_radius_m,
-        neighbour_radii_m(centres, merge_radius_m),
+        neighbour_radii_m(survey.sweep_centres_m(), merge_radius_m),
     )
     items: list[dict[str, Any]] = []
     for label in range(int(labels.max()) + 1):

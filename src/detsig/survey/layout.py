@@ -282,19 +282,24 @@ class Survey:
         positions of sweeps that are neighbours across their direction of travel."""
         if self.plan is not None:
             return self.plan.spacing_m
-        centres = []
-        for sweep in self.sweeps:
-            track = sweep.track()
-            ok = track.known
-            if ok.any():
-                centres.append((float(np.mean(track.x_m[ok])), float(np.mean(track.y_m[ok]))))
-        if len(centres) < 2:
+        all_centres = self.sweep_centres_m()
+        points = all_centres[np.isfinite(all_centres).all(axis=1)]
+        if len(points) < 2:
             return self.sensor_width_m
-        points = np.asarray(centres)
         gaps = [
             float(np.min(np.delete(np.hypot(*(points - p).T), i))) for i, p in enumerate(points)
         ]
         return float(np.median(gaps))
+
+    def sweep_centres_m(self) -> npt.NDArray[np.float64]:
+        """Mean position of each sweep's track, shape (n_sweeps, 2), m (NaN: no position)."""
+        centres = np.full((len(self.sweeps), 2), np.nan)
+        for i, sweep in enumerate(self.sweeps):
+            track = sweep.track()
+            ok = track.known
+            if ok.any():
+                centres[i] = (float(np.mean(track.x_m[ok])), float(np.mean(track.y_m[ok])))
+        return centres
 
     def area(self) -> tuple[float, float, float, float]:
         """``(x_min_m, x_max_m, y_min_m, y_max_m)``: the plan's area, else the bounding box of
