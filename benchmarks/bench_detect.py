@@ -126,8 +126,8 @@ def detection(
     from detsig.bench.stats import clopper_pearson
     from detsig.detect import detect, detect_energy, detect_hyperbolas, detect_md
     from detsig.detect.fusion import FusionParams, fuse_candidates
+    from detsig.detect.lane import sort_candidates
     from detsig.detect.registry import get_detector
-    from detsig.detect.streaming import sort_candidates
     from detsig.sim import simulate_lane
 
     names = ("md-cfar", "gpr-energy", "gpr-hyperbola", "fused")

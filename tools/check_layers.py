@@ -26,7 +26,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("sim", "bench", "survey"),
     ("acquire",),
     ("viewer",),
-    ("jobs", "processing", "demo"),
+    ("jobs",),
     ("cli", "__main__"),
 )
 RANK = {part: rank for rank, parts in enumerate(LAYERS) for part in parts}

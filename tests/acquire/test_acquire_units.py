@@ -10,7 +10,7 @@ import pytest
 from pyproj import Geod
 
 from detsig.acquire import ByteBoundedQueue, DisplayBuffers, EncoderPositions, GnssPositions
-from detsig.acquire.processing import RecordedRows, StreamInfo
+from detsig.acquire.runner import RecordedRows, StreamInfo
 
 
 def test_queue_waits_when_full_and_never_exceeds_bound():

@@ -9,6 +9,7 @@ import pytest
 
 from detsig.cli import main
 from detsig.io.candidates import write_candidates_csv, write_candidates_geojson
+from detsig.io.truth import write_truth
 from detsig.model import Candidate, GroundTruth, TruthTarget
 
 
@@ -34,7 +35,7 @@ def candidates() -> list[Candidate]:
 @pytest.fixture
 def files(tmp_path: Path) -> dict[str, Path]:
     truth_path = tmp_path / "truth.json"
-    truth().save_json(truth_path)
+    write_truth(truth(), truth_path)
     csv_path = tmp_path / "c.csv"
     write_candidates_csv(csv_path, candidates())
     geojson_path = tmp_path / "c.geojson"

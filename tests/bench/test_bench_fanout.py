@@ -18,6 +18,7 @@ from detsig.bench.suite import (
 )
 from detsig.errors import InputError, JobError, UsageError
 from detsig.io.candidates import write_candidates_csv, write_candidates_geojson
+from detsig.io.truth import write_truth
 from detsig.model import Candidate, GroundTruth, TruthTarget
 
 # distributed may warn while starting or stopping a cluster (ports, event-loop teardown);
@@ -41,7 +42,7 @@ def make_lanes(
         targets = (*mines, TruthTarget("k1", "clutter", "shrapnel", 8.5, 0.02, 0.03))
         truth = GroundTruth(targets, x_start_m=0.0, x_end_m=10.0, swept_width_m=0.5)
         truth_path = folder / f"lane{lane_index}.json"
-        truth.save_json(truth_path)
+        write_truth(truth, truth_path)
         lanes.append(
             LaneFiles(f"lane{lane_index}", str(truth_path), soil=("dry", "wet")[lane_index % 2])
         )

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from detsig.detect import detect, live_processor
-from detsig.detect.streaming import sort_candidates
+from detsig.detect.lane import sort_candidates
 from detsig.io.recording import open_recording
 
 from .conftest import needs_jit

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from detsig.detect import detect
-from detsig.detect.streaming import split_fused_params
+from detsig.detect.lane import split_fused_params
 from detsig.errors import InputError
 from detsig.io.recording import open_recording
 

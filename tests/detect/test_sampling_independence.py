@@ -188,7 +188,7 @@ def test_a_lane_surveyed_at_another_trace_step_finds_the_clear_objects(factor: f
 def test_a_live_stream_must_state_what_cannot_be_measured_yet() -> None:
     from types import SimpleNamespace
 
-    from detsig.detect.streaming import geometry_from_stream_info
+    from detsig.detect.live import geometry_from_stream_info
 
     stated = {"trace_step_m": 0.01, "center_frequency_hz": 1e9, "time_zero_s": 2e-9}
     info = SimpleNamespace(width=256, sample_interval_s=5e-11, hello={"config": stated})

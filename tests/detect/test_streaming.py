@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from detsig.detect import DetectProcessor, detect, live_processor
-from detsig.detect.sources import load_lane
-from detsig.detect.streaming import LaneDetector, MdStreamInfo, sort_candidates
+from detsig.detect.lane import LaneDetector, MdStreamInfo, sort_candidates
+from detsig.detect.lane_input import load_lane
 from detsig.sim import simulate_lane, write_lane
 
 from .conftest import needs_jit
@@ -114,7 +114,7 @@ class _Info:
 
 
 def _blocks(stream, rng):
-    from detsig.acquire.processing import RecordedRows
+    from detsig.acquire.runner import RecordedRows
 
     n = stream.n_rows
     data = stream.data[:]

@@ -12,6 +12,7 @@ import pytest
 from detsig.io._tables import rows_to_candidates, rows_to_truth
 from detsig.io.candidates import read_candidates, write_candidates_csv
 from detsig.io.recording import RecordingWriter, open_recording
+from detsig.io.truth import read_truth, write_truth
 from detsig.model import Candidate, GroundTruth, TruthTarget
 
 
@@ -27,10 +28,10 @@ def test_area_truth_round_trips_through_json_and_hdf5(tmp_path):
     truth = _area_truth()
     assert truth.is_area and truth.width_m == 5.0
     path = tmp_path / "truth.json"
-    truth.save_json(path)
+    write_truth(truth, path)
     stored = json.loads(path.read_text())
     assert stored["y_start_m"] == -1.0 and stored["targets"][0]["y_m"] == 2.5
-    assert GroundTruth.load_json(path) == truth
+    assert read_truth(path) == truth
     recording = tmp_path / "area.h5"
     with RecordingWriter(recording) as writer:
         writer.write_truth(truth)

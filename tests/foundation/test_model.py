@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from detsig.errors import InputError
+from detsig.io.truth import read_truth, write_truth
 from detsig.model import (
     Candidate,
     GprHeader,
@@ -105,12 +106,12 @@ def test_truth_json_round_trip(tmp_path):
         1.0,
     )
     path = tmp_path / "truth.json"
-    truth.save_json(path)
+    write_truth(truth, path)
     assert json.loads(path.read_text())["targets"][0]["class"] == "mine"
-    assert GroundTruth.load_json(path) == truth
+    assert read_truth(path) == truth
     assert [t.id for t in truth.mines] == ["m1"]
     with pytest.raises(FileExistsError):
-        truth.save_json(path)
+        write_truth(truth, path)
 
 
 @pytest.mark.parametrize(
@@ -131,4 +132,4 @@ def test_truth_json_errors_are_one_sentence(tmp_path, text, match):
     path = tmp_path / "truth.json"
     path.write_text(text)
     with pytest.raises(InputError, match=match):
-        GroundTruth.load_json(path)
+        read_truth(path)

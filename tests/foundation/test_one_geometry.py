@@ -7,9 +7,9 @@ import h5py
 import numpy as np
 import pytest
 
-from detsig.detect.sources import load_lane
+from detsig.detect.lane_input import load_lane
 from detsig.io.reader import open_recording
-from detsig.processing import _stream_context
+from detsig.jobs.process import _stream_context
 from detsig.sim import simulate_lane, write_lane
 from detsig.viewer.sources import RecordingSource
 
@@ -63,7 +63,7 @@ def test_detect_process_and_view_agree(lane, tmp_path, stated: bool) -> None:
 
 def test_a_vendor_file_without_time_zero_is_seen_alike(shared_data) -> None:
     from detsig.io.formats import read_any
-    from detsig.processing import _scan_sources
+    from detsig.jobs.process import _scan_sources
     from detsig.viewer.sources import ScanSource
 
     path = shared_data / "gpr" / "gprmax" / "cylinder_Bscan20_2D_gprMax4.out"

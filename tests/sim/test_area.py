@@ -7,7 +7,7 @@ import pytest
 
 from detsig.cli import main
 from detsig.io.recording import open_recording
-from detsig.model import GroundTruth
+from detsig.io.truth import read_truth
 from detsig.sim.area import AreaSpec, simulate_area, write_area
 from detsig.survey import load_plan, load_survey
 from detsig.survey.diglist import build_dig_list, place_candidates
@@ -64,7 +64,7 @@ def test_planted_faults_and_the_written_folder(tmp_path):
     assert area.sweeps[4].scenario.md.speed_m_per_s == pytest.approx(0.5)
     files = write_area(area, tmp_path / "area")
     assert [f.name for f in files][-2:] == ["truth.json", "survey.toml"]
-    assert GroundTruth.load_json(tmp_path / "area" / "truth.json") == area.truth
+    assert read_truth(tmp_path / "area" / "truth.json") == area.truth
     plan = load_plan(tmp_path / "area" / "survey.toml")
     assert [s.lane for s in plan.sweeps] == sorted(area.sweeps)
     with open_recording(tmp_path / "area" / "sweep-01.h5") as rec:

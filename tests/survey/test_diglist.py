@@ -12,7 +12,8 @@ from detsig.bench.matching import Halo
 from detsig.bench.score import score_lane
 from detsig.cli import main
 from detsig.io.candidates import read_candidates
-from detsig.model import Candidate, GroundTruth
+from detsig.io.truth import read_truth
+from detsig.model import Candidate
 from detsig.survey import load_survey
 from detsig.survey.diglist import (
     PlacedCandidate,
@@ -59,7 +60,7 @@ def test_item_position_depth_and_sensors_from_its_members(clean_area):
 def _shallow_mines_found(folder, covered=lambda t: True):
     survey = load_survey([folder])
     items = build_dig_list(survey, place_candidates(survey))
-    truth = GroundTruth.load_json(folder / "truth.json")
+    truth = read_truth(folder / "truth.json")
     result = score_lane(truth, items, halo=Halo("centre", 0.15))
     shallow = [t for t in result.targets if t.target_class == "mine" and t.depth_m <= 0.15]
     shallow = [t for t in shallow if covered(t)]

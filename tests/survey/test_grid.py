@@ -8,7 +8,7 @@ import pytest
 
 from detsig.cli import main
 from detsig.errors import InputError
-from detsig.model import GroundTruth
+from detsig.io.truth import read_truth
 from detsig.survey import load_survey
 from detsig.survey.grid import Grid, cscans, gpr_cube, grid_points, md_maps, window_statistic
 
@@ -55,7 +55,7 @@ def test_window_statistics():
 def test_cscans_light_up_at_the_shallow_mines(clean_area):
     survey = load_survey([clean_area])
     cube = gpr_cube(survey, cell_m=0.02)
-    truth = GroundTruth.load_json(clean_area / "truth.json")
+    truth = read_truth(clean_area / "truth.json")
     grid = cube.grid
     assert cube.values.shape == (201, 251, 256) and cube.envelope
     assert np.isnan(cube.values).mean() < 0.01  # a clean survey covers every cell

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from detsig.demo import DEMO_FILES, choose_folder, run_demo
 from detsig.errors import InputError
+from detsig.jobs.demo import DEMO_FILES, choose_folder, run_demo
 
 pytestmark = pytest.mark.gui
 

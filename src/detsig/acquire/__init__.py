@@ -85,9 +85,9 @@ API for live display (viewer)
 
 from detsig.acquire.display import DisplayBuffers, DisplaySnapshot, StreamSnapshot
 from detsig.acquire.positions import EncoderPositions, GnssPositions
-from detsig.acquire.processing import LiveProcessor, ProcessingRunner, RecordedRows, StreamInfo
 from detsig.acquire.queues import ByteBoundedQueue
 from detsig.acquire.recorder import POSITION_HOLD_S, Recorder
+from detsig.acquire.runner import LiveProcessor, ProcessingRunner, RecordedRows, StreamInfo
 from detsig.acquire.session import LiveSession, SessionOptions, SessionStatus, StreamStatus
 
 __all__ = [

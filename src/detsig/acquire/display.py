@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from detsig.acquire.processing import RecordedRows, StreamInfo
+from detsig.acquire.runner import RecordedRows, StreamInfo
 from detsig.model import Candidate
 
 

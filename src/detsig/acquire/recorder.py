@@ -21,8 +21,8 @@ import numpy as np
 
 from detsig.acquire.display import DisplayBuffers
 from detsig.acquire.positions import EncoderPositions, GnssPositions
-from detsig.acquire.processing import ProcessingRunner, RecordedRows, StreamInfo
 from detsig.acquire.queues import ByteBoundedQueue
+from detsig.acquire.runner import ProcessingRunner, RecordedRows, StreamInfo
 from detsig.devices import EventItem, GnssFix, MessageItem, fixes_to_track
 from detsig.io.recording import RecordingWriter
 from detsig.io.writer import SampleStreamWriter, TrackStreamWriter

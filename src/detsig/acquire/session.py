@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any, cast
 
 from detsig.acquire.display import DisplayBuffers
-from detsig.acquire.processing import LiveProcessor, ProcessingRunner, StreamInfo
 from detsig.acquire.queues import ByteBoundedQueue
 from detsig.acquire.readers import GnssReader, SensorReader
 from detsig.acquire.recorder import Recorder
+from detsig.acquire.runner import LiveProcessor, ProcessingRunner, StreamInfo
 from detsig.devices import GnssDriver
 from detsig.devices.driver import SENSOR_KINDS, Driver, HandshakeError
 from detsig.devices.registry import (

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from detsig.errors import InputError
 from detsig.io._files import HDF5_SIGNATURE, read_head
+from detsig.io.truth import read_truth
 from detsig.model import GroundTruth
 
 __all__ = ["load_truth"]
@@ -44,4 +45,4 @@ def load_truth(path: str | os.PathLike[str]) -> GroundTruth:
                 f"{path} holds no /truth; give a simulated or surveyed lane, or a truth JSON file"
             )
         return truth
-    return GroundTruth.load_json(path)
+    return read_truth(path)

@@ -32,8 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the demo and print what it found."""
-    from detsig.demo import demo_has_display, run_demo
     from detsig.errors import UsageError
+    from detsig.jobs.demo import demo_has_display, run_demo
 
     if args.seed < 0:
         raise UsageError(f"--seed must be 0 or more, got {args.seed}")

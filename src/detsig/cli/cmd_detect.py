@@ -211,8 +211,8 @@ def format_table(candidates: list[Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     """Run ``detsig detect``."""
     from detsig.detect import detect, get_detector
-    from detsig.detect.sources import load_lane
-    from detsig.detect.streaming import resolve_detector
+    from detsig.detect.lane import resolve_detector
+    from detsig.detect.lane_input import load_lane
     from detsig.errors import InputError, UsageError
 
     output: Path | None = args.output

@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.output} already exists; detsig never overwrites, give a new name")
     if args.output.suffix.lower() not in (".h5", ".hdf5"):
         raise UsageError(f"the output must be a .h5 detsig recording, got {args.output.name}")
-    from detsig.processing import load_pipeline_or_presets, process_file
+    from detsig.jobs.process import load_pipeline_or_presets, process_file
 
     pipeline = load_pipeline_or_presets(args.pipeline)
     only = None if args.streams is None else [s.strip() for s in args.streams.split(",") if s]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from detsig.io.truth import read_truth
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the arguments of ``detsig view``."""
@@ -133,9 +135,7 @@ def run(args: argparse.Namespace) -> int:
 
     truth = None
     if args.truth is not None:
-        from detsig.model import GroundTruth
-
-        truth = GroundTruth.load_json(args.truth)
+        truth = read_truth(args.truth)
     source = open_source(
         args.file,
         truth=truth,

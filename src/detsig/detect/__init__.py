@@ -19,9 +19,10 @@ from detsig.detect.cfar import CfarParams, ca_cfar, cfar_ratio, os_cfar
 from detsig.detect.fusion import FusionParams, fuse_candidates, fused_score
 from detsig.detect.gpr_energy import EnergyParams, detect_energy
 from detsig.detect.gpr_hyperbola import HyperbolaParams, detect_hyperbolas
+from detsig.detect.lane import LaneDetector, MdStreamInfo
+from detsig.detect.live import DetectProcessor
 from detsig.detect.md_detector import MdDetectorParams, detect_md, fit_decay
 from detsig.detect.registry import DETECTORS, Detector, detect, detector_names, get_detector
-from detsig.detect.streaming import DetectProcessor, LaneDetector, MdStreamInfo
 
 
 def live_processor(detector: str = "auto", **options: object) -> DetectProcessor:

@@ -28,9 +28,9 @@ from typing import Any
 from detsig.detect.fusion import FusionParams
 from detsig.detect.gpr_energy import EnergyParams
 from detsig.detect.gpr_hyperbola import HyperbolaParams
+from detsig.detect.lane import DETECTOR_NAMES, resolve_detector, run_lane
+from detsig.detect.lane_input import load_lane
 from detsig.detect.md_detector import MdDetectorParams
-from detsig.detect.sources import load_lane
-from detsig.detect.streaming import DETECTOR_NAMES, resolve_detector, run_lane
 from detsig.errors import InputError
 from detsig.model import Candidate
 
@@ -102,7 +102,7 @@ class Detector:
         Parameters
         ----------
         source : path, Recording, GprScan, MdSeries or simulated lane
-            Input (see :func:`detsig.detect.sources.load_lane`).
+            Input (see :func:`detsig.detect.lane_input.load_lane`).
         threshold : float, optional
             Report candidates scoring at least this (default :attr:`default_threshold`).
         all_scores : bool
@@ -114,7 +114,7 @@ class Detector:
         **params
             Detector parameters (:meth:`parameters`); for ``fused`` also ``md={...}`` /
             ``gpr={...}``, ``md.NAME`` / ``gpr.NAME`` and plain names of its two detectors'
-            parameters (:func:`~detsig.detect.streaming.split_fused_params`).
+            parameters (:func:`~detsig.detect.lane.split_fused_params`).
 
         Returns
         -------
@@ -191,7 +191,7 @@ def detect(
         A detsig recording (path or open :class:`~detsig.io.recording.Recording`), a vendor
         GPR file that :func:`detsig.io.formats.read_any` reads, a ``GprScan`` (n_traces,
         n_samples), an ``MdSeries`` (n_frames, n_channels), or a ``SimulatedLane``
-        (:func:`detsig.detect.sources.load_lane` describes each).
+        (:func:`detsig.detect.lane_input.load_lane` describes each).
     detector : {"auto", "md-cfar", "gpr-energy", "gpr-hyperbola", "fused"}
         ``auto``: ``fused`` when the source has both a GPR and an MD stream, else
         ``gpr-hyperbola`` or ``md-cfar`` for the one present.
@@ -210,7 +210,7 @@ def detect(
         parameters (:class:`~detsig.detect.fusion.FusionParams`), ``md.NAME`` /
         ``gpr.NAME`` or ``md={...}`` / ``gpr={...}`` for its md-cfar and gpr-hyperbola, and
         plain names of theirs, which go to every one of the two that has them
-        (:func:`~detsig.detect.streaming.split_fused_params`).
+        (:func:`~detsig.detect.lane.split_fused_params`).
 
     Returns
     -------

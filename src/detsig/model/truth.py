@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-
-from detsig.errors import InputError
 
 TARGET_CLASSES = ("mine", "clutter")
 
@@ -249,46 +245,3 @@ class GroundTruth:
             y_start_m=None if y_start is None else float(y_start),
             y_end_m=None if y_end is None else float(y_end),
         )
-
-    @classmethod
-    def load_json(cls, path: str | Path) -> GroundTruth:
-        """Read a truth JSON file; raises :class:`InputError` with one clear sentence.
-
-        Parameters
-        ----------
-        path : str or Path
-            A UTF-8 JSON file holding the truth object.
-
-        Returns
-        -------
-        GroundTruth
-            The validated ground truth.
-        """
-        path = Path(path)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InputError(f"truth file {path} does not exist") from None
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise InputError(f"truth file {path} is not valid JSON ({error})") from None
-        try:
-            return cls.from_dict(data)
-        except (ValueError, TypeError, KeyError) as error:
-            raise InputError(f"truth file {path}: {error}") from None
-
-    def save_json(self, path: str | Path) -> None:
-        """Write the truth JSON file (refuses to overwrite).
-
-        Parameters
-        ----------
-        path : str or Path
-            The file to create (indented JSON plus a final newline).
-
-        Raises
-        ------
-        FileExistsError
-            If ``path`` exists.
-        """
-        with open(path, "x", encoding="utf-8") as stream:
-            json.dump(self.to_dict(), stream, indent=2)
-            stream.write("\n")

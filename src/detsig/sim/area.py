@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detsig.errors import ScenarioError
+from detsig.io.truth import write_truth
 from detsig.model import GroundTruth, PositionTrack
 from detsig.sim.lane import SIM_EPOCH_NS, SimulatedLane, simulate_lane, truth_row, write_lane
 from detsig.sim.scenario import Lane, Scenario, TargetSpec, load_scenario
@@ -409,6 +410,6 @@ def write_area(area: SimulatedArea, folder: str | os.PathLike[str]) -> list[Path
         )
         written.append(path)
         start_ns += int((float(sweep.md.time_s[-1]) + 20.0) * 1e9)
-    area.truth.save_json(folder / "truth.json")
+    write_truth(area.truth, folder / "truth.json")
     (folder / "survey.toml").write_text(_plan_text(area), encoding="utf-8")
     return [*written, folder / "truth.json", folder / "survey.toml"]
