@@ -307,9 +307,9 @@ def read_decode_baseline(seconds: float) -> float:
     link = open_link(os.ttyname(slave), read_timeout_s=0.01)
     driver = SensorDriver(link)
     driver.hello = Hello("gpr", "m", "s", "f", {"samples": N_SAMPLES})
-    from detsig.devices import config_from_hello
+    from detsig.devices import header_from_hello
 
-    driver.stream = config_from_hello(driver.hello)
+    driver.stream = header_from_hello(driver.hello.to_dict())
     rows = 0
     start = time.perf_counter()
     while time.perf_counter() - start < seconds:

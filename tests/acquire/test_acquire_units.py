@@ -10,7 +10,8 @@ import pytest
 from pyproj import Geod
 
 from detsig.acquire import ByteBoundedQueue, DisplayBuffers, EncoderPositions, GnssPositions
-from detsig.acquire.runner import RecordedRows, StreamInfo
+from detsig.acquire.runner import RecordedRows
+from detsig.model import GprHeader
 
 
 def test_queue_waits_when_full_and_never_exceeds_bound():
@@ -84,7 +85,7 @@ def _rows(values: np.ndarray, first: int) -> RecordedRows:
 
 @pytest.mark.parametrize("blocks", [[3], [4, 5], [7, 1, 1, 9], [20], [5, 5, 5, 5]])
 def test_display_ring_keeps_the_newest_rows_in_order(blocks):
-    info = StreamInfo("gpr0", "gpr", width=1, dtype="int16")
+    info = GprHeader(1e-10, n_samples=1, dtype="int16")
     display = DisplayBuffers({"gpr0": info}, gpr_rows=8)
     first = 0
     for n in blocks:

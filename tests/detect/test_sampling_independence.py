@@ -17,9 +17,8 @@ import pytest
 from scipy.signal import resample_poly
 
 from detsig.detect import detect
-from detsig.detect.gpr_common import GprGeometry
 from detsig.detect.gpr_hyperbola import HyperbolaParams
-from detsig.dsp import estimate_center_frequency_hz, estimate_time_zero_s
+from detsig.dsp import estimate_center_frequency_hz, estimate_time_zero_s, resolve_scan_header
 from detsig.errors import InputError
 from detsig.model import GprHeader, GprScan
 from detsig.sim import simulate_lane
@@ -40,7 +39,7 @@ def _unstated(scan: GprScan) -> GprScan:
 def test_time_zero_found_within_two_samples(scenario: str, seed: int) -> None:
     scan = simulate_lane(scenario, seed).gpr
     truth_s = scan.header.time_zero_s
-    geometry = GprGeometry.from_scan(_unstated(scan))
+    geometry = resolve_scan_header(_unstated(scan))
     assert geometry.sources["time_zero_s"] == "estimated"
     dt = scan.header.sample_interval_s
     assert abs(geometry.time_zero_s - truth_s) <= 2 * dt
@@ -68,7 +67,7 @@ def test_time_zero_of_a_shifted_line_moves_with_it() -> None:
 def test_time_zero_of_zero_traces_is_refused() -> None:
     header = GprHeader(sample_interval_s=1e-10, time_zero_stated=False, trace_step_m=0.01)
     with pytest.raises(InputError, match="time zero"):
-        GprGeometry.from_scan(GprScan(data=np.zeros((5, 64)), header=header))
+        resolve_scan_header(GprScan(data=np.zeros((5, 64)), header=header))
 
 
 def test_centre_frequency_estimated_from_the_spectrum() -> None:
@@ -76,7 +75,7 @@ def test_centre_frequency_estimated_from_the_spectrum() -> None:
     estimate = estimate_center_frequency_hz(scan.data, scan.header.sample_interval_s)
     assert 0.9e9 <= estimate <= 1.4e9
     header = dataclasses.replace(scan.header, center_frequency_hz=math.nan)
-    geometry = GprGeometry.from_scan(dataclasses.replace(scan, header=header))
+    geometry = resolve_scan_header(dataclasses.replace(scan, header=header))
     assert geometry.sources["center_frequency_hz"] == "estimated"
     assert geometry.center_frequency_hz == pytest.approx(estimate)
 
@@ -85,13 +84,13 @@ def test_trace_step_from_positions_and_never_a_silent_default() -> None:
     scan = simulate_lane("standard", 1).gpr
     header = dataclasses.replace(scan.header, trace_step_m=None)
     spaced = dataclasses.replace(scan, header=header, distance_m=np.arange(scan.n_traces) * 0.02)
-    geometry = GprGeometry.from_scan(spaced)
+    geometry = resolve_scan_header(spaced)
     assert geometry.trace_step_m == pytest.approx(0.02)
     assert geometry.sources["trace_step_m"] == "positions"
     bare = dataclasses.replace(scan, header=header, distance_m=None)
     with pytest.raises(InputError, match="no trace step"):
-        GprGeometry.from_scan(bare)
-    assert GprGeometry.from_scan(bare, trace_step_m=0.03).trace_step_m == 0.03
+        resolve_scan_header(bare)
+    assert resolve_scan_header(bare, trace_step_m=0.03).trace_step_m == 0.03
 
 
 def _on_targets(candidates: list, truth) -> list:
@@ -186,15 +185,20 @@ def test_a_lane_surveyed_at_another_trace_step_finds_the_clear_objects(factor: f
 
 
 def test_a_live_stream_must_state_what_cannot_be_measured_yet() -> None:
-    from types import SimpleNamespace
+    from detsig.detect.live import live_gpr_header
+    from detsig.devices import header_from_hello
 
-    from detsig.detect.live import geometry_from_stream_info
-
-    stated = {"trace_step_m": 0.01, "center_frequency_hz": 1e9, "time_zero_s": 2e-9}
-    info = SimpleNamespace(width=256, sample_interval_s=5e-11, hello={"config": stated})
-    assert geometry_from_stream_info(info).time_zero_s == 2e-9
-    for missing in ("time_zero_s", "trace_step_m"):
+    stated = {
+        "samples": 256,
+        "sample_interval_s": 5e-11,
+        "trace_step_m": 0.01,
+        "center_frequency_hz": 1e9,
+        "time_zero_s": 2e-9,
+    }
+    header = header_from_hello({"device": "gpr", "config": stated})
+    assert live_gpr_header(header).time_zero_s == 2e-9
+    for missing in ("time_zero_s", "trace_step_m", "sample_interval_s"):
         config = {k: v for k, v in stated.items() if k != missing}
-        info = SimpleNamespace(width=256, sample_interval_s=5e-11, hello={"config": config})
+        header = header_from_hello({"device": "gpr", "config": config})
         with pytest.raises(InputError, match="HELLO config"):
-            geometry_from_stream_info(info)
+            live_gpr_header(header)

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from detsig.detect import DetectProcessor, detect, live_processor
-from detsig.detect.lane import LaneDetector, MdStreamInfo, sort_candidates
+from detsig.detect.lane import LaneDetector, sort_candidates
 from detsig.detect.lane_input import load_lane
+from detsig.devices import header_from_hello
 from detsig.sim import simulate_lane, write_lane
 
 from .conftest import needs_jit
@@ -31,13 +32,9 @@ def _streamed(lane_input, name, rng, all_scores):
     md, gpr = lane_input.md, lane_input.gpr
     detector = LaneDetector(
         name,
-        md=MdStreamInfo(
-            md.series.sample_rate_hz,
-            md.series.channel_names,
-            md.series.gate_delays_s,
-            md.series.name,
-        ),
-        gpr=gpr.geometry,
+        md=md.series.header,
+        gpr=gpr.header,
+        md_stream=md.series.name,
         all_scores=all_scores,
     )
     md_cuts = _random_cuts(rng, md.series.n_frames, 700)
@@ -87,8 +84,8 @@ def test_fused_emits_before_the_end(short_standard_lane):
     md, gpr = lane_input.md, lane_input.gpr
     detector = LaneDetector(
         "fused",
-        md=MdStreamInfo(md.series.sample_rate_hz, md.series.channel_names, md.series.gate_delays_s),
-        gpr=gpr.geometry,
+        md=md.series.header,
+        gpr=gpr.header,
         all_scores=True,
     )
     early = []
@@ -102,15 +99,6 @@ def test_fused_emits_before_the_end(short_standard_lane):
     assert sort_candidates(early + late) == detect(
         short_standard_lane, detector="fused", all_scores=True
     )
-
-
-class _Info:
-    def __init__(
-        self, name, kind, width, hello, interval=float("nan"), rate=float("nan"), channels=()
-    ):
-        self.name, self.kind, self.width, self.hello = name, kind, width, hello
-        self.sample_interval_s, self.sample_rate_hz = interval, rate
-        self.channel_names = channels
 
 
 def _blocks(stream, rng):
@@ -154,19 +142,8 @@ def test_live_processor_equals_detect_on_the_recording(tmp_path):
             "time_zero_s": gpr.attrs["time_zero_s"],
             "antenna_height_m": gpr.attrs["antenna_height_m"],
         }
-        infos = {
-            "gpr0": _Info(
-                "gpr0", "gpr", gpr.shape[1], gpr_hello, interval=gpr.attrs["sample_interval_s"]
-            ),
-            "md0": _Info(
-                "md0",
-                "md",
-                md.shape[1],
-                md.device,
-                rate=md.attrs["sample_rate_hz"],
-                channels=tuple(md.device["config"]["channels"]),
-            ),
-        }
+        gpr_hello["config"].setdefault("sample_interval_s", gpr.attrs["sample_interval_s"])
+        infos = {"gpr0": header_from_hello(gpr_hello), "md0": header_from_hello(md.device)}
         processor = DetectProcessor("fused", all_scores=True)
         processor.on_start(infos)
         rng = np.random.default_rng(5)

@@ -29,7 +29,7 @@ def _recording(lane, path, *, stated: bool):
 
 
 def _three_views(path):
-    geometry = load_lane(path).gpr.geometry
+    geometry = load_lane(path).gpr.header
     with open_recording(path) as recording:
         context = _stream_context(recording.streams["gpr0"])
     source = RecordingSource(path)
@@ -71,7 +71,7 @@ def test_a_vendor_file_without_time_zero_is_seen_alike(shared_data) -> None:
         pytest.skip(f"{path} is absent")
     scan = read_any(path)[0]
     assert not scan.header.time_zero_stated
-    geometry = load_lane(path).gpr.geometry
+    geometry = load_lane(path).gpr.header
     context = _scan_sources([scan])[0].context
     view = ScanSource(scan).gpr
     assert geometry.time_zero_s > 0

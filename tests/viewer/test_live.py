@@ -9,24 +9,21 @@ from typing import Any
 import numpy as np
 import pytest
 
-from detsig.acquire import DisplayBuffers, RecordedRows, StreamInfo
-from detsig.model import Candidate
+from detsig.acquire import DisplayBuffers, RecordedRows
+from detsig.model import Candidate, GprHeader, MdHeader
 from detsig.viewer.live import LiveSource
 
 pytestmark = pytest.mark.gui
 
-GPR = StreamInfo(
-    name="gpr0",
-    kind="gpr",
-    width=32,
+GPR = GprHeader(
+    1e-10,
+    n_samples=32,
     dtype="int16",
+    traces_per_s=1000.0,
+    center_frequency_hz=1e9,
     hello={"config": {"traces_per_s": 1000.0, "center_frequency_hz": 1e9}},
-    sample_interval_s=1e-10,
-    sample_rate_hz=1000.0,
 )
-MD = StreamInfo(
-    name="md0", kind="md", width=2, dtype="int32", sample_rate_hz=500.0, channel_names=("a", "b")
-)
+MD = MdHeader(500.0, ("a", "b"), dtype="int32")
 
 
 def rows(first: int, n: int, width: int, dtype: str, step_ns: int) -> RecordedRows:

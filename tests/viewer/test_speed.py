@@ -12,13 +12,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from detsig.acquire import DisplayBuffers, RecordedRows, StreamInfo
+from detsig.acquire import DisplayBuffers, RecordedRows
+from detsig.model import GprHeader, MdHeader
 from detsig.viewer import processing
 from detsig.viewer.processing import WindowProcessor, apply_preset
-from detsig.viewer.sources import GprInfo
 
-INFO = GprInfo(
-    name="gpr0",
+INFO = GprHeader(
     n_samples=128,
     sample_interval_s=1e-10,
     time_zero_s=2e-9,
@@ -49,7 +48,7 @@ def test_window_processor_dewows_only_traces_new_to_the_window(monkeypatch: Any)
     processed_rows: list[int] = []
     original = processing._per_trace_steps
 
-    def counting(rows: np.ndarray, info: GprInfo) -> np.ndarray:
+    def counting(rows: np.ndarray, info: GprHeader) -> np.ndarray:
         processed_rows.append(rows.shape[0])
         return original(rows, info)
 
@@ -62,29 +61,21 @@ def test_window_processor_dewows_only_traces_new_to_the_window(monkeypatch: Any)
     assert processor.rows_kept == (33, 333)
     processor.apply(data[33:333], 33, INFO, "envelope")  # same traces, other preset
     assert processed_rows == [300, 33]
-    other = GprInfo(name="gpr0", n_samples=128, sample_interval_s=1e-10)  # other sampling
+    other = GprHeader(n_samples=128, sample_interval_s=1e-10)  # other sampling
     processor.apply(data[33:333], 33, other, "processed")
     assert processed_rows[-1] == 300
     np.testing.assert_array_equal(processor.apply(data[40:340], 40, INFO, "raw"), data[40:340])
 
 
-GPR = StreamInfo(
-    name="gpr0",
-    kind="gpr",
-    width=64,
+GPR = GprHeader(
+    1e-10,
+    n_samples=64,
     dtype="int16",
+    traces_per_s=1000.0,
+    center_frequency_hz=1e9,
     hello={"config": {"traces_per_s": 1000.0, "center_frequency_hz": 1e9}},
-    sample_interval_s=1e-10,
-    sample_rate_hz=1000.0,
 )
-MD = StreamInfo(
-    name="md0",
-    kind="md",
-    width=2,
-    dtype="int16",
-    sample_rate_hz=10000.0,
-    channel_names=("a", "b"),
-)
+MD = MdHeader(10000.0, ("a", "b"), dtype="int16")
 
 
 def rows(first: int, n: int, width: int, step_m: float, seed: int) -> RecordedRows:

@@ -104,7 +104,7 @@ def test_markers_truth_and_threshold(window: Any) -> None:
 def test_depth_and_trace_axes(window: Any) -> None:
     window.vertical_box.setCurrentText("depth")
     depth = window.bscan.vertical_axis()
-    time_ns = window.source.gpr.time_axis_ns()
+    time_ns = window.source.gpr.time_axis_s() * 1e9
     np.testing.assert_allclose(depth, time_ns * 1e-9 * window.bscan.settings.velocity_m_per_s / 2)
     window.eps_box.setValue(4.0)
     np.testing.assert_allclose(window.bscan.vertical_axis(), time_ns * 1e-9 * 299792458.0 / 4)

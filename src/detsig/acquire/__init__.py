@@ -52,13 +52,13 @@ API for live processing (detection)
 Implement :class:`LiveProcessor`::
 
     class MyDetector:
-        def on_start(self, streams: Mapping[str, StreamInfo]) -> None: ...
+        def on_start(self, streams: Mapping[str, StreamHeader]) -> None: ...
         def on_rows(self, stream: str, block: RecordedRows) -> Sequence[Candidate]: ...
         def on_stop(self) -> Sequence[Candidate]: ...
 
     session = LiveSession(options, processor=MyDetector())
 
-All three run in one processing thread. ``StreamInfo`` gives kind, width, dtype, HELLO,
+All three run in one processing thread. ``StreamHeader`` gives kind, width, dtype, HELLO,
 ``sample_interval_s``, ``sample_rate_hz``, ``channel_names``. ``RecordedRows`` holds
 ``data (n_rows, width)`` in the device type, ``seq``, ``device_time_us``, ``host_time_ns``,
 ``distance_m``, ``lat_deg``, ``lon_deg`` and ``first_row`` (row index in the stream); blocks
@@ -87,7 +87,7 @@ from detsig.acquire.display import DisplayBuffers, DisplaySnapshot, StreamSnapsh
 from detsig.acquire.positions import EncoderPositions, GnssPositions
 from detsig.acquire.queues import ByteBoundedQueue
 from detsig.acquire.recorder import POSITION_HOLD_S, Recorder
-from detsig.acquire.runner import LiveProcessor, ProcessingRunner, RecordedRows, StreamInfo
+from detsig.acquire.runner import LiveProcessor, ProcessingRunner, RecordedRows
 from detsig.acquire.session import LiveSession, SessionOptions, SessionStatus, StreamStatus
 
 __all__ = [
@@ -104,7 +104,6 @@ __all__ = [
     "Recorder",
     "SessionOptions",
     "SessionStatus",
-    "StreamInfo",
     "StreamSnapshot",
     "StreamStatus",
 ]

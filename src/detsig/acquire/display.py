@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from detsig.acquire.runner import RecordedRows, StreamInfo
-from detsig.model import Candidate
+from detsig.acquire.runner import RecordedRows
+from detsig.model import Candidate, StreamHeader
 
 
 @dataclass(frozen=True, eq=False)
@@ -25,7 +25,7 @@ class StreamSnapshot:
 
     Parameters
     ----------
-    info : StreamInfo
+    info : StreamHeader
     data : ndarray, shape (n, width)
         Newest rows (a copy), oldest first.
     distance_m, host_time_ns, seq : ndarray, shape (n,)
@@ -33,7 +33,7 @@ class StreamSnapshot:
         Rows recorded since the start (the last row here has index ``total_rows - 1``).
     """
 
-    info: StreamInfo
+    info: StreamHeader
     data: npt.NDArray[Any]
     distance_m: npt.NDArray[np.float64]
     host_time_ns: npt.NDArray[np.int64]
@@ -68,7 +68,7 @@ class DisplaySnapshot:
 
 
 class _Ring:
-    def __init__(self, info: StreamInfo, capacity: int) -> None:
+    def __init__(self, info: StreamHeader, capacity: int) -> None:
         self.info = info
         self.capacity = capacity
         # Radar sweeps (complex int16) are kept as their amplitudes, what a B-scan draws.
@@ -113,7 +113,7 @@ class DisplayBuffers:
 
     Parameters
     ----------
-    streams : mapping of str to StreamInfo
+    streams : mapping of str to StreamHeader
         The GPR and MD streams to buffer.
     gpr_rows : int
         Traces kept per GPR stream.
@@ -125,7 +125,7 @@ class DisplayBuffers:
 
     def __init__(
         self,
-        streams: Mapping[str, StreamInfo],
+        streams: Mapping[str, StreamHeader],
         *,
         gpr_rows: int = 2048,
         md_rows: int = 20000,

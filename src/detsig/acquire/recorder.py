@@ -22,11 +22,11 @@ import numpy as np
 from detsig.acquire.display import DisplayBuffers
 from detsig.acquire.positions import EncoderPositions, GnssPositions
 from detsig.acquire.queues import ByteBoundedQueue
-from detsig.acquire.runner import ProcessingRunner, RecordedRows, StreamInfo
+from detsig.acquire.runner import ProcessingRunner, RecordedRows
 from detsig.devices import EventItem, GnssFix, MessageItem, fixes_to_track
 from detsig.io.recording import RecordingWriter
 from detsig.io.writer import SampleStreamWriter, TrackStreamWriter
-from detsig.model import FIX_QUALITY_NAMES, RowBlock
+from detsig.model import FIX_QUALITY_NAMES, RowBlock, StreamHeader
 from detsig.wire import DeviceErrorMessage, Encoder, Mark, MarkKind, Status
 
 #: Longest a row waits for the encoder/GNSS reading that brackets it, s.
@@ -37,7 +37,7 @@ _LOOP_S = 0.05
 
 @dataclass
 class _SensorState:
-    info: StreamInfo
+    info: StreamHeader
     pending: list[RowBlock] = field(default_factory=list)
     encoder: EncoderPositions = field(default_factory=EncoderPositions)
     rows: int = 0
@@ -63,7 +63,7 @@ class Recorder(threading.Thread):
         The open file, with every stream declared.
     queue : ByteBoundedQueue
         Entries ``(stream_name, list_of_items)`` from the readers.
-    sensors : dict of str to StreamInfo
+    sensors : dict of str to StreamHeader
         The GPR/MD streams.
     gnss_name : str or None
         The GNSS stream name, if any.
@@ -77,7 +77,7 @@ class Recorder(threading.Thread):
         self,
         writer: RecordingWriter,
         queue: ByteBoundedQueue,
-        sensors: dict[str, StreamInfo],
+        sensors: dict[str, StreamHeader],
         gnss_name: str | None,
         readers_alive: Callable[[], bool],
         display: DisplayBuffers | None = None,

@@ -14,47 +14,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
-from detsig.model import Candidate
-
-
-@dataclass(frozen=True)
-class StreamInfo:
-    """What a processor or display needs to know about one stream.
-
-    Parameters
-    ----------
-    name : str
-        Stream name (``"gpr0"``, ``"md0"``, ``"gnss0"``).
-    kind : str
-        ``"gpr"``, ``"md"`` or ``"gnss"``.
-    width : int
-        Samples per trace (GPR) or channels (MD); 0 for GNSS.
-    dtype : str
-        Sample type (``"int16"`` ...); empty for GNSS.
-    hello : dict
-        The device's HELLO object (empty for GNSS).
-    sample_interval_s : float
-        GPR sample spacing in time, s (NaN otherwise).
-    sample_rate_hz : float
-        MD frame rate, Hz; GPR trace rate when the HELLO gives one (NaN otherwise).
-    channel_names : tuple of str
-        MD channel names.
-    """
-
-    name: str
-    kind: str
-    width: int = 0
-    dtype: str = ""
-    hello: Mapping[str, Any] = field(default_factory=dict)
-    sample_interval_s: float = float("nan")
-    sample_rate_hz: float = float("nan")
-    channel_names: tuple[str, ...] = ()
+from detsig.model import Candidate, StreamHeader
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,12 +71,12 @@ class LiveProcessor(Protocol):
     behind), ``on_stop`` once at the end.
     """
 
-    def on_start(self, streams: Mapping[str, StreamInfo]) -> None:
+    def on_start(self, streams: Mapping[str, StreamHeader]) -> None:
         """The streams of the session (by name), before any rows.
 
         Parameters
         ----------
-        streams : mapping of str to StreamInfo
+        streams : mapping of str to StreamHeader
             Stream name -> its kind and sampling description.
         """
         ...
@@ -150,7 +116,7 @@ class ProcessingRunner:
     ----------
     processor : LiveProcessor
         The processor.
-    streams : mapping of str to StreamInfo
+    streams : mapping of str to StreamHeader
         Passed to ``on_start``.
     max_bytes : int
         Bytes of rows that may wait for processing before blocks are dropped.
@@ -159,7 +125,7 @@ class ProcessingRunner:
     def __init__(
         self,
         processor: LiveProcessor,
-        streams: Mapping[str, StreamInfo],
+        streams: Mapping[str, StreamHeader],
         max_bytes: int = 64 << 20,
     ) -> None:
         self.processor = processor

@@ -19,15 +19,17 @@ import threading
 import time
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
+
+import numpy as np
 
 from detsig.acquire.display import DisplayBuffers
 from detsig.acquire.queues import ByteBoundedQueue
 from detsig.acquire.readers import GnssReader, SensorReader
 from detsig.acquire.recorder import Recorder
-from detsig.acquire.runner import LiveProcessor, ProcessingRunner, StreamInfo
+from detsig.acquire.runner import LiveProcessor, ProcessingRunner
 from detsig.devices import GnssDriver
 from detsig.devices.driver import SENSOR_KINDS, Driver, HandshakeError
 from detsig.devices.registry import (
@@ -40,7 +42,7 @@ from detsig.devices.registry import (
 )
 from detsig.errors import JobError, RecordingError, UsageError
 from detsig.links import Link, PrefixedLink, open_link
-from detsig.model import FIX_QUALITY_NAMES, SPEED_OF_LIGHT_AIR_M_S
+from detsig.model import FIX_QUALITY_NAMES, GprHeader, MdHeader, StreamHeader
 
 
 @dataclass(frozen=True)
@@ -148,39 +150,13 @@ class SessionStatus:
     queue_bytes: int = 0
 
 
-def _stream_info(name: str, driver: Any) -> StreamInfo:
-    stream = driver.stream
-    assert stream is not None
-    config = stream.config
-
-    def number(key: str) -> float:
-        value = config.get(key)
-        return float(value) if isinstance(value, int | float) else math.nan
-
-    channels = config.get("channels")
-    names = tuple(str(c) for c in channels) if isinstance(channels, list) else ()
-    if stream.kind == "radar":
-        # Distance points as two-way time in air; rows are sweeps.
-        sweeps_per_s = number("frame_rate") * number("sweeps_per_frame")
-        return StreamInfo(
-            name=name,
-            kind="radar",
-            width=stream.width,
-            dtype="complex_int16",
-            hello=stream.hello,
-            sample_interval_s=2.0 * number("step_m") / SPEED_OF_LIGHT_AIR_M_S,
-            sample_rate_hz=sweeps_per_s if sweeps_per_s > 0 else math.nan,
-        )
-    return StreamInfo(
-        name=name,
-        kind=stream.kind,
-        width=stream.width,
-        dtype=str(stream.dtype or "int16"),
-        hello=stream.hello,
-        sample_interval_s=number("sample_interval_s"),
-        sample_rate_hz=number("sample_rate_hz" if stream.kind == "md" else "traces_per_s"),
-        channel_names=names or tuple(f"ch{i}" for i in range(stream.width)),
-    )
+def _stream_header(driver: Any) -> StreamHeader:
+    """The driver's stream header, with a sample type (int16 until the first data says)."""
+    header = driver.stream
+    assert isinstance(header, GprHeader | MdHeader)
+    if header.dtype is None:
+        header = replace(header, dtype=np.dtype("int16"))
+    return header
 
 
 def _with_probe_hint(error: HandshakeError, driver: Any) -> HandshakeError:
@@ -229,7 +205,7 @@ class LiveSession:
         self.gnss_url: str | None = None
         self._bauds: dict[str, int] = {}
         self.gnss_name: str | None = None
-        self.streams: dict[str, StreamInfo] = {}
+        self.streams: dict[str, StreamHeader] = {}
         self.display: DisplayBuffers | None = None
         self.writer: Any = None
         self.recorder: Recorder | None = None
@@ -246,6 +222,15 @@ class LiveSession:
     # -- opening ----------------------------------------------------------------------------
     def _open_sensor(self, url: str) -> Link:
         return open_link(url, baudrate=self._bauds.get(url, self.options.baudrate))
+
+    @property
+    def stream_kinds(self) -> dict[str, str]:
+        """Every stream of the session by name, with its kind (``"gpr"``, ``"md"``,
+        ``"radar"``, ``"gnss"``), in recording order."""
+        kinds = {name: header.kind for name, header in self.streams.items()}
+        if self.gnss_name is not None:
+            kinds[self.gnss_name] = "gnss"
+        return kinds
 
     @property
     def _gnss_port(self) -> str | None:
@@ -298,7 +283,7 @@ class LiveSession:
                 kind = driver.kind
                 name = f"{kind}{counts.get(kind, 0)}"
                 counts[kind] = counts.get(kind, 0) + 1
-                self.streams[name] = _stream_info(name, driver)
+                self.streams[name] = _stream_header(driver)
         except BaseException:
             self._close_links()
             raise
@@ -377,50 +362,43 @@ class LiveSession:
             extra = {"lat_deg": "<f8", "lon_deg": "<f8"} if self.gnss_name else None
             names = list(self.streams)
             for name, (url, driver) in zip(names, self.drivers.items(), strict=True):
-                info = self.streams[name]
-                stream = getattr(driver, "stream", None)
-                config = stream.config if stream is not None else {}
+                header = self.streams[name]
                 attrs: dict[str, Any] = {"port": url, "driver": driver.driver_name}
-                if info.kind == "radar":
+                if isinstance(header, MdHeader):
+                    if header.gate_delays_s:
+                        attrs["gate_delays_s"] = json.dumps(list(header.gate_delays_s))
+                    self.writer.add_md_stream(
+                        name,
+                        device=dict(header.hello),
+                        n_channels=header.width,
+                        dtype=str(header.dtype),
+                        sample_rate_hz=header.sample_rate_hz,
+                        channel_names=list(header.channel_names),
+                        units=header.units,
+                        extra_columns=extra,
+                        attrs=attrs,
+                    )
+                elif header.kind == "radar":
                     self.writer.add_radar_stream(
                         name,
-                        device=info.hello,
+                        device=dict(header.hello),
                         extra_columns=extra,
                         attrs=attrs,
                         **cast(Any, driver).radar_layout,
                     )
-                elif info.kind == "gpr":
+                else:
+                    stated = header.config
                     for key in ("traces_per_s", "trace_step_m", "antenna_height_m"):
-                        if isinstance(config.get(key), int | float):
-                            attrs[key] = config[key]
-                    time_zero = config.get("time_zero_s")
-                    interval = info.sample_interval_s
+                        if isinstance(stated.get(key), int | float):
+                            attrs[key] = stated[key]
                     self.writer.add_gpr_stream(
                         name,
-                        device=info.hello,
-                        n_samples=info.width,
-                        dtype=info.dtype,
-                        sample_interval_s=interval if interval > 0 else 1e-10,
-                        center_frequency_hz=float(config.get("center_frequency_hz", math.nan)),
-                        time_zero_s=float(time_zero)
-                        if isinstance(time_zero, int | float)
-                        else None,
-                        extra_columns=extra,
-                        attrs=attrs,
-                    )
-                else:
-                    gates = config.get("gate_delays_s")
-                    if isinstance(gates, list) and len(gates) == info.width:
-                        attrs["gate_delays_s"] = json.dumps([float(g) for g in gates])
-                    rate = info.sample_rate_hz
-                    self.writer.add_md_stream(
-                        name,
-                        device=info.hello,
-                        n_channels=info.width,
-                        dtype=info.dtype,
-                        sample_rate_hz=rate if rate > 0 else 1.0,
-                        channel_names=list(info.channel_names),
-                        units=str(config.get("units", "adc_counts")),
+                        device=dict(header.hello),
+                        n_samples=header.n_samples,
+                        dtype=str(header.dtype),
+                        sample_interval_s=header.sample_interval_s,
+                        center_frequency_hz=header.center_frequency_hz,
+                        time_zero_s=header.time_zero_s if header.time_zero_stated else None,
                         extra_columns=extra,
                         attrs=attrs,
                     )
@@ -431,7 +409,6 @@ class LiveSession:
                     device=self.gnss_driver.applied_config,
                     attrs={"port": self._gnss_port, "driver": self.gnss_driver.driver_name},
                 )
-                self.streams[self.gnss_name] = StreamInfo(self.gnss_name, "gnss")
             self.writer.flush()
             if opts.swmr:
                 # Every dataset exists now (streams with their lat/lon columns, /events and,

@@ -277,7 +277,7 @@ def run(args: argparse.Namespace) -> int:
 
             prepare_live_view()  # display check, Qt import, kernels: before any data flows
         session.start()
-        names = ", ".join(f"{n} ({i.kind})" for n, i in session.streams.items())
+        names = ", ".join(f"{n} ({kind})" for n, kind in session.stream_kinds.items())
         print(f"recording {names} into {args.output}; Ctrl-C stops", file=sys.stderr)
         if show_line and sys.stderr.isatty():
             from rich.console import Console

@@ -19,7 +19,7 @@ from detsig.detect.cfar import CfarParams, ca_cfar, cfar_ratio, os_cfar
 from detsig.detect.fusion import FusionParams, fuse_candidates, fused_score
 from detsig.detect.gpr_energy import EnergyParams, detect_energy
 from detsig.detect.gpr_hyperbola import HyperbolaParams, detect_hyperbolas
-from detsig.detect.lane import LaneDetector, MdStreamInfo
+from detsig.detect.lane import LaneDetector
 from detsig.detect.live import DetectProcessor
 from detsig.detect.md_detector import MdDetectorParams, detect_md, fit_decay
 from detsig.detect.registry import DETECTORS, Detector, detect, detector_names, get_detector
@@ -55,7 +55,6 @@ __all__ = [
     "HyperbolaParams",
     "LaneDetector",
     "MdDetectorParams",
-    "MdStreamInfo",
     "ca_cfar",
     "cfar_ratio",
     "detect",

@@ -1,4 +1,5 @@
-"""What the GPR detectors share: the line geometry and the streaming preprocessing.
+"""What the GPR detectors share: the streaming preprocessing of a line (its sampling is the
+resolved :class:`~detsig.model.GprHeader`, :func:`detsig.dsp.resolve_gpr_header`).
 
 Preprocessing, exact in any chunking:
 
@@ -19,9 +20,7 @@ References
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,359 +28,10 @@ import numpy.typing as npt
 
 from detsig.detect._stream import LookaheadStage
 from detsig.errors import InputError
-from detsig.model import GprHeader, GprScan
+from detsig.model import GprHeader
 
 if TYPE_CHECKING:
     from detsig.dsp.surface import SurfaceZone
-
-
-def _number(value: Any) -> float | None:
-    """A finite float from an attribute or JSON value (None for anything else)."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
-
-
-def median_step_m(distance_m: npt.ArrayLike | None) -> float | None:
-    """Median of the positive, finite steps between positions, m (None without any).
-
-    Parameters
-    ----------
-    distance_m : array_like, shape (n_traces,), optional
-        Along-lane position of each trace, m.
-
-    Returns
-    -------
-    float or None
-    """
-    if distance_m is None:
-        return None
-    steps = np.diff(np.asarray(distance_m, dtype=np.float64))
-    steps = steps[np.isfinite(steps) & (steps > 0)]
-    return float(np.median(steps)) if steps.size else None
-
-
-#: Time zero is estimated from the first traces of a line (so a replay, a live stream and a
-#: whole-file job that see the same first traces agree).
-TIME_ZERO_TRACES = 200
-
-
-def stated_value(
-    key: str, attrs: Mapping[str, Any] | None, config: Mapping[str, Any] | None
-) -> float | None:
-    """A finite number stated for ``key`` in the stream attributes, else the HELLO config."""
-    for source in (attrs or {}, config or {}):
-        value = _number(source.get(key))
-        if value is not None:
-            return value
-    return None
-
-
-def resolve_trace_step_m(
-    *,
-    attrs: Mapping[str, Any] | None = None,
-    config: Mapping[str, Any] | None = None,
-    header: GprHeader | None = None,
-    distance_m: npt.ArrayLike | None = None,
-    trace_step_m: float | None = None,
-) -> tuple[float | None, str]:
-    """The trace step of a line and where it came from.
-
-    Parameters
-    ----------
-    attrs, config : mapping, optional
-        Stream attributes; the device HELLO's ``config``.
-    header : GprHeader, optional
-        A vendor file's header.
-    distance_m : array_like, shape (n_traces,), optional
-        Trace positions, m.
-    trace_step_m : float, optional
-        A step given by the user, m (first).
-
-    Returns
-    -------
-    step_m : float or None
-        None when nothing states it and there are no positions.
-    source : {"given", "stated", "positions", "none"}
-    """
-    step = _number(trace_step_m) if trace_step_m is not None else None
-    if step is not None and step > 0:
-        return step, "given"
-    step = stated_value("trace_step_m", attrs, config)
-    if (step is None or step <= 0) and header is not None and header.trace_step_m:
-        step = header.trace_step_m
-    if step is not None and step > 0:
-        return float(step), "stated"
-    step = median_step_m(distance_m)
-    if step is not None and step > 0:
-        return step, "positions"
-    return None, "none"
-
-
-def resolve_antenna_height_m(
-    *,
-    attrs: Mapping[str, Any] | None = None,
-    config: Mapping[str, Any] | None = None,
-    header: GprHeader | None = None,
-) -> float:
-    """Antenna height above the ground, m (stated, else the header's, else 0)."""
-    height = stated_value("antenna_height_m", attrs, config)
-    if height is None and header is not None:
-        height = _number(header.extra.get("antenna_height_m"))
-    return max(height or 0.0, 0.0)
-
-
-def resolve_time_zero_s(
-    sample_interval_s: float,
-    *,
-    attrs: Mapping[str, Any] | None = None,
-    config: Mapping[str, Any] | None = None,
-    header: GprHeader | None = None,
-    traces: npt.ArrayLike | None = None,
-) -> tuple[float | None, str]:
-    """Time zero of a line and where it came from: stated, else estimated on its first traces.
-
-    Parameters
-    ----------
-    sample_interval_s : float
-        Sample interval, s.
-    attrs, config : mapping, optional
-        Stream attributes; the device HELLO's ``config``.
-    header : GprHeader, optional
-        A vendor file's header (used when it states time zero).
-    traces : array_like, shape (n_traces, n_samples), optional
-        Raw traces; :func:`detsig.dsp.estimate_time_zero_s` runs on the first
-        :data:`TIME_ZERO_TRACES` of them (plus the air path of the antenna height).
-
-    Returns
-    -------
-    time_zero_s : float or None
-        None when nothing states it and no traces were given.
-    source : {"stated", "estimated", "none"}
-
-    Raises
-    ------
-    InputError
-        Traces that give no time zero (all zero).
-    """
-    from detsig.dsp import estimate_time_zero_s
-    from detsig.dsp._validate import ParameterError
-
-    time_zero = stated_value("time_zero_s", attrs, config)
-    if time_zero is None and header is not None and header.time_zero_stated:
-        time_zero = header.time_zero_s
-    if time_zero is not None:
-        return float(time_zero), "stated"
-    if traces is None:
-        return None, "none"
-    first = np.asarray(traces)[:TIME_ZERO_TRACES]
-    height = resolve_antenna_height_m(attrs=attrs, config=config, header=header)
-    try:
-        return (
-            estimate_time_zero_s(first, float(sample_interval_s), antenna_height_m=height),
-            "estimated",
-        )
-    except ParameterError as error:
-        raise InputError(f"cannot find time zero: {error}") from None
-
-
-@dataclass(frozen=True)
-class GprGeometry:
-    """Sampling of a GPR line that the detectors need.
-
-    Build it with :meth:`resolve` (or :meth:`from_scan`), the one place where each field is
-    taken from what the file or device states, else measured from the data; nothing is
-    defaulted silently.
-
-    Parameters
-    ----------
-    n_samples : int
-        Samples per trace.
-    sample_interval_s : float
-        Time between samples, s.
-    time_zero_s : float
-        Two-way time of the ground surface within the trace, s.
-    center_frequency_hz : float
-        Antenna centre frequency, Hz.
-    trace_step_m : float
-        Distance between traces, m.
-    traces_per_s : float or None
-        Trace rate, Hz (for ``time_s``; None: unknown).
-    antenna_height_m : float
-        Height of the antennas above the ground, m (0 when unknown).
-    sources : mapping
-        Where each derived field came from (``"stated"``, ``"positions"``, ``"estimated"``),
-        for messages and ``detsig info``; not part of equality.
-    """
-
-    n_samples: int
-    sample_interval_s: float
-    time_zero_s: float
-    center_frequency_hz: float
-    trace_step_m: float
-    traces_per_s: float | None = None
-    antenna_height_m: float = 0.0
-    sources: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
-
-    @property
-    def frequency_hz(self) -> float:
-        """Centre frequency used for windows (1 GHz if a caller built it without one)."""
-        f = self.center_frequency_hz
-        return f if math.isfinite(f) and f > 0 else 1e9
-
-    @classmethod
-    def resolve(
-        cls,
-        n_samples: int,
-        sample_interval_s: float,
-        *,
-        attrs: Mapping[str, Any] | None = None,
-        config: Mapping[str, Any] | None = None,
-        header: GprHeader | None = None,
-        traces: npt.ArrayLike | None = None,
-        distance_m: npt.ArrayLike | None = None,
-        trace_step_m: float | None = None,
-    ) -> GprGeometry:
-        """The geometry of a line from what is stated, else what the data show.
-
-        Each field is taken from the first of: the stream attributes (``attrs``), the device
-        HELLO ``config``, the vendor ``header``; then
-
-        - trace step: the median step of ``distance_m`` (wheel or GNSS positions);
-        - time zero: :func:`detsig.dsp.estimate_time_zero_s` on ``traces`` (the first break
-          of the median trace, plus the air path of ``antenna_height_m``);
-        - centre frequency: :func:`detsig.dsp.estimate_center_frequency_hz` on ``traces``.
-
-        Parameters
-        ----------
-        n_samples : int
-            Samples per trace.
-        sample_interval_s : float
-            Sample interval, s (> 0).
-        attrs : mapping, optional
-            Stream attributes of a recording.
-        config : mapping, optional
-            The device HELLO's ``config`` object.
-        header : GprHeader, optional
-            The header of a scan read from a file.
-        traces : array_like, shape (n_traces, n_samples), optional
-            Raw traces, for the estimates.
-        distance_m : array_like, shape (n_traces,), optional
-            Trace positions, m.
-        trace_step_m : float, optional
-            A trace step given by the user, m; overrides everything else.
-
-        Returns
-        -------
-        GprGeometry
-
-        Raises
-        ------
-        InputError
-            A field that is neither stated nor measurable (no trace step and no positions;
-            no time zero and no traces), or a sample interval that is not > 0.
-        """
-        from detsig.dsp import estimate_center_frequency_hz
-        from detsig.dsp._validate import ParameterError
-
-        def stated(key: str) -> float | None:
-            return stated_value(key, attrs, config)
-
-        interval = float(sample_interval_s)
-        if not interval > 0:
-            raise InputError(
-                f"the GPR line states no usable sample interval ({sample_interval_s!r} s)"
-            )
-        sources: dict[str, str] = {}
-        height = resolve_antenna_height_m(attrs=attrs, config=config, header=header)
-        step, sources["trace_step_m"] = resolve_trace_step_m(
-            attrs=attrs,
-            config=config,
-            header=header,
-            distance_m=distance_m,
-            trace_step_m=trace_step_m,
-        )
-        if step is None:
-            raise InputError(
-                "the GPR line states no trace step and has no trace positions; give the "
-                "distance between traces"
-            )
-        time_zero, sources["time_zero_s"] = resolve_time_zero_s(
-            interval, attrs=attrs, config=config, header=header, traces=traces
-        )
-        if time_zero is None:
-            raise InputError("the GPR line states no time zero and no traces were given to find it")
-
-        frequency = stated("center_frequency_hz")
-        sources["center_frequency_hz"] = "stated"
-        if frequency is None and header is not None:
-            value = header.center_frequency_hz
-            frequency = value if math.isfinite(value) and value > 0 else None
-        if frequency is None or frequency <= 0:
-            frequency = math.nan
-            if traces is not None:
-                try:
-                    frequency = estimate_center_frequency_hz(traces, interval)
-                    sources["center_frequency_hz"] = "estimated"
-                except ParameterError:
-                    frequency = math.nan
-            if not math.isfinite(frequency):
-                raise InputError(
-                    "the GPR line states no centre frequency and it cannot be measured "
-                    "from the traces"
-                )
-
-        rate = stated("traces_per_s")
-        if rate is None and header is not None:
-            rate = header.traces_per_s
-        return cls(
-            n_samples=int(n_samples),
-            sample_interval_s=interval,
-            time_zero_s=float(time_zero),
-            center_frequency_hz=float(frequency),
-            trace_step_m=float(step),
-            traces_per_s=rate if rate and rate > 0 else None,
-            antenna_height_m=float(height),
-            sources=sources,
-        )
-
-    @classmethod
-    def from_scan(
-        cls,
-        scan: GprScan,
-        attrs: Mapping[str, Any] | None = None,
-        *,
-        config: Mapping[str, Any] | None = None,
-        trace_step_m: float | None = None,
-    ) -> GprGeometry:
-        """Geometry of a scan (:meth:`resolve` with the scan's header, traces and positions).
-
-        Parameters
-        ----------
-        scan : GprScan
-            Traces (n_traces, n_samples) with their header and positions.
-        attrs : mapping, optional
-            Stream attributes of a recording (``antenna_height_m``, ``time_zero_s``, ...).
-        config : mapping, optional
-            The device HELLO's ``config``.
-        trace_step_m : float, optional
-            A trace step given by the user, m.
-
-        Returns
-        -------
-        GprGeometry
-        """
-        return cls.resolve(
-            scan.n_samples,
-            scan.header.sample_interval_s,
-            attrs=attrs,
-            config=config,
-            header=scan.header,
-            traces=scan.data if scan.n_traces else None,
-            distance_m=scan.distance_m,
-            trace_step_m=trace_step_m,
-        )
 
 
 def row_values(name: str, values: npt.ArrayLike | None, n_rows: int) -> npt.NDArray[np.float64]:
@@ -455,7 +105,7 @@ class SurfaceClutterParams:
     n_components: int = 2
     basis_step_m: float = 0.04
 
-    def zone(self, geometry: GprGeometry) -> SurfaceZone | None:
+    def zone(self, geometry: GprHeader) -> SurfaceZone | None:
         """The zone of a line (None: removal off, or the zone lies outside the traces)."""
         from detsig.dsp.surface import SurfaceZone
 
@@ -473,9 +123,9 @@ class SurfaceClutterParams:
         return SurfaceZone(
             first_sample=int(first),
             stop_sample=int(stop),
-            half_window=max(round(self.window_m / 2 / geometry.trace_step_m), 1),
+            half_window=max(round(self.window_m / 2 / geometry.step_m), 1),
             n_components=max(int(self.n_components), 1),
-            basis_every=max(round(self.basis_step_m / geometry.trace_step_m), 1),
+            basis_every=max(round(self.basis_step_m / geometry.step_m), 1),
         )
 
 
@@ -485,7 +135,7 @@ class GprPreprocessor:
 
     Parameters
     ----------
-    geometry : GprGeometry
+    geometry : GprHeader
         The line's sampling.
     background_window_m : float
         Length of the centred background window, m.
@@ -497,7 +147,7 @@ class GprPreprocessor:
 
     def __init__(
         self,
-        geometry: GprGeometry,
+        geometry: GprHeader,
         background_window_m: float = 1.5,
         dewow_periods: float = 1.0,
         surface: SurfaceClutterParams | None = None,
@@ -505,7 +155,7 @@ class GprPreprocessor:
         if not background_window_m > 0 or not dewow_periods > 0:
             raise InputError("background_window_m and dewow_periods must be > 0")
         self.geometry = geometry
-        self.background_traces = odd(background_window_m / geometry.trace_step_m, 3)
+        self.background_traces = odd(background_window_m / geometry.step_m, 3)
         self.dewow_samples = odd(
             dewow_periods / (geometry.frequency_hz * geometry.sample_interval_s), 3
         )

@@ -39,9 +39,10 @@ import numpy.typing as npt
 from detsig.detect._params import DetectorParams, resolve_params
 from detsig.detect._stream import LookaheadStage, Segment, Segmenter
 from detsig.detect.cfar import CfarParams, ratio, run_cfar_rows
-from detsig.detect.gpr_common import GprGeometry, GprPreprocessor
+from detsig.detect.gpr_common import GprPreprocessor
+from detsig.dsp.header import resolve_scan_header
 from detsig.errors import InputError
-from detsig.model import Candidate, GprScan, velocity_from_permittivity
+from detsig.model import Candidate, GprHeader, GprScan, velocity_from_permittivity
 
 DETECTOR_NAME = "gpr-energy"
 
@@ -114,7 +115,7 @@ class EnergyStreamDetector:
 
     Parameters
     ----------
-    geometry : GprGeometry
+    geometry : GprHeader
         The line's sampling.
     params : EnergyParams, optional
         Parameters.
@@ -126,7 +127,7 @@ class EnergyStreamDetector:
 
     def __init__(
         self,
-        geometry: GprGeometry,
+        geometry: GprHeader,
         params: EnergyParams | None = None,
         *,
         stream: str = "gpr0",
@@ -148,7 +149,7 @@ class EnergyStreamDetector:
             )
         time_after_zero = np.arange(self.first, self.last + 1) * dt - geometry.time_zero_s
         self.gain = np.maximum(time_after_zero, dt) / 1e-9
-        step = geometry.trace_step_m
+        step = geometry.step_m
         self.cfar = CfarParams(
             method=p.cfar_method,
             guard_rows=max(round(p.guard_m / step), 0),
@@ -276,7 +277,7 @@ def detect_energy(
     """
     params = resolve_params(EnergyParams, "gpr-energy", params, kwargs)
     detector = EnergyStreamDetector(
-        GprGeometry.from_scan(scan, attrs), params, stream=scan.name, all_scores=all_scores
+        resolve_scan_header(scan), params, stream=scan.name, all_scores=all_scores
     )
     return detector.process(
         scan.data, scan.distance_m, lat_deg=scan.lat_deg, lon_deg=scan.lon_deg, final=True

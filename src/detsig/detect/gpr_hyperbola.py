@@ -74,9 +74,10 @@ from detsig.detect import _kernels
 from detsig.detect._params import DetectorParams, resolve_params
 from detsig.detect._stream import LookaheadStage, Segment, Segmenter
 from detsig.detect.cfar import CfarParams, ratio, run_cfar_rows
-from detsig.detect.gpr_common import GprGeometry, GprPreprocessor
+from detsig.detect.gpr_common import GprPreprocessor
+from detsig.dsp.header import resolve_scan_header
 from detsig.errors import InputError
-from detsig.model import SPEED_OF_LIGHT_M_PER_S, Candidate, GprScan
+from detsig.model import SPEED_OF_LIGHT_M_PER_S, Candidate, GprHeader, GprScan
 
 DETECTOR_NAME = "gpr-hyperbola"
 #: Columns of the CFAR stage's output before the traces: statistic, apex sample, velocity
@@ -286,13 +287,13 @@ class TemplateBank:
 
 @functools.lru_cache(maxsize=16)
 def build_templates(
-    geometry: GprGeometry, params: HyperbolaParams, height_m: float, apex_step: int = 1
+    geometry: GprHeader, params: HyperbolaParams, height_m: float, apex_step: int = 1
 ) -> TemplateBank:
     """The template bank of a line geometry (cached).
 
     Parameters
     ----------
-    geometry : GprGeometry
+    geometry : GprHeader
         Sampling of the line (sample interval, time zero, trace step).
     params : HyperbolaParams
         Velocity grid (``permittivity_min/max``, ``n_velocities``), apex times
@@ -322,8 +323,8 @@ def build_templates(
         )
     apex_samples = np.arange(first, last + 1, max(int(apex_step), 1), dtype=np.int64)
     apex_time = np.asarray(apex_samples * dt - geometry.time_zero_s, dtype=np.float64)
-    half = max(round(params.half_aperture_m / geometry.trace_step_m), 1)
-    offsets = np.arange(-half, half + 1) * geometry.trace_step_m
+    half = max(round(params.half_aperture_m / geometry.step_m), 1)
+    offsets = np.arange(-half, half + 1) * geometry.step_m
     table = np.empty((eps.size, apex_samples.size, offsets.size), np.float64)
     air = 2.0 * height_m / c
     for k, v in enumerate(velocities):
@@ -387,7 +388,7 @@ class HyperbolaStreamDetector:
 
     Parameters
     ----------
-    geometry : GprGeometry
+    geometry : GprHeader
         The line's sampling.
     params : HyperbolaParams, optional
         Parameters.
@@ -407,7 +408,7 @@ class HyperbolaStreamDetector:
 
     def __init__(
         self,
-        geometry: GprGeometry,
+        geometry: GprHeader,
         params: HyperbolaParams | None = None,
         *,
         stream: str = "gpr0",
@@ -425,7 +426,7 @@ class HyperbolaStreamDetector:
         apex_step_periods = self.apex_step * geometry.frequency_hz * geometry.sample_interval_s
         self.semblance_half_window = round(p.semblance_window_periods / apex_step_periods)
         self.pre = GprPreprocessor(geometry, p.background_window_m)
-        step = geometry.trace_step_m
+        step = geometry.step_m
         self.cfar = CfarParams(
             method=p.cfar_method,
             guard_rows=max(round(p.guard_m / step), 0),
@@ -917,7 +918,7 @@ def detect_hyperbolas(
     """
     params = resolve_params(HyperbolaParams, "gpr-hyperbola", params, kwargs)
     detector = HyperbolaStreamDetector(
-        GprGeometry.from_scan(scan, attrs), params, stream=scan.name, all_scores=all_scores
+        resolve_scan_header(scan), params, stream=scan.name, all_scores=all_scores
     )
     return detector.process(
         scan.data, scan.distance_m, lat_deg=scan.lat_deg, lon_deg=scan.lon_deg, final=True

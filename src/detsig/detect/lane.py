@@ -16,7 +16,8 @@ Examples
 >>> from detsig.model import MdSeries
 >>> x = np.random.default_rng(0).normal(0, 2, (3000, 1))
 >>> x[1500:1550] += 300.0
->>> lane = LaneDetector("md-cfar", md=MdStreamInfo(500.0, ("gate0",)))
+>>> from detsig.model import MdHeader
+>>> lane = LaneDetector("md-cfar", md=MdHeader(500.0, ("gate0",)))
 >>> found = [c for block in np.array_split(x, 7) for c in lane.feed_md(block)]
 >>> found += lane.finish()
 >>> from detsig.detect import detect
@@ -28,42 +29,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from typing import Any
 
 import numpy.typing as npt
 
 from detsig.detect.fusion import FusionParams, fuse_candidates
-from detsig.detect.gpr_common import GprGeometry
 from detsig.detect.gpr_energy import EnergyParams, EnergyStreamDetector
 from detsig.detect.gpr_hyperbola import HyperbolaParams, HyperbolaStreamDetector
 from detsig.detect.md_detector import MdDetectorParams, MdStreamDetector
 from detsig.errors import InputError
-from detsig.model import Candidate
+from detsig.model import Candidate, GprHeader, MdHeader
 
 DETECTOR_NAMES = ("md-cfar", "gpr-energy", "gpr-hyperbola", "fused")
-
-
-@dataclass(frozen=True)
-class MdStreamInfo:
-    """What the MD detector needs to know about a metal-detector stream.
-
-    Parameters
-    ----------
-    sample_rate_hz : float
-        Frame rate, Hz.
-    channel_names : tuple of str
-        Channel names.
-    gate_delays_s : tuple of float
-        PI gate delays, s (empty when unknown or VLF).
-    name : str
-        Stream name.
-    """
-
-    sample_rate_hz: float
-    channel_names: tuple[str, ...]
-    gate_delays_s: tuple[float, ...] = ()
-    name: str = "md0"
 
 
 def _sort_key(candidate: Candidate) -> tuple[float, float, str]:
@@ -184,12 +162,13 @@ class LaneDetector:
     ----------
     name : {"md-cfar", "gpr-energy", "gpr-hyperbola", "fused"}
         The detector.
-    md : MdStreamInfo, optional
+    md : MdHeader, optional
         The metal-detector stream (needed by md-cfar and fused).
-    gpr : GprGeometry, optional
-        The GPR line's geometry (needed by the GPR detectors and fused).
-    gpr_stream : str
-        GPR stream name.
+    gpr : GprHeader, optional
+        The GPR line, resolved (:func:`detsig.dsp.resolve_gpr_header`; needed by the GPR
+        detectors and fused).
+    gpr_stream, md_stream : str
+        Stream names (for the candidates).
     threshold : float, optional
         Score threshold (default: the detector's).
     all_scores : bool
@@ -203,9 +182,10 @@ class LaneDetector:
         self,
         name: str,
         *,
-        md: MdStreamInfo | None = None,
-        gpr: GprGeometry | None = None,
+        md: MdHeader | None = None,
+        gpr: GprHeader | None = None,
         gpr_stream: str = "gpr0",
+        md_stream: str = "md0",
         threshold: float | None = None,
         all_scores: bool = False,
         **params: Any,
@@ -223,7 +203,9 @@ class LaneDetector:
         if name == "md-cfar":
             if md is None:
                 raise InputError("md-cfar needs a metal-detector stream; this input has none")
-            self.md_detector = _md(md, MdDetectorParams.from_kwargs(**params), all_scores)
+            self.md_detector = _md(
+                md, md_stream, MdDetectorParams.from_kwargs(**params), all_scores
+            )
         elif name in ("gpr-energy", "gpr-hyperbola"):
             if gpr is None:
                 raise InputError(f"{name} needs a GPR stream; this input has none")
@@ -249,7 +231,7 @@ class LaneDetector:
                 )
             md_params, gpr_params, fusion_params = split_fused_params(params)
             fusion = FusionParams.from_kwargs(**fusion_params)
-            self.md_detector = _md(md, MdDetectorParams.from_kwargs(**md_params), True)
+            self.md_detector = _md(md, md_stream, MdDetectorParams.from_kwargs(**md_params), True)
             self.gpr_detector = HyperbolaStreamDetector(
                 gpr,
                 HyperbolaParams.from_kwargs(**gpr_params),
@@ -410,13 +392,15 @@ def split_fused_params(
     return md_params, gpr_params, fusion_params
 
 
-def _md(info: MdStreamInfo, params: MdDetectorParams, all_scores: bool) -> MdStreamDetector:
+def _md(
+    header: MdHeader, stream: str, params: MdDetectorParams, all_scores: bool
+) -> MdStreamDetector:
     return MdStreamDetector(
-        info.sample_rate_hz,
-        info.channel_names,
-        info.gate_delays_s,
+        header.sample_rate_hz,
+        header.channel_names,
+        header.gate_delays_s,
         params,
-        stream=info.name,
+        stream=stream,
         all_scores=all_scores,
     )
 
@@ -488,17 +472,12 @@ def run_lane(
     """
     md = lane_input.md
     gpr = lane_input.gpr
-    md_info = None
-    if md is not None:
-        series = md.series
-        md_info = MdStreamInfo(
-            series.sample_rate_hz, series.channel_names, series.gate_delays_s, series.name
-        )
     detector = LaneDetector(
         name,
-        md=md_info,
-        gpr=gpr.geometry if gpr is not None else None,
+        md=md.series.header if md is not None else None,
+        gpr=gpr.header if gpr is not None else None,
         gpr_stream=gpr.scan.name if gpr is not None else "gpr0",
+        md_stream=md.series.name if md is not None else "md0",
         threshold=threshold,
         all_scores=all_scores,
         **params,

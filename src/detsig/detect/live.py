@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from detsig.detect.gpr_common import GprGeometry
-from detsig.detect.lane import DETECTOR_NAMES, LaneDetector, MdStreamInfo, resolve_detector
+from detsig.detect.lane import DETECTOR_NAMES, LaneDetector, resolve_detector
+from detsig.dsp.header import resolve_gpr_header
 from detsig.errors import InputError
-from detsig.model import Candidate
+from detsig.model import Candidate, GprHeader, MdHeader, StreamHeader
 
 
 class DetectProcessor:
@@ -62,32 +62,37 @@ class DetectProcessor:
         self.md_name: str | None = None
         self.n_candidates = 0
 
-    def on_start(self, streams: Mapping[str, Any]) -> None:
+    def on_start(self, streams: Mapping[str, StreamHeader]) -> None:
         """Build the detector from the session's stream descriptions.
 
         Parameters
         ----------
-        streams : mapping of str to StreamInfo
-            The recorder's stream descriptions by name (kind, width, sampling, HELLO).
+        streams : mapping of str to GprHeader or MdHeader
+            The session's stream headers by name (from the devices' HELLOs).
         """
         gpr = sorted(n for n, s in streams.items() if s.kind == "gpr")
         md = sorted(n for n, s in streams.items() if s.kind == "md")
         self.gpr_name = gpr[0] if gpr else None
         self.md_name = md[0] if md else None
-        gpr_geometry = md_info = None
+        gpr_header: GprHeader | None = None
+        md_header: MdHeader | None = None
         if self.gpr_name is not None:
-            info = streams[self.gpr_name]
-            gpr_geometry = geometry_from_stream_info(info)
+            header = streams[self.gpr_name]
+            assert isinstance(header, GprHeader)
+            gpr_header = live_gpr_header(header)
         if self.md_name is not None:
-            md_info = md_info_from_stream_info(streams[self.md_name])
-        name = resolve_detector(self.detector, md_info is not None, gpr_geometry is not None)
+            header = streams[self.md_name]
+            assert isinstance(header, MdHeader)
+            md_header = header
+        name = resolve_detector(self.detector, md_header is not None, gpr_header is not None)
         if name is None:
             return
         self.lane = LaneDetector(
             name,
-            md=md_info,
-            gpr=gpr_geometry,
+            md=md_header,
+            gpr=gpr_header,
             gpr_stream=self.gpr_name or "gpr0",
+            md_stream=self.md_name or "md0",
             threshold=self.threshold,
             all_scores=self.all_scores,
             **self.params,
@@ -134,59 +139,28 @@ class DetectProcessor:
         return found
 
 
-def geometry_from_stream_info(info: Any) -> GprGeometry:
-    """GPR geometry of a live stream, as a recording of it would give.
+def live_gpr_header(header: GprHeader) -> GprHeader:
+    """A live GPR stream's header, resolved: live, nothing can be measured before the first
+    traces, so the device's HELLO must state trace step, time zero and centre frequency.
 
     Parameters
     ----------
-    info : StreamInfo
-        The recorder's description of a GPR stream.
+    header : GprHeader
+        The stream's header from the device's HELLO (:func:`detsig.devices.header_from_hello`).
 
     Returns
     -------
-    GprGeometry
-    """
-    from detsig.detect.lane_input import gpr_geometry_from_stream
+    GprHeader
 
-    hello = info.hello if isinstance(info.hello, Mapping) else {}
-    config = hello.get("config", {})
+    Raises
+    ------
+    InputError
+        The HELLO leaves one of them unstated.
+    """
     try:
-        return gpr_geometry_from_stream(
-            int(info.width),
-            float(info.sample_interval_s),
-            {},
-            config if isinstance(config, Mapping) else {},
-        )
+        return resolve_gpr_header(header)
     except InputError as error:
-        # live, nothing can be measured before the first traces: the device must state it
         raise InputError(
             f"live GPR detection needs the device's HELLO config to state it: {error}; the "
             "recording goes on, run detsig detect on the file afterwards"
         ) from None
-
-
-def md_info_from_stream_info(info: Any) -> MdStreamInfo:
-    """MD description of a live stream, as a recording of it would give.
-
-    Parameters
-    ----------
-    info : StreamInfo
-        The recorder's description of a metal-detector stream.
-
-    Returns
-    -------
-    MdStreamInfo
-    """
-    from detsig.detect.lane_input import md_gate_delays
-
-    hello = info.hello if isinstance(info.hello, Mapping) else {}
-    config = hello.get("config", {})
-    names = tuple(info.channel_names) or tuple(f"ch{i}" for i in range(int(info.width)))
-    delays = md_gate_delays({}, config if isinstance(config, Mapping) else {})
-    rate = float(info.sample_rate_hz)
-    return MdStreamInfo(
-        sample_rate_hz=rate if rate > 0 else 1.0,
-        channel_names=names,
-        gate_delays_s=delays if len(delays) == len(names) else (),
-        name=info.name,
-    )

@@ -11,6 +11,7 @@ Drivers read and write through a :class:`detsig.links.Link`; they never write fi
 from detsig.devices.acconeer import AcconeerDriver
 from detsig.devices.driver import SENSOR_KINDS, Driver, HandshakeError, SensorCounters
 from detsig.devices.gnss import GnssDriver, GnssFix, NmeaCounters, NmeaParser, fixes_to_track
+from detsig.devices.header import header_from_hello
 from detsig.devices.registry import DRIVERS, DriverOptions, detect_driver, make_driver, split_port
 from detsig.devices.sensor import (
     EventItem,
@@ -18,8 +19,6 @@ from detsig.devices.sensor import (
     RowBlock,
     SensorDriver,
     SensorItem,
-    StreamConfig,
-    config_from_hello,
 )
 from detsig.devices.text import TextDriver
 from detsig.devices.ubx import UbxDriver, UbxParser
@@ -41,13 +40,12 @@ __all__ = [
     "SensorCounters",
     "SensorDriver",
     "SensorItem",
-    "StreamConfig",
     "TextDriver",
     "UbxDriver",
     "UbxParser",
-    "config_from_hello",
     "detect_driver",
     "fixes_to_track",
+    "header_from_hello",
     "make_driver",
     "split_port",
 ]

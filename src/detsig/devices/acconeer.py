@@ -29,10 +29,11 @@ import numpy as np
 
 from detsig.devices.acconeer_protocol import MessageDecoder, command
 from detsig.devices.driver import BacklogDriver, HandshakeError, SensorCounters, rows_in
-from detsig.devices.sensor import EventItem, MessageItem, SensorItem, StreamConfig
+from detsig.devices.header import header_from_hello
+from detsig.devices.sensor import EventItem, MessageItem, SensorItem
 from detsig.devices.sniff import heard_more, looks_like
 from detsig.links import Link
-from detsig.model import COMPLEX_INT16, RowBlock
+from detsig.model import COMPLEX_INT16, GprHeader, RowBlock
 from detsig.wire import Gap
 
 #: Sensor settings sent at ``setup`` unless the caller gives others (A121 names).
@@ -124,7 +125,7 @@ class AcconeerDriver(BacklogDriver):
         self.counters = SensorCounters()
         self.system_info: dict[str, Any] = {}
         self.metadata: dict[str, Any] = {}
-        self.stream: StreamConfig | None = None
+        self.stream: GprHeader | None = None
         self._backlog: list[SensorItem] = []
         self._answers: list[dict[str, Any]] = []
         self._heard = b""
@@ -239,7 +240,8 @@ class AcconeerDriver(BacklogDriver):
             "sensor_id": self.sensor_id,
             "config": applied,
         }
-        stream = StreamConfig("radar", sweep_points, COMPLEX_INT16, hello)
+        stream = header_from_hello(hello, COMPLEX_INT16)
+        assert isinstance(stream, GprHeader)
         if self.stream is not None and (
             stream.width != self.stream.width
             or applied["sweeps_per_frame"] != self.stream.config["sweeps_per_frame"]
@@ -409,7 +411,7 @@ class AcconeerDriver(BacklogDriver):
             )
         )
 
-    def _sequence(self, tick: int, stream: StreamConfig, now_ns: int) -> int:
+    def _sequence(self, tick: int, stream: GprHeader, now_ns: int) -> int:
         config = stream.config
         rate = float(config.get("frame_rate") or 0.0)
         ticks_per_s = float(config.get("ticks_per_second") or 0.0)

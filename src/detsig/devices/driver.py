@@ -26,7 +26,7 @@ from detsig.errors import DeviceError
 from detsig.links import Link
 
 if TYPE_CHECKING:
-    from detsig.devices.sensor import StreamConfig
+    from detsig.model import GprHeader, MdHeader
 
 #: Sensor stream kinds; a driver of another kind (``"gnss"``) yields position fixes.
 SENSOR_KINDS = ("gpr", "md", "radar")
@@ -214,7 +214,7 @@ class BacklogDriver(abc.ABC):
 
     link: Link
     counters: SensorCounters
-    stream: StreamConfig | None
+    stream: GprHeader | MdHeader | None
     _backlog: list[Any]
 
     @property

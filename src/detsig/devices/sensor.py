@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from detsig.devices.driver import BacklogDriver, HandshakeError, SensorCounters, rows_in
+from detsig.devices.header import header_from_hello
 from detsig.errors import DeviceError, FrameError
 from detsig.links import Link
+from detsig.model import GprHeader, MdHeader
 from detsig.model.rows import RowBlock
 from detsig.wire import (
     SAMPLE_DTYPES,
@@ -45,81 +47,6 @@ from detsig.wire import (
 
 _DATA_TYPES = (MessageType.GPR_TRACE, MessageType.MD_BLOCK)
 _SAMPLES_HEAD = 4
-
-
-@dataclass(frozen=True)
-class StreamConfig:
-    """How a stream is stored, derived from a HELLO.
-
-    Parameters
-    ----------
-    kind : str
-        ``"gpr"`` or ``"md"``.
-    width : int
-        Samples per trace (GPR) or channels per frame (MD).
-    dtype : numpy.dtype or None
-        Sample type; None until the first data frame says it (HELLO may omit it).
-    hello : dict
-        The HELLO JSON object.
-    """
-
-    kind: str
-    width: int
-    dtype: np.dtype[Any] | None
-    hello: dict[str, Any]
-
-    @property
-    def config(self) -> dict[str, Any]:
-        """The HELLO ``config`` object."""
-        value = self.hello.get("config", {})
-        return value if isinstance(value, dict) else {}
-
-
-_FORMAT_NAMES = {"int16": 1, "int32": 2, "float32": 3}
-
-
-def config_from_hello(hello: Hello) -> StreamConfig:
-    """Derive the stream layout from a HELLO.
-
-    Parameters
-    ----------
-    hello : Hello
-        The device's HELLO message.
-
-    Returns
-    -------
-    StreamConfig
-
-    Raises
-    ------
-    DeviceError
-        The HELLO lacks the sample count (GPR ``samples``) or channel list (MD ``channels``).
-    """
-    config = hello.config
-    dtype: np.dtype[Any] | None = None
-    fmt = config.get("sample_format", config.get("dtype"))
-    if isinstance(fmt, str) and fmt in _FORMAT_NAMES:
-        dtype = SAMPLE_DTYPES[_FORMAT_NAMES[fmt]]
-    elif isinstance(fmt, int) and fmt in SAMPLE_DTYPES:
-        dtype = SAMPLE_DTYPES[fmt]
-    if hello.device == "gpr":
-        samples = config.get("samples")
-        if not isinstance(samples, int) or samples < 1:
-            raise DeviceError(
-                f"the GPR's HELLO gives samples={samples!r}; expected a positive integer "
-                "(update the device firmware to send config.samples)"
-            )
-        return StreamConfig("gpr", samples, dtype, hello.to_dict())
-    channels = config.get("channels")
-    if isinstance(channels, int):
-        width = channels
-    elif isinstance(channels, list) and channels:
-        width = len(channels)
-    else:
-        raise DeviceError(
-            f"the MD's HELLO gives channels={channels!r}; expected a list of channel names"
-        )
-    return StreamConfig("md", width, dtype, hello.to_dict())
 
 
 @dataclass(frozen=True)
@@ -189,7 +116,7 @@ class SensorDriver(BacklogDriver):
         self._encoder = FrameEncoder()
         self._backlog: list[SensorItem] = []
         self.hello: Hello | None = None
-        self.stream: StreamConfig | None = None
+        self.stream: GprHeader | MdHeader | None = None
         self.counters = SensorCounters()
         self._hello_error: DeviceError | None = None
         self.started_once = False
@@ -293,7 +220,7 @@ class SensorDriver(BacklogDriver):
             found = self._find(lambda m: isinstance(m, Hello), drop_events_before=first)
             if found is not None:
                 assert isinstance(found, Hello)
-                stream = config_from_hello(found)
+                stream = header_from_hello(found.to_dict())
                 if self.stream is not None and (
                     stream.kind != self.stream.kind or stream.width != self.stream.width
                 ):
@@ -499,7 +426,7 @@ class SensorDriver(BacklogDriver):
                 continue
             if isinstance(message, Hello) and self.stream is None:
                 try:
-                    self.stream = config_from_hello(message)
+                    self.stream = header_from_hello(message.to_dict())
                 except DeviceError as error:
                     self._hello_error = error
             self._backlog.append(MessageItem(message, frame.seq, frame.device_time_us, now_ns))
@@ -541,7 +468,9 @@ class SensorDriver(BacklogDriver):
             )
         )
 
-    def _samples(self, frame: Frame, stream: StreamConfig, now_ns: int) -> npt.NDArray[Any] | None:
+    def _samples(
+        self, frame: Frame, stream: GprHeader | MdHeader, now_ns: int
+    ) -> npt.NDArray[Any] | None:
         payload = frame.payload
         if len(payload) < _SAMPLES_HEAD:
             self._reject(frame, f"payload: {len(payload)} bytes is too short", now_ns)
@@ -552,7 +481,7 @@ class SensorDriver(BacklogDriver):
             self._reject(frame, f"payload: unknown sample format {fmt}", now_ns)
             return None
         if stream.dtype is None:
-            self.stream = stream = StreamConfig(stream.kind, stream.width, dtype, stream.hello)
+            self.stream = stream = replace(stream, dtype=dtype)
         elif dtype != stream.dtype:
             self._reject(
                 frame, f"payload: sample format {SampleFormat(fmt).name.lower()} changed", now_ns
@@ -573,7 +502,7 @@ class SensorDriver(BacklogDriver):
         return flat.reshape(n_rows, width)
 
     @staticmethod
-    def _row_times(time_us: int, n: int, stream: StreamConfig) -> npt.NDArray[np.uint64]:
+    def _row_times(time_us: int, n: int, stream: GprHeader | MdHeader) -> npt.NDArray[np.uint64]:
         if n == 1:
             return np.array([time_us], dtype=np.uint64)
         rate = stream.config.get("sample_rate_hz")

@@ -29,10 +29,11 @@ from detsig.devices.driver import (
     LineBuffer,
     SensorCounters,
 )
-from detsig.devices.sensor import EventItem, SensorItem, StreamConfig
+from detsig.devices.header import header_from_hello
+from detsig.devices.sensor import EventItem, SensorItem
 from detsig.devices.sniff import heard_more, looks_like
 from detsig.links import Link
-from detsig.model import RowBlock
+from detsig.model import MdHeader, RowBlock
 
 #: Longest line accepted, bytes; longer runs without a line end are bad lines.
 MAX_LINE_BYTES = 1024
@@ -143,7 +144,7 @@ class TextDriver(FreeRunning, BacklogDriver):
         self.given_names = tuple(channel_names) if channel_names else None
         self.units = units
         self.layout: TextLayout | None = None
-        self.stream: StreamConfig | None = None
+        self.stream: MdHeader | None = None
         self.counters = SensorCounters()
         self.sample_rate_hz = float("nan")
         self._lines = LineBuffer(MAX_LINE_BYTES)
@@ -364,7 +365,9 @@ class TextDriver(FreeRunning, BacklogDriver):
             "protocol": "text",
             "config": config,
         }
-        self.stream = StreamConfig("md", len(layout.channel_names), layout.dtype, hello)
+        stream = header_from_hello(hello, layout.dtype)
+        assert isinstance(stream, MdHeader)
+        self.stream = stream
 
     @property
     def _has_data(self) -> bool:

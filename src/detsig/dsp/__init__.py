@@ -20,6 +20,14 @@ from detsig.dsp.depth import depth_of_samples_m, time_to_depth
 from detsig.dsp.dewow import dewow
 from detsig.dsp.envelope import envelope
 from detsig.dsp.gain import gain_agc, gain_power, gain_sec, power_gain_curve, sec_gain_curve
+from detsig.dsp.header import (
+    TIME_ZERO_TRACES,
+    median_step_m,
+    resolve_gpr_header,
+    resolve_scan_header,
+    resolve_time_zero_s,
+    resolve_trace_step_m,
+)
 from detsig.dsp.md import (
     BaselineState,
     GroundModel,
@@ -42,6 +50,7 @@ from detsig.dsp.timezero import (
 )
 
 __all__ = [
+    "TIME_ZERO_TRACES",
     "BackgroundState",
     "BaselineState",
     "GroundModel",
@@ -63,6 +72,7 @@ __all__ = [
     "gain_sec",
     "ground_balance",
     "ground_model_from_phase",
+    "median_step_m",
     "migrate_kirchhoff",
     "migrate_stolt",
     "power_gain_curve",
@@ -70,6 +80,10 @@ __all__ = [
     "remove_background_stream",
     "remove_baseline",
     "remove_baseline_stream",
+    "resolve_gpr_header",
+    "resolve_scan_header",
+    "resolve_time_zero_s",
+    "resolve_trace_step_m",
     "running_median_stream",
     "sec_gain_curve",
     "smooth",

@@ -23,6 +23,7 @@ import numpy.typing as npt
 
 from detsig.errors import InputError, RecordingError
 from detsig.io._tables import Event, rows_to_candidates, rows_to_events, rows_to_truth
+from detsig.io.headers import gpr_header_from_attrs, md_header_from_attrs
 from detsig.io.writer import FORMAT_NAME, FORMAT_VERSION
 from detsig.model import (
     TRACK_FIELDS,
@@ -30,6 +31,7 @@ from detsig.model import (
     GprHeader,
     GprScan,
     GroundTruth,
+    MdHeader,
     MdSeries,
     PositionTrack,
 )
@@ -108,6 +110,28 @@ class StreamReader:
         except json.JSONDecodeError:
             return {}
         return value if isinstance(value, dict) else {}
+
+    @property
+    def header(self) -> GprHeader | MdHeader:
+        """The stream's description, as the device's HELLO gave it live
+        (:func:`detsig.io.headers.gpr_header_from_attrs` / ``md_header_from_attrs``).
+
+        Raises
+        ------
+        RecordingError
+            A GNSS stream (it has no header), or a stream without sample data.
+        """
+        if self.kind in ("gpr", "radar"):
+            data = self.data
+            return gpr_header_from_attrs(
+                self.attrs, self.device, n_samples=int(data.shape[1]), dtype=data.dtype
+            )
+        if self.kind == "md":
+            data = self.data
+            return md_header_from_attrs(
+                self.attrs, self.device, n_channels=int(data.shape[1]), dtype=data.dtype
+            )
+        raise RecordingError(f"stream {self.name} ({self.kind}) has no sensor header")
 
     @property
     def columns(self) -> list[str]:
@@ -240,17 +264,8 @@ class StreamReader:
         """
         self._check_kind("gpr")
         stop = self.n_rows if stop is None else min(stop, self.n_rows)
-        time_zero = self.attrs.get("time_zero_s")
-        header = GprHeader(
-            sample_interval_s=float(self.attrs["sample_interval_s"]),
-            center_frequency_hz=float(self.attrs.get("center_frequency_hz", math.nan)),
-            time_zero_s=0.0 if time_zero is None else float(time_zero),
-            time_zero_stated=time_zero is not None,
-            trace_step_m=_positive_or_none(self.attrs.get("trace_step_m")),
-            traces_per_s=_positive_or_none(self.attrs.get("traces_per_s")),
-            antenna=str(self.device.get("model", "")),
-            source_format="detsig",
-        )
+        header = self.header
+        assert isinstance(header, GprHeader)
         device_time = self._optional_column("device_time_us", start, stop)
         if device_time is not None and not device_time.any():
             device_time = None  # all zero: the device clock is unknown
@@ -287,17 +302,17 @@ class StreamReader:
         """
         self._check_kind("md")
         stop = self.n_rows if stop is None else min(stop, self.n_rows)
-        names = self.attrs.get("channel_names", "[]")
-        channel_names = json.loads(names) if isinstance(names, str) else list(names)
-        gates = self.attrs.get("gate_delays_s", "[]")
-        gate_delays = json.loads(gates) if isinstance(gates, str) else list(gates)
+        header = self.header
+        assert isinstance(header, MdHeader)
         return MdSeries(
             data=np.asarray(self.data[start:stop]),
-            sample_rate_hz=float(self.attrs["sample_rate_hz"]),
-            channel_names=tuple(channel_names),
-            units=str(self.attrs.get("units", "")),
+            sample_rate_hz=header.sample_rate_hz,
+            channel_names=header.channel_names,
+            units=header.units,
             distance_m=self._optional_column("distance_m", start, stop),
-            gate_delays_s=tuple(gate_delays),
+            gate_delays_s=header.gate_delays_s
+            if len(header.gate_delays_s) == len(header.channel_names)
+            else (),
             name=self.name,
         )
 
@@ -317,13 +332,6 @@ class StreamReader:
         self._check_kind("gnss")
         n = self.n_rows
         return PositionTrack(**{name: self.group[name][:n] for name in TRACK_FIELDS})
-
-
-def _positive_or_none(value: Any) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) and value > 0 else None
 
 
 class Recording:

@@ -12,9 +12,10 @@ files and ``io`` never processes signals.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
+
+from detsig.model import GprHeader, MdHeader
 
 
 def load_pipeline_or_presets(name: str | None) -> Any:
@@ -45,56 +46,36 @@ def load_pipeline_or_presets(name: str | None) -> Any:
     )
 
 
-def _gpr_context(
-    sample_interval_s: float,
-    *,
-    attrs: Any = None,
-    config: Any = None,
-    header: Any = None,
-    traces: Any = None,
-    distance_m: Any = None,
-    center_frequency_hz: float = math.nan,
-) -> Any:
-    """The processing context of a GPR stream: trace step and time zero from the same
-    resolvers as the detectors (:mod:`detsig.detect.gpr_common`), so ``detsig process``,
-    ``detsig detect`` and ``detsig view`` put time zero and the traces at the same place."""
-    from detsig.detect.gpr_common import resolve_time_zero_s, resolve_trace_step_m
+def _gpr_context(header: GprHeader, traces: Any = None, distance_m: Any = None) -> Any:
+    """The processing context of a GPR stream: trace step and time zero from the one resolver
+    (:mod:`detsig.dsp.header`), so ``detsig process``, ``detsig detect`` and ``detsig view``
+    put time zero and the traces at the same place."""
+    from detsig.dsp.header import resolve_time_zero_s, resolve_trace_step_m
     from detsig.dsp.pipeline import StreamContext
 
-    step, _ = resolve_trace_step_m(attrs=attrs, config=config, header=header, distance_m=distance_m)
-    time_zero, _ = resolve_time_zero_s(
-        sample_interval_s, attrs=attrs, config=config, header=header, traces=traces
-    )
+    step, _ = resolve_trace_step_m(header, distance_m)
+    time_zero, _ = resolve_time_zero_s(header, traces)
     return StreamContext(
         "gpr",
-        sample_interval_s=sample_interval_s,
+        sample_interval_s=header.sample_interval_s,
         time_zero_s=float(time_zero or 0.0),
         trace_step_m=step,
-        center_frequency_hz=center_frequency_hz,
+        center_frequency_hz=header.center_frequency_hz,
     )
 
 
 def _stream_context(stream: Any) -> Any:
-    from detsig.detect.gpr_common import TIME_ZERO_TRACES
+    from detsig.dsp.header import TIME_ZERO_TRACES
     from detsig.dsp.pipeline import StreamContext
 
-    attrs = stream.attrs
-    if stream.kind == "md":
-        return StreamContext("md", sample_rate_hz=stream.sample_rate_hz)
-    config = stream.device.get("config", {}) if isinstance(stream.device, dict) else {}
+    header = stream.header
+    if isinstance(header, MdHeader):
+        return StreamContext("md", sample_rate_hz=header.sample_rate_hz)
     distance = None
     if "distance_m" in stream.columns and stream.n_rows > 1:
         distance = stream.column("distance_m", 0, min(stream.n_rows, 100_000))
     traces = stream.data[: min(stream.n_rows, TIME_ZERO_TRACES)] if stream.n_rows else None
-    centre = attrs.get("center_frequency_hz")
-    return _gpr_context(
-        stream.sample_interval_s,
-        attrs=attrs,
-        config=config,
-        traces=traces,
-        distance_m=distance,
-        center_frequency_hz=float(centre) if centre is not None else math.nan,
-    )
+    return _gpr_context(header, traces, distance)
 
 
 class _Source:
@@ -174,13 +155,7 @@ def _scan_sources(scans: list[Any]) -> list[_Source]:
                 columns[name] = (value, scan.n_traces)
         if scan.trace_time_s is not None and np.isfinite(scan.trace_time_s).all():
             columns["device_time_us"] = ((scan.trace_time_s * 1e6).astype("u8"), scan.n_traces)
-        context = _gpr_context(
-            header.sample_interval_s,
-            header=header,
-            traces=scan.data if scan.n_traces else None,
-            distance_m=scan.distance_m,
-            center_frequency_hz=header.center_frequency_hz,
-        )
+        context = _gpr_context(header, scan.data if scan.n_traces else None, scan.distance_m)
         attrs = {
             "center_frequency_hz": header.center_frequency_hz,
             "sample_interval_s": header.sample_interval_s,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -53,43 +53,76 @@ def permittivity_from_velocity(velocity_m_per_s: float) -> float:
     return (SPEED_OF_LIGHT_M_PER_S / positive("velocity_m_per_s", velocity_m_per_s)) ** 2
 
 
+#: Kinds of stream a :class:`GprHeader` describes: impulse GPR traces, and the sweeps of a
+#: pulsed-coherent radar (Acconeer A121: distance points shown as two-way time in air).
+GPR_KINDS = ("gpr", "radar")
+
+
 @dataclass(frozen=True)
 class GprHeader:
-    """What is known about every trace of a GPR line.
+    """Everything known about every trace of a GPR stream: the one description of a GPR line.
+
+    It is built in two places only: from a device's HELLO
+    (:func:`detsig.devices.header_from_hello`) and from what a file stores
+    (:func:`detsig.io.gpr_header_from_attrs`, vendor readers); what neither states is
+    measured from the traces by :func:`detsig.dsp.resolve_gpr_header` (time zero, centre
+    frequency) and the trace positions (trace step). Everything else takes it.
 
     Parameters
     ----------
     sample_interval_s : float
         Time between two samples of a trace, s (> 0).
+    n_samples : int
+        Samples per trace (0: not stated; a scan's header always takes it from its data).
     center_frequency_hz : float
         Antenna centre frequency, Hz (NaN when unknown).
     time_zero_s : float
         Two-way time of the ground surface (or direct arrival) within the trace, s.
     time_zero_stated : bool
-        Whether the file or device stated ``time_zero_s`` (False: it is a placeholder, and
-        consumers estimate it from the traces with
-        :func:`detsig.dsp.estimate_time_zero_s`).
+        Whether the file or device stated ``time_zero_s`` (False: estimated from the traces
+        or a placeholder; see ``sources["time_zero_s"]``).
     trace_step_m : float or None
-        Nominal distance between traces, m, for lines recorded by distance.
+        Distance between traces, m, for lines recorded by distance.
     traces_per_s : float or None
         Nominal trace rate, Hz, for lines recorded by time.
+    antenna_height_m : float
+        Height of the antennas above the ground, m (0 when unknown: ground-coupled).
+    relative_permittivity : float or None
+        A permittivity hint stored with the stream (simulated lanes), for depth axes.
     antenna : str
         Antenna or model name, free text.
     source_format : str
-        The format the scan was read from (``"detsig"``, ``"gssi-dzt"``, ...).
+        The format the scan was read from (``"detsig"``, ``"gssi-dzt"``, ``"device"`` ...).
+    kind : {"gpr", "radar"}
+        Impulse GPR traces, or pulsed-coherent radar sweeps.
+    dtype : numpy.dtype or None
+        Sample type of the stored traces (None: not known yet, e.g. before a device's first
+        trace when its HELLO does not say).
+    hello : mapping
+        The device's HELLO object (empty for files that do not keep one).
     extra : mapping
         Vendor header fields kept for reference (JSON-serialisable values).
+    sources : mapping
+        Where the derived fields came from (``"stated"``, ``"positions"``, ``"estimated"``),
+        for messages and ``detsig info``; not part of equality.
     """
 
     sample_interval_s: float
+    n_samples: int = 0
     center_frequency_hz: float = math.nan
     time_zero_s: float = 0.0
     time_zero_stated: bool = True
     trace_step_m: float | None = None
     traces_per_s: float | None = None
+    antenna_height_m: float = 0.0
+    relative_permittivity: float | None = None
     antenna: str = ""
     source_format: str = ""
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    kind: str = "gpr"
+    dtype: np.dtype[Any] | None = None
+    hello: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(
@@ -99,29 +132,82 @@ class GprHeader:
             object.__setattr__(self, "trace_step_m", positive("trace_step_m", self.trace_step_m))
         if self.traces_per_s is not None:
             object.__setattr__(self, "traces_per_s", positive("traces_per_s", self.traces_per_s))
+        if self.relative_permittivity is not None:
+            object.__setattr__(
+                self,
+                "relative_permittivity",
+                positive("relative_permittivity", self.relative_permittivity),
+            )
+        if self.kind not in GPR_KINDS:
+            raise ValueError(f"kind must be one of {GPR_KINDS}, got {self.kind!r}")
+        n_samples = int(self.n_samples)
+        if n_samples < 0:
+            raise ValueError(f"n_samples must be >= 0, got {n_samples}")
+        object.__setattr__(self, "n_samples", n_samples)
+        if self.dtype is not None:
+            object.__setattr__(self, "dtype", np.dtype(self.dtype))
         object.__setattr__(self, "center_frequency_hz", float(self.center_frequency_hz))
         object.__setattr__(self, "time_zero_s", float(self.time_zero_s))
         object.__setattr__(self, "time_zero_stated", bool(self.time_zero_stated))
+        object.__setattr__(self, "antenna_height_m", float(self.antenna_height_m))
+
+    @property
+    def width(self) -> int:
+        """Samples per trace (the stored row width)."""
+        return self.n_samples
+
+    @property
+    def config(self) -> Mapping[str, Any]:
+        """The device HELLO's ``config`` object (empty without a HELLO)."""
+        value = self.hello.get("config", {})
+        return value if isinstance(value, Mapping) else {}
 
     @property
     def sample_rate_hz(self) -> float:
         """Samples per second of one trace, Hz (derived from ``sample_interval_s``)."""
         return 1.0 / self.sample_interval_s
 
-    def time_axis_s(self, n_samples: int) -> npt.NDArray[np.float64]:
+    @property
+    def frequency_hz(self) -> float:
+        """Centre frequency for window sizes, Hz (1 GHz when the header has none)."""
+        f = self.center_frequency_hz
+        return f if math.isfinite(f) and f > 0 else 1e9
+
+    @property
+    def step_m(self) -> float:
+        """The trace step of a resolved header, m.
+
+        Raises
+        ------
+        ValueError
+            The header states no trace step (resolve it from the trace positions first).
+        """
+        if self.trace_step_m is None:
+            raise ValueError("the GPR line has no trace step; give the distance between traces")
+        return self.trace_step_m
+
+    @property
+    def stored_time_zero_s(self) -> float:
+        """The time zero the file or device states, s (0 when it states none): candidates'
+        ``two_way_time_s`` are stored relative to the resolved ``time_zero_s``, and files that
+        state none are drawn from this origin."""
+        return self.time_zero_s if self.time_zero_stated else 0.0
+
+    def time_axis_s(self, n_samples: int | None = None) -> npt.NDArray[np.float64]:
         """Two-way travel time of each sample relative to time zero, s, shape (n_samples,).
 
         Parameters
         ----------
-        n_samples : int
-            Number of samples per trace.
+        n_samples : int, optional
+            Number of samples per trace (default: the header's ``n_samples``).
 
         Returns
         -------
         ndarray of float64, shape (n_samples,)
             ``i * sample_interval_s - time_zero_s``, s (negative before time zero).
         """
-        return np.arange(n_samples, dtype=np.float64) * self.sample_interval_s - self.time_zero_s
+        n = self.n_samples if n_samples is None else int(n_samples)
+        return np.arange(n, dtype=np.float64) * self.sample_interval_s - self.time_zero_s
 
 
 @dataclass(frozen=True)
@@ -159,6 +245,8 @@ class GprScan:
         data = readonly_array("data", self.data, ndim=2)
         object.__setattr__(self, "data", data)
         n_traces = data.shape[0]
+        if self.header.n_samples != data.shape[1]:  # the data say how long a trace is
+            object.__setattr__(self, "header", replace(self.header, n_samples=data.shape[1]))
         for name in ("distance_m", "trace_time_s", "lat_deg", "lon_deg"):
             object.__setattr__(self, name, optional_rows(name, getattr(self, name), n_traces))
         marks = tuple(int(m) for m in self.marks)

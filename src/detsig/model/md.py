@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -58,6 +59,17 @@ class MdSeries:
         object.__setattr__(self, "gate_delays_s", tuple(float(d) for d in self.gate_delays_s))
 
     @property
+    def header(self) -> MdHeader:
+        """The series' stream description (rate, channels, gates, units, sample type)."""
+        return MdHeader(
+            self.sample_rate_hz,
+            self.channel_names,
+            self.gate_delays_s,
+            self.units,
+            self.data.dtype,
+        )
+
+    @property
     def n_frames(self) -> int:
         """Number of frames (rows)."""
         return int(self.data.shape[0])
@@ -76,3 +88,56 @@ class MdSeries:
     def duration_s(self) -> float:
         """Time covered by the frames, s."""
         return self.n_frames / self.sample_rate_hz
+
+
+@dataclass(frozen=True)
+class MdHeader:
+    """Everything known about every frame of a metal-detector stream: the one description of
+    an MD stream (built from a device's HELLO or from what a file stores; everything else
+    takes it).
+
+    Parameters
+    ----------
+    sample_rate_hz : float
+        Frames per second, Hz (> 0).
+    channel_names : tuple of str
+        One name per channel (``"gate0"``, ``"I"``, ``"Q"`` ...).
+    gate_delays_s : tuple of float
+        Pulse-induction gate delays after the pulse, s (empty when unknown or VLF).
+    units : str
+        Unit of the samples.
+    dtype : numpy.dtype or None
+        Sample type (None: not known yet).
+    hello : mapping
+        The device's HELLO object (empty for files that do not keep one).
+    """
+
+    sample_rate_hz: float
+    channel_names: tuple[str, ...]
+    gate_delays_s: tuple[float, ...] = ()
+    units: str = "adc_counts"
+    dtype: np.dtype[Any] | None = None
+    hello: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sample_rate_hz", positive("sample_rate_hz", self.sample_rate_hz))
+        object.__setattr__(self, "channel_names", tuple(str(n) for n in self.channel_names))
+        object.__setattr__(self, "gate_delays_s", tuple(float(d) for d in self.gate_delays_s))
+        if self.dtype is not None:
+            object.__setattr__(self, "dtype", np.dtype(self.dtype))
+
+    @property
+    def kind(self) -> str:
+        """``"md"``."""
+        return "md"
+
+    @property
+    def width(self) -> int:
+        """Channels per frame (the stored row width)."""
+        return len(self.channel_names)
+
+    @property
+    def config(self) -> Mapping[str, Any]:
+        """The device HELLO's ``config`` object (empty without a HELLO)."""
+        value = self.hello.get("config", {})
+        return value if isinstance(value, Mapping) else {}

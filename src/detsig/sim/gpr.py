@@ -470,13 +470,11 @@ def synthesize_gpr(
         time_zero_s=pretrigger_s + 2.0 * gpr.antenna_height_m / c,
         trace_step_m=gpr.trace_step_m,
         traces_per_s=gpr.traces_per_s,
+        antenna_height_m=gpr.antenna_height_m,
+        relative_permittivity=soil.relative_permittivity,
         antenna="detsig-sim",
         source_format="detsig-sim",
-        extra={
-            "antenna_height_m": gpr.antenna_height_m,
-            "pretrigger_s": pretrigger_s,
-            "relative_permittivity": soil.relative_permittivity,
-        },
+        extra={"pretrigger_s": pretrigger_s},
     )
     scan = GprScan(data=counts, header=header, distance_m=x_m, name="gpr0")
     return scan, events

@@ -16,8 +16,7 @@ import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6 import QtCore
 
-from detsig.model import velocity_from_permittivity
-from detsig.viewer.sources import GprInfo
+from detsig.model import GprHeader, velocity_from_permittivity
 
 #: Colour maps offered for the B-scan: name -> (positions, RGB colours).
 COLOR_MAPS: dict[str, tuple[list[float], list[tuple[int, int, int]]]] = {
@@ -145,7 +144,7 @@ class BScanView(pg.GraphicsLayoutWidget):
     def __init__(self, parent: object = None) -> None:
         super().__init__(parent=parent)
         self.settings = DisplaySettings()
-        self.info: GprInfo | None = None
+        self.info: GprHeader | None = None
         self.plot = self.addPlot(row=0, col=0)
         self.plot.invertY(True)
         self.plot.setMenuEnabled(False)
@@ -199,7 +198,7 @@ class BScanView(pg.GraphicsLayoutWidget):
         """
         if self.info is None:
             return np.zeros(0)
-        time_ns = self.info.time_axis_ns()
+        time_ns = self.info.time_axis_s() * 1e9
         if self.settings.vertical == "depth":
             return time_ns * 1e-9 * self.settings.velocity_m_per_s / 2.0
         return time_ns
@@ -280,7 +279,7 @@ class BScanView(pg.GraphicsLayoutWidget):
     # -- data -------------------------------------------------------------------------------
     def set_data(
         self,
-        info: GprInfo,
+        info: GprHeader,
         data: npt.NDArray[np.float32],
         x: npt.NDArray[np.float64],
         x_unit: str,
@@ -291,7 +290,7 @@ class BScanView(pg.GraphicsLayoutWidget):
 
         Parameters
         ----------
-        info : GprInfo
+        info : GprHeader
             Sampling of the stream.
         data : ndarray, shape (n_traces, n_samples), float32
             The (already processed) traces to show.

@@ -25,43 +25,13 @@ import numpy as np
 from detsig.model import Candidate, PositionTrack
 from detsig.viewer.sources import (
     FloatArray,
-    GprInfo,
-    MdInfo,
     RowWindow,
     SourceStatus,
     ViewSource,
     _empty_block,
     _monotonic_or_none,
+    display_header,
 )
-
-
-def _gpr_info(name: str, info: Any) -> GprInfo:
-    hello = dict(getattr(info, "hello", {}) or {})
-    config = dict(hello.get("config", {}) or {})
-    rate = config.get("traces_per_s")
-    if rate is None and math.isfinite(getattr(info, "sample_rate_hz", math.nan)):
-        rate = info.sample_rate_hz
-    frequency = config.get("center_frequency_hz", math.nan)
-    return GprInfo(
-        name=name,
-        n_samples=int(info.width),
-        sample_interval_s=float(info.sample_interval_s),
-        time_zero_s=float(config.get("time_zero_s", 0.0) or 0.0),
-        center_frequency_hz=float(frequency) if frequency is not None else math.nan,
-        traces_per_s=float(rate) if rate else None,
-    )
-
-
-def _md_info(name: str, info: Any) -> MdInfo:
-    hello = dict(getattr(info, "hello", {}) or {})
-    config = dict(hello.get("config", {}) or {})
-    names = tuple(info.channel_names) or tuple(f"ch{i}" for i in range(int(info.width)))
-    return MdInfo(
-        name=name,
-        channel_names=names,
-        sample_rate_hz=float(info.sample_rate_hz),
-        units=str(config.get("units", "")),
-    )
 
 
 class LiveSource(ViewSource):
@@ -143,10 +113,12 @@ class LiveSource(ViewSource):
         md_name = self._pick(streams, "md", self._md_name)
         self._gpr = streams.get(gpr_name) if gpr_name else None
         self._md = streams.get(md_name) if md_name else None
-        if self._gpr is not None and (self.gpr is None or self.gpr.name != gpr_name):
-            self.gpr = _gpr_info(str(gpr_name), self._gpr.info)
-        if self._md is not None and (self.md is None or self.md.name != md_name):
-            self.md = _md_info(str(md_name), self._md.info)
+        if self._gpr is not None and (self.gpr is None or self.gpr_name != gpr_name):
+            self.gpr_name = str(gpr_name)
+            self.gpr = display_header(self._gpr.info)
+        if self._md is not None and (self.md is None or self.md_name != md_name):
+            self.md_name = str(md_name)
+            self.md = self._md.info
         self._counters = snapshot.counters
         self._candidates = list(snapshot.candidates)
         fix = snapshot.gnss
@@ -261,8 +233,8 @@ class LiveSource(ViewSource):
                 by_name.setdefault(stream.name, {}).update(
                     gaps=stream.gaps, bad_frames=stream.bad_frames, rate_hz=stream.rate_hz
                 )
-        gpr_name = self.gpr.name if self.gpr else ""
-        md_name = self.md.name if self.md else ""
+        gpr_name = self.gpr_name if self.gpr else ""
+        md_name = self.md_name if self.md else ""
 
         def rate(name: str) -> float:
             value = by_name.get(name, {}).get("rate_hz")

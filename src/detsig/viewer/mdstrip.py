@@ -17,8 +17,8 @@ import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6 import QtCore
 
+from detsig.model import MdHeader
 from detsig.viewer.bscan import CURSOR_COLOR
-from detsig.viewer.sources import MdInfo
 
 #: Curve colours per channel (colour-blind safe, Okabe-Ito).
 CHANNEL_COLORS = [
@@ -71,7 +71,8 @@ class MdStripView(pg.GraphicsLayoutWidget):
 
     def __init__(self, parent: object = None) -> None:
         super().__init__(parent=parent)
-        self.info: MdInfo | None = None
+        self.info: MdHeader | None = None
+        self.name = ""
         self.plots: list[pg.PlotItem] = []
         self.curves: list[_StripCurve] = []
         self.cursor_lines: list[pg.InfiniteLine] = []
@@ -93,16 +94,19 @@ class MdStripView(pg.GraphicsLayoutWidget):
         for item in self.plots:
             item.setXLink(plot)
 
-    def set_info(self, info: MdInfo | None) -> None:
+    def set_info(self, info: MdHeader | None, name: str = "md0") -> None:
         """Build one strip per channel (at most :data:`MAX_STRIPS`).
 
         Parameters
         ----------
-        info : MdInfo or None
+        info : MdHeader or None
             The stream's channels and units; None removes every strip.
+        name : str
+            The stream's name, for the axis label.
         """
-        if info == self.info:
+        if info == self.info and name == self.name:
             return
+        self.name = name
         self.clear()
         self.plots, self.curves, self.cursor_lines = [], [], []
         self.candidate_lines = {}
@@ -146,7 +150,7 @@ class MdStripView(pg.GraphicsLayoutWidget):
             curve.setSkipFiniteCheck(True)
             curve.setClipToView(True)
             self.curves.append(curve)
-        self.plots[-1].setLabel("bottom", f"metal detector {info.name} ({info.units})")
+        self.plots[-1].setLabel("bottom", f"metal detector {name} ({info.units})")
         self._spacer = pg.GraphicsWidget()
         self.addItem(self._spacer, row=0, col=1, rowspan=n_strips)
         self.set_right_margin(self._right_margin_px)
@@ -192,7 +196,7 @@ class MdStripView(pg.GraphicsLayoutWidget):
         if not self.plots or self.info is None:
             return
         what = "distance along lane" if x_unit == "m" else "trace"
-        label = (f"{what} - metal detector {self.info.name}", "m" if x_unit == "m" else "")
+        label = (f"{what} - metal detector {self.name}", "m" if x_unit == "m" else "")
         if label == self._x_label:
             return  # relabelling re-lays out the strips: only when the unit changes
         self._x_label = label

@@ -32,7 +32,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from detsig.viewer.sources import GprInfo
+from detsig.model import GprHeader as GprInfo
 
 #: Preset names in the order the viewer offers them.
 PRESETS = ("raw", "processed", "envelope")
@@ -232,7 +232,7 @@ def warm_up() -> None:
     Call before a live session starts: the first load costs about a second, which should not
     fall on the first redraw of the live view.
     """
-    info = GprInfo(name="warm-up", n_samples=64, sample_interval_s=1e-10, center_frequency_hz=1e9)
+    info = GprInfo(n_samples=64, sample_interval_s=1e-10, center_frequency_hz=1e9)
     data = np.random.default_rng(0).normal(size=(8, 64)).astype(np.float32)
     for preset in PRESETS:
         apply_preset(data, info, preset)

@@ -27,116 +27,54 @@ from __future__ import annotations
 import abc
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from detsig.dsp.header import TIME_ZERO_TRACES, resolve_time_zero_s
 from detsig.errors import InputError
 from detsig.model import (
-    SPEED_OF_LIGHT_AIR_M_S,
     Candidate,
+    GprHeader,
     GprScan,
     GroundTruth,
+    MdHeader,
     PositionTrack,
 )
 
 FloatArray = npt.NDArray[np.float64]
 
 
-def _time_zero_s(
-    sample_interval_s: float,
-    *,
-    attrs: Any = None,
-    config: Any = None,
-    header: Any = None,
-    traces: Any = None,
-) -> float:
-    """Time zero as the detectors and ``detsig process`` take it (stated, else estimated on
-    the first traces; :func:`detsig.detect.gpr_common.resolve_time_zero_s`); 0 when neither
-    is possible (no traces yet, or all zero)."""
-    from detsig.detect.gpr_common import resolve_time_zero_s
+def display_header(header: GprHeader, traces: npt.ArrayLike | None = None) -> GprHeader:
+    """A GPR header with time zero where the detectors and ``detsig process`` put it.
 
+    Time zero is the stated one, else estimated on the first traces
+    (:func:`detsig.dsp.resolve_time_zero_s`); 0 when neither is possible (no traces yet, or
+    all zero). ``sources["time_zero_s"]`` says which.
+
+    Parameters
+    ----------
+    header : GprHeader
+        The stream's header as the file or device states it.
+    traces : array_like, shape (n_traces, n_samples), optional
+        The first traces of the stream.
+
+    Returns
+    -------
+    GprHeader
+    """
     try:
-        value, _ = resolve_time_zero_s(
-            sample_interval_s, attrs=attrs, config=config, header=header, traces=traces
-        )
+        value, source = resolve_time_zero_s(header, traces)
     except InputError:
-        return 0.0
-    return float(value or 0.0)
-
-
-@dataclass(frozen=True)
-class GprInfo:
-    """What the B-scan view needs to know about a GPR stream.
-
-    Parameters
-    ----------
-    name : str
-        Stream name (``"gpr0"``).
-    n_samples : int
-        Samples per trace.
-    sample_interval_s : float
-        Time between samples, s.
-    time_zero_s : float
-        Two-way time of the ground surface within the trace, s.
-    center_frequency_hz : float
-        Antenna centre frequency, Hz (NaN when unknown).
-    traces_per_s : float or None
-        Nominal trace rate, Hz (replay speed 1x plays this many traces per second).
-    relative_permittivity : float or None
-        A permittivity hint stored with the stream (simulated lanes), for the depth axis.
-    stored_time_zero_s : float
-        The time zero the file states (0 when it states none): detectors measure their
-        ``two_way_time_s`` from it.
-    time_zero_estimated : bool
-        Whether ``time_zero_s`` was estimated from the data (the file states none).
-    """
-
-    name: str
-    n_samples: int
-    sample_interval_s: float
-    time_zero_s: float = 0.0
-    center_frequency_hz: float = math.nan
-    traces_per_s: float | None = None
-    relative_permittivity: float | None = None
-    stored_time_zero_s: float = 0.0
-    time_zero_estimated: bool = False
-
-    def time_axis_ns(self) -> FloatArray:
-        """Two-way time of each sample after time zero, ns, shape (n_samples,).
-
-        Returns
-        -------
-        ndarray of float64, shape (n_samples,)
-            ``i * sample_interval_s - time_zero_s`` in ns (negative before time zero).
-        """
-        axis = np.arange(self.n_samples, dtype=np.float64) * self.sample_interval_s
-        return np.asarray((axis - self.time_zero_s) * 1e9, dtype=np.float64)
-
-
-@dataclass(frozen=True)
-class MdInfo:
-    """What the strip charts need to know about a metal-detector stream.
-
-    Parameters
-    ----------
-    name : str
-        Stream name (``"md0"``).
-    channel_names : tuple of str
-        One name per channel.
-    sample_rate_hz : float
-        Frame rate, Hz.
-    units : str
-        Units of the samples.
-    """
-
-    name: str
-    channel_names: tuple[str, ...]
-    sample_rate_hz: float
-    units: str = ""
+        value, source = None, "none"
+    return replace(
+        header,
+        time_zero_s=float(value or 0.0),
+        sources={**header.sources, "time_zero_s": source},
+    )
 
 
 @dataclass(frozen=True)
@@ -223,8 +161,11 @@ class ViewSource(abc.ABC):
     live: bool = False
 
     def __init__(self) -> None:
-        self.gpr: GprInfo | None = None
-        self.md: MdInfo | None = None
+        self.gpr: GprHeader | None = None
+        self.md: MdHeader | None = None
+        #: Names of the shown GPR and MD streams (``"gpr0"``, ``"md0"``).
+        self.gpr_name = ""
+        self.md_name = ""
         #: ``"m"`` (distance along the lane) or ``"trace"`` (trace index).
         self.x_unit = "trace"
 
@@ -516,21 +457,6 @@ def map_frames_to_axis(
     return np.arange(n_frames, dtype=np.float64)
 
 
-def _radar_info(reader: Any) -> GprInfo:
-    """B-scan description of a radar stream: one trace per sweep, its distance points as
-    two-way times in air (``2 * step_m / c`` apart), amplitudes of the complex samples."""
-    attrs = reader.attrs
-    rate = float(attrs.get("frame_rate_hz", math.nan)) * float(attrs.get("sweeps_per_frame", 1))
-    return GprInfo(
-        name=reader.name,
-        n_samples=int(reader.data.shape[1]),
-        sample_interval_s=2.0 * float(attrs["step_m"]) / SPEED_OF_LIGHT_AIR_M_S,
-        time_zero_s=0.0,
-        traces_per_s=rate if rate > 0 else None,
-        relative_permittivity=1.0,
-    )
-
-
 class RecordingSource(ViewSource):
     """A detsig recording, read lazily.
 
@@ -578,44 +504,22 @@ class RecordingSource(ViewSource):
         except InputError:
             self.recording.close()
             raise
-        if self._gpr_reader is not None and self._gpr_reader.kind == "radar":
-            self.gpr = _radar_info(self._gpr_reader)
-        elif self._gpr_reader is not None:
+        if self._gpr_reader is not None:
             reader = self._gpr_reader
-            attrs = reader.attrs
-            eps = attrs.get("simulated_relative_permittivity", attrs.get("relative_permittivity"))
-            rate = attrs.get("traces_per_s")
-            from detsig.detect.gpr_common import TIME_ZERO_TRACES
-
-            stored = attrs.get("time_zero_s")
-            dt = float(attrs["sample_interval_s"])
+            self.gpr_name = reader.name
+            header = reader.header
+            assert isinstance(header, GprHeader)
             first = min(reader.n_rows, TIME_ZERO_TRACES)
-            time_zero = _time_zero_s(
-                dt,
-                attrs=attrs,
-                config=reader.device.get("config") if isinstance(reader.device, dict) else None,
-                traces=reader.data[:first] if first else None,
-            )
-            self.gpr = GprInfo(
-                name=reader.name,
-                n_samples=int(reader.data.shape[1]),
-                sample_interval_s=dt,
-                time_zero_s=time_zero,
-                stored_time_zero_s=float(stored or 0.0),
-                time_zero_estimated=stored is None and time_zero > 0,
-                center_frequency_hz=float(attrs.get("center_frequency_hz", math.nan)),
-                traces_per_s=float(rate) if rate and float(rate) > 0 else None,
-                relative_permittivity=float(eps) if eps else None,
-            )
+            if header.kind == "radar":
+                # Radar sweeps show as amplitudes; their distance points as two-way time in air.
+                self.gpr = replace(header, relative_permittivity=1.0)
+            else:
+                self.gpr = display_header(header, reader.data[:first] if first else None)
         if self._md_reader is not None:
-            reader = self._md_reader
-            names = reader.read_md(0, 0).channel_names
-            self.md = MdInfo(
-                name=reader.name,
-                channel_names=tuple(names) or tuple(f"ch{i}" for i in range(reader.data.shape[1])),
-                sample_rate_hz=float(reader.attrs["sample_rate_hz"]),
-                units=str(reader.attrs.get("units", "")),
-            )
+            self.md_name = self._md_reader.name
+            md_header = self._md_reader.header
+            assert isinstance(md_header, MdHeader)
+            self.md = md_header
         self._n_traces = 0
         self._n_frames = 0
         self._trace_distance = np.zeros(0)
@@ -854,19 +758,8 @@ class ScanSource(ViewSource):
         self._truth = truth
         self.title = title or scan.name
         header = scan.header
-        time_zero = _time_zero_s(
-            header.sample_interval_s, header=header, traces=scan.data if scan.n_traces else None
-        )
-        self.gpr = GprInfo(
-            name=scan.name,
-            n_samples=scan.n_samples,
-            sample_interval_s=header.sample_interval_s,
-            time_zero_s=time_zero,
-            stored_time_zero_s=header.time_zero_s,
-            time_zero_estimated=not header.time_zero_stated,
-            center_frequency_hz=header.center_frequency_hz,
-            traces_per_s=header.traces_per_s,
-        )
+        self.gpr_name = scan.name
+        self.gpr = display_header(header, scan.data if scan.n_traces else None)
         distance = None if scan.distance_m is None else _monotonic_or_none(scan.distance_m)
         if distance is None and header.trace_step_m:
             distance = np.arange(scan.n_traces, dtype=np.float64) * float(header.trace_step_m)

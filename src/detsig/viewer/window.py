@@ -103,7 +103,7 @@ class ViewerWindow(QtWidgets.QMainWindow):
         self.markers = MarkerLayer(self.bscan.plot)
         self.mdstrip = MdStripView()
         self.mdstrip.link_x(self.bscan.plot)
-        self.mdstrip.set_info(source.md)
+        self.mdstrip.set_info(source.md, source.md_name)
         self.gnss = GnssView()
         self.status = StatusBar()
         self.setStatusBar(self.status)

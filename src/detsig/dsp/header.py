@@ -1,0 +1,228 @@
+"""What a GPR line does not state, measured: the one resolver of trace step, time zero and
+centre frequency.
+
+A header from a device's HELLO (:func:`detsig.devices.header_from_hello`) or from a file
+(:func:`detsig.io.headers.gpr_header_from_attrs`, the vendor readers) says what was stated.
+:func:`resolve_gpr_header` completes it, the same way for ``detsig detect``, ``detsig
+process``, ``detsig view`` and the live detector:
+
+- trace step: a step the user gives, else the stated one, else the median step of the trace
+  positions (wheel or GNSS);
+- time zero: the stated one, else :func:`detsig.dsp.estimate_time_zero_s` on the first
+  :data:`TIME_ZERO_TRACES` traces (plus the air path of the antenna height);
+- centre frequency: the stated one, else :func:`detsig.dsp.estimate_center_frequency_hz`.
+
+Nothing is defaulted silently: what can be neither read nor measured raises
+:class:`~detsig.errors.InputError` (or, with ``strict=False``, stays unresolved, and
+``sources`` says so).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import numpy.typing as npt
+
+from detsig.dsp._validate import ParameterError
+from detsig.dsp.timezero import estimate_center_frequency_hz, estimate_time_zero_s
+from detsig.errors import InputError
+from detsig.model import GprHeader, GprScan
+
+#: Time zero is estimated from the first traces of a line (so a replay, a live stream and a
+#: whole-file job that see the same first traces agree).
+TIME_ZERO_TRACES = 200
+
+
+def median_step_m(distance_m: npt.ArrayLike | None) -> float | None:
+    """Median of the positive, finite steps between positions, m (None without any).
+
+    Parameters
+    ----------
+    distance_m : array_like, shape (n_traces,), optional
+        Along-lane position of each trace, m.
+
+    Returns
+    -------
+    float or None
+    """
+    if distance_m is None:
+        return None
+    steps = np.diff(np.asarray(distance_m, dtype=np.float64))
+    steps = steps[np.isfinite(steps) & (steps > 0)]
+    return float(np.median(steps)) if steps.size else None
+
+
+def resolve_trace_step_m(
+    header: GprHeader,
+    distance_m: npt.ArrayLike | None = None,
+    trace_step_m: float | None = None,
+) -> tuple[float | None, str]:
+    """The trace step of a line and where it came from.
+
+    Parameters
+    ----------
+    header : GprHeader
+        What the device or file states.
+    distance_m : array_like, shape (n_traces,), optional
+        Trace positions, m.
+    trace_step_m : float, optional
+        A step given by the user, m (first).
+
+    Returns
+    -------
+    step_m : float or None
+        None when nothing states it and there are no positions.
+    source : {"given", "stated", "positions", "none"}
+    """
+    if trace_step_m is not None and math.isfinite(trace_step_m) and trace_step_m > 0:
+        return float(trace_step_m), "given"
+    if header.trace_step_m is not None:
+        return header.trace_step_m, "stated"
+    step = median_step_m(distance_m)
+    if step is not None and step > 0:
+        return step, "positions"
+    return None, "none"
+
+
+def resolve_time_zero_s(
+    header: GprHeader, traces: npt.ArrayLike | None = None
+) -> tuple[float | None, str]:
+    """Time zero of a line and where it came from: stated, else estimated on its first traces.
+
+    Parameters
+    ----------
+    header : GprHeader
+        What the device or file states (``time_zero_stated``, ``antenna_height_m``).
+    traces : array_like, shape (n_traces, n_samples), optional
+        Raw traces; :func:`detsig.dsp.estimate_time_zero_s` runs on the first
+        :data:`TIME_ZERO_TRACES` of them.
+
+    Returns
+    -------
+    time_zero_s : float or None
+        None when nothing states it and no traces were given.
+    source : {"stated", "estimated", "none"}
+
+    Raises
+    ------
+    InputError
+        Traces that give no time zero (all zero).
+    """
+    if header.time_zero_stated:
+        return header.time_zero_s, "stated"
+    if traces is None:
+        return None, "none"
+    first = np.asarray(traces)[:TIME_ZERO_TRACES]
+    if first.shape[0] == 0:
+        return None, "none"
+    try:
+        return (
+            estimate_time_zero_s(
+                first, header.sample_interval_s, antenna_height_m=header.antenna_height_m
+            ),
+            "estimated",
+        )
+    except ParameterError as error:
+        raise InputError(f"cannot find time zero: {error}") from None
+
+
+def resolve_gpr_header(
+    header: GprHeader,
+    *,
+    traces: npt.ArrayLike | None = None,
+    distance_m: npt.ArrayLike | None = None,
+    trace_step_m: float | None = None,
+    n_samples: int | None = None,
+) -> GprHeader:
+    """The header of a line with trace step, time zero and centre frequency all known.
+
+    Parameters
+    ----------
+    header : GprHeader
+        What the device or file states.
+    traces : array_like, shape (n_traces, n_samples), optional
+        Raw traces, for the estimates.
+    distance_m : array_like, shape (n_traces,), optional
+        Trace positions, m.
+    trace_step_m : float, optional
+        A trace step given by the user, m; overrides everything else.
+    n_samples : int, optional
+        Samples per trace when the header does not say (default: the traces' width).
+
+    Returns
+    -------
+    GprHeader
+        ``trace_step_m``, ``time_zero_s`` and ``center_frequency_hz`` set, ``sources`` saying
+        where each came from (``time_zero_stated`` keeps saying whether the file stated it).
+
+    Raises
+    ------
+    InputError
+        A field that is neither stated nor measurable (no trace step and no positions; no
+        time zero and no traces; no centre frequency and traces that show none), or a header
+        whose sample interval was never stated.
+    """
+    if header.sources.get("sample_interval_s") == "unstated":
+        raise InputError("the GPR line states no usable sample interval")
+    sources = dict(header.sources)
+    step, sources["trace_step_m"] = resolve_trace_step_m(header, distance_m, trace_step_m)
+    if step is None:
+        raise InputError(
+            "the GPR line states no trace step and has no trace positions; give the "
+            "distance between traces"
+        )
+    time_zero, sources["time_zero_s"] = resolve_time_zero_s(header, traces)
+    if time_zero is None:
+        raise InputError("the GPR line states no time zero and no traces were given to find it")
+    frequency = header.center_frequency_hz
+    sources["center_frequency_hz"] = "stated"
+    if not (math.isfinite(frequency) and frequency > 0):
+        frequency = math.nan
+        if traces is not None:
+            try:
+                frequency = estimate_center_frequency_hz(traces, header.sample_interval_s)
+                sources["center_frequency_hz"] = "estimated"
+            except ParameterError:
+                frequency = math.nan
+        if not math.isfinite(frequency):
+            raise InputError(
+                "the GPR line states no centre frequency and it cannot be measured from the traces"
+            )
+    width = header.n_samples
+    if n_samples is not None:
+        width = int(n_samples)
+    elif width == 0 and traces is not None:
+        width = int(np.shape(traces)[1])
+    return replace(
+        header,
+        n_samples=width,
+        trace_step_m=float(step),
+        time_zero_s=float(time_zero),
+        center_frequency_hz=float(frequency),
+        sources=sources,
+    )
+
+
+def resolve_scan_header(scan: GprScan, trace_step_m: float | None = None) -> GprHeader:
+    """:func:`resolve_gpr_header` for a scan: its header, traces and positions.
+
+    Parameters
+    ----------
+    scan : GprScan
+        Traces (n_traces, n_samples) with their header and positions.
+    trace_step_m : float, optional
+        A trace step given by the user, m.
+
+    Returns
+    -------
+    GprHeader
+    """
+    return resolve_gpr_header(
+        scan.header,
+        traces=scan.data if scan.n_traces else None,
+        distance_m=scan.distance_m,
+        trace_step_m=trace_step_m,
+        n_samples=scan.n_samples,
+    )
