@@ -10,8 +10,7 @@ import pytest
 from pyproj import Geod
 
 from detsig.acquire import ByteBoundedQueue, DisplayBuffers, EncoderPositions, GnssPositions
-from detsig.acquire.runner import RecordedRows
-from detsig.model import GprHeader
+from detsig.model import GprHeader, RowBlock
 
 
 def test_queue_waits_when_full_and_never_exceeds_bound():
@@ -69,9 +68,9 @@ def test_gnss_without_fixes_gives_nan():
     assert np.isnan(distance).all() and np.isnan(lat).all() and np.isnan(lon).all()
 
 
-def _rows(values: np.ndarray, first: int) -> RecordedRows:
+def _rows(values: np.ndarray, first: int) -> RowBlock:
     n = len(values)
-    return RecordedRows(
+    return RowBlock(
         data=values.reshape(n, 1).astype(np.int16),
         seq=np.arange(first, first + n, dtype=np.uint32),
         device_time_us=np.zeros(n, np.uint64),

@@ -10,6 +10,7 @@ from detsig.detect import DetectProcessor, detect, live_processor
 from detsig.detect.lane import LaneDetector, sort_candidates
 from detsig.detect.lane_input import load_lane
 from detsig.devices import header_from_hello
+from detsig.model import RowBlock
 from detsig.sim import simulate_lane, write_lane
 
 from .conftest import needs_jit
@@ -102,14 +103,13 @@ def test_fused_emits_before_the_end(short_standard_lane):
 
 
 def _blocks(stream, rng):
-    from detsig.acquire.runner import RecordedRows
 
     n = stream.n_rows
     data = stream.data[:]
     columns = stream.columns
     nan = np.full(n, np.nan)
     for a, b in _random_cuts(rng, n, 300):
-        yield RecordedRows(
+        yield RowBlock(
             data=data[a:b],
             seq=stream.column("seq")[a:b],
             device_time_us=stream.column("device_time_us")[a:b],

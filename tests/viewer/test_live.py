@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from detsig.acquire import DisplayBuffers, RecordedRows
-from detsig.model import Candidate, GprHeader, MdHeader
+from detsig.acquire import DisplayBuffers
+from detsig.model import Candidate, GprHeader, MdHeader, RowBlock
 from detsig.viewer.live import LiveSource
 
 pytestmark = pytest.mark.gui
@@ -26,10 +26,10 @@ GPR = GprHeader(
 MD = MdHeader(500.0, ("a", "b"), dtype="int32")
 
 
-def rows(first: int, n: int, width: int, dtype: str, step_ns: int) -> RecordedRows:
+def rows(first: int, n: int, width: int, dtype: str, step_ns: int) -> RowBlock:
     index = np.arange(first, first + n)
     data = (index[:, None] % 30000 * np.ones(width)).astype(dtype)
-    return RecordedRows(
+    return RowBlock(
         data=data,
         seq=index.astype(np.uint32),
         device_time_us=(index * step_ns // 1000).astype(np.uint64),

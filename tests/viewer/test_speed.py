@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from detsig.acquire import DisplayBuffers, RecordedRows
-from detsig.model import GprHeader, MdHeader
+from detsig.acquire import DisplayBuffers
+from detsig.model import GprHeader, MdHeader, RowBlock
 from detsig.viewer import processing
 from detsig.viewer.processing import WindowProcessor, apply_preset
 
@@ -78,10 +78,10 @@ GPR = GprHeader(
 MD = MdHeader(10000.0, ("a", "b"), dtype="int16")
 
 
-def rows(first: int, n: int, width: int, step_m: float, seed: int) -> RecordedRows:
+def rows(first: int, n: int, width: int, step_m: float, seed: int) -> RowBlock:
     index = np.arange(first, first + n)
     data = np.random.default_rng(seed).integers(-3000, 3000, (n, width)).astype(np.int16)
-    return RecordedRows(
+    return RowBlock(
         data=data,
         seq=index.astype(np.uint32),
         device_time_us=(index * 1000).astype(np.uint64),

@@ -53,13 +53,15 @@ Implement :class:`LiveProcessor`::
 
     class MyDetector:
         def on_start(self, streams: Mapping[str, StreamHeader]) -> None: ...
-        def on_rows(self, stream: str, block: RecordedRows) -> Sequence[Candidate]: ...
+        def on_rows(self, stream: str, block: RowBlock) -> Sequence[Candidate]: ...
         def on_stop(self) -> Sequence[Candidate]: ...
 
     session = LiveSession(options, processor=MyDetector())
 
-All three run in one processing thread. ``StreamHeader`` gives kind, width, dtype, HELLO,
-``sample_interval_s``, ``sample_rate_hz``, ``channel_names``. ``RecordedRows`` holds
+All three run in one processing thread. ``StreamHeader`` is a :class:`~detsig.model.GprHeader`
+(``kind`` "gpr" or "radar": ``n_samples``, ``sample_interval_s``, centre frequency, time
+zero, trace step, HELLO) or an :class:`~detsig.model.MdHeader` (``sample_rate_hz``,
+``channel_names``, gate delays, units, HELLO). :class:`~detsig.model.RowBlock` holds
 ``data (n_rows, width)`` in the device type, ``seq``, ``device_time_us``, ``host_time_ns``,
 ``distance_m``, ``lat_deg``, ``lon_deg`` and ``first_row`` (row index in the stream); blocks
 arrive in order per stream, and some may be skipped when processing falls behind (check
@@ -87,7 +89,7 @@ from detsig.acquire.display import DisplayBuffers, DisplaySnapshot, StreamSnapsh
 from detsig.acquire.positions import EncoderPositions, GnssPositions
 from detsig.acquire.queues import ByteBoundedQueue
 from detsig.acquire.recorder import POSITION_HOLD_S, Recorder
-from detsig.acquire.runner import LiveProcessor, ProcessingRunner, RecordedRows
+from detsig.acquire.runner import LiveProcessor, ProcessingRunner
 from detsig.acquire.session import LiveSession, SessionOptions, SessionStatus, StreamStatus
 
 __all__ = [
@@ -100,7 +102,6 @@ __all__ = [
     "LiveProcessor",
     "LiveSession",
     "ProcessingRunner",
-    "RecordedRows",
     "Recorder",
     "SessionOptions",
     "SessionStatus",

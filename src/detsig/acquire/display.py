@@ -15,8 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from detsig.acquire.runner import RecordedRows
-from detsig.model import Candidate, StreamHeader
+from detsig.model import Candidate, RowBlock, StreamHeader
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,7 +79,7 @@ class _Ring:
         self.seq = np.zeros(capacity, dtype=np.uint32)
         self.total = 0
 
-    def push(self, block: RecordedRows) -> None:
+    def push(self, block: RowBlock) -> None:
         n = block.n_rows
         k = min(n, self.capacity)
         # Global row r lives at slot r % capacity; only the newest k rows can be kept.
@@ -148,14 +147,14 @@ class DisplayBuffers:
         """The buffered streams."""
         return list(self._rings)
 
-    def push_rows(self, stream: str, block: RecordedRows) -> None:
+    def push_rows(self, stream: str, block: RowBlock) -> None:
         """Add rows of a stream (called by the recorder).
 
         Parameters
         ----------
         stream : str
             Stream name; rows of a stream that is not buffered are ignored.
-        block : RecordedRows
+        block : RowBlock
             The rows as written to the file, ``data`` of shape (n_rows, width).
         """
         ring = self._rings.get(stream)

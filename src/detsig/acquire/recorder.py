@@ -22,7 +22,7 @@ import numpy as np
 from detsig.acquire.display import DisplayBuffers
 from detsig.acquire.positions import EncoderPositions, GnssPositions
 from detsig.acquire.queues import ByteBoundedQueue
-from detsig.acquire.runner import ProcessingRunner, RecordedRows
+from detsig.acquire.runner import ProcessingRunner
 from detsig.devices import EventItem, GnssFix, MessageItem, fixes_to_track
 from detsig.io.recording import RecordingWriter
 from detsig.io.writer import SampleStreamWriter, TrackStreamWriter
@@ -252,7 +252,7 @@ class Recorder(threading.Thread):
         )
         if self.first_row_monotonic is None:
             self.first_row_monotonic = time.monotonic()
-        block = RecordedRows(
+        block = RowBlock(
             data=data,
             seq=seq,
             device_time_us=device_time_us,

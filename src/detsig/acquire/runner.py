@@ -14,52 +14,9 @@ import threading
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
-import numpy as np
-import numpy.typing as npt
-
-from detsig.model import Candidate, StreamHeader
-
-
-@dataclass(frozen=True, eq=False)
-class RecordedRows:
-    """A block of rows exactly as written to the file (one per trace / MD frame).
-
-    Parameters
-    ----------
-    data : ndarray, shape (n_rows, width)
-        Samples in the device type (read-only).
-    seq : ndarray of uint32, shape (n_rows,)
-    device_time_us : ndarray of uint64, shape (n_rows,)
-    host_time_ns : ndarray of int64, shape (n_rows,)
-    distance_m : ndarray of float64, shape (n_rows,)
-        Along-lane position, m (NaN when unknown).
-    lat_deg, lon_deg : ndarray of float64, shape (n_rows,)
-        WGS84 position, deg (NaN without GNSS).
-    first_row : int
-        Index of the first row in the stream.
-    """
-
-    data: npt.NDArray[Any]
-    seq: npt.NDArray[np.uint32]
-    device_time_us: npt.NDArray[np.uint64]
-    host_time_ns: npt.NDArray[np.int64]
-    distance_m: npt.NDArray[np.float64]
-    lat_deg: npt.NDArray[np.float64]
-    lon_deg: npt.NDArray[np.float64]
-    first_row: int
-
-    @property
-    def n_rows(self) -> int:
-        """Rows in the block."""
-        return int(self.data.shape[0])
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes held."""
-        return int(self.data.nbytes + 48 * self.n_rows)
+from detsig.model import Candidate, RowBlock, StreamHeader
 
 
 @runtime_checkable
@@ -81,14 +38,14 @@ class LiveProcessor(Protocol):
         """
         ...
 
-    def on_rows(self, stream: str, block: RecordedRows) -> Sequence[Candidate]:
+    def on_rows(self, stream: str, block: RowBlock) -> Sequence[Candidate]:
         """Process one block of a stream; return the candidates it completes.
 
         Parameters
         ----------
         stream : str
             The stream's name.
-        block : RecordedRows
+        block : RowBlock
             Its next rows as written to the file, ``data`` of shape (n_rows, width).
 
         Returns
@@ -131,7 +88,7 @@ class ProcessingRunner:
         self.processor = processor
         self.streams = dict(streams)
         self.max_bytes = int(max_bytes)
-        self._queue: deque[tuple[str, RecordedRows]] = deque()
+        self._queue: deque[tuple[str, RowBlock]] = deque()
         self._bytes = 0
         self._cond = threading.Condition()
         self._stopping = False
@@ -150,14 +107,14 @@ class ProcessingRunner:
         """Start the processing thread."""
         self._thread.start()
 
-    def offer(self, stream: str, block: RecordedRows) -> bool:
+    def offer(self, stream: str, block: RowBlock) -> bool:
         """Queue a block for processing without ever waiting; False when it was dropped.
 
         Parameters
         ----------
         stream : str
             The stream's name.
-        block : RecordedRows
+        block : RowBlock
             The rows to process.
 
         Returns

@@ -15,7 +15,7 @@ from typing import Any
 from detsig.detect.lane import DETECTOR_NAMES, LaneDetector, resolve_detector
 from detsig.dsp.header import resolve_gpr_header
 from detsig.errors import InputError
-from detsig.model import Candidate, GprHeader, MdHeader, StreamHeader
+from detsig.model import Candidate, GprHeader, MdHeader, RowBlock, StreamHeader
 
 
 class DetectProcessor:
@@ -98,14 +98,14 @@ class DetectProcessor:
             **self.params,
         )
 
-    def on_rows(self, stream: str, block: Any) -> list[Candidate]:
+    def on_rows(self, stream: str, block: RowBlock) -> list[Candidate]:
         """Process one recorded block.
 
         Parameters
         ----------
         stream : str
             Stream name.
-        block : RecordedRows
+        block : RowBlock
             Its rows (``data``, ``distance_m``, ``lat_deg``, ``lon_deg``).
 
         Returns
