@@ -33,22 +33,22 @@ def _streamed(lane_input, name, rng, all_scores):
     md, gpr = lane_input.md, lane_input.gpr
     detector = LaneDetector(
         name,
-        md=md.series.header,
+        md=md.header,
         gpr=gpr.header,
-        md_stream=md.series.name,
+        md_stream=md.name,
         all_scores=all_scores,
     )
-    md_cuts = _random_cuts(rng, md.series.n_frames, 700)
-    gpr_cuts = _random_cuts(rng, gpr.scan.n_traces, 90)
+    md_cuts = _random_cuts(rng, md.rows.n_rows, 700)
+    gpr_cuts = _random_cuts(rng, gpr.rows.n_rows, 90)
     found = []
     # interleave the two streams as a live session would
     while md_cuts or gpr_cuts:
         if md_cuts and (not gpr_cuts or rng.random() < 0.5):
             a, b = md_cuts.pop(0)
-            found += detector.feed_md(md.series.data[a:b], md.series.distance_m[a:b])
+            found += detector.feed_md(*md.rows.rows(a, b)[:2])
         else:
             a, b = gpr_cuts.pop(0)
-            found += detector.feed_gpr(gpr.scan.data[a:b], gpr.scan.distance_m[a:b])
+            found += detector.feed_gpr(*gpr.rows.rows(a, b)[:2])
     found += detector.finish()
     return sort_candidates(found)
 
@@ -85,16 +85,16 @@ def test_fused_emits_before_the_end(short_standard_lane):
     md, gpr = lane_input.md, lane_input.gpr
     detector = LaneDetector(
         "fused",
-        md=md.series.header,
+        md=md.header,
         gpr=gpr.header,
         all_scores=True,
     )
     early = []
     for k in range(0, 4):
-        a, b = k * md.series.n_frames // 4, (k + 1) * md.series.n_frames // 4
-        early += detector.feed_md(md.series.data[a:b], md.series.distance_m[a:b])
-        a, b = k * gpr.scan.n_traces // 4, (k + 1) * gpr.scan.n_traces // 4
-        early += detector.feed_gpr(gpr.scan.data[a:b], gpr.scan.distance_m[a:b])
+        a, b = k * md.rows.n_rows // 4, (k + 1) * md.rows.n_rows // 4
+        early += detector.feed_md(*md.rows.rows(a, b)[:2])
+        a, b = k * gpr.rows.n_rows // 4, (k + 1) * gpr.rows.n_rows // 4
+        early += detector.feed_gpr(*gpr.rows.rows(a, b)[:2])
     late = detector.finish()
     assert early, "fused candidates far behind both sensors are final before the end"
     assert sort_candidates(early + late) == detect(

@@ -252,15 +252,15 @@ def run(args: argparse.Namespace) -> int:
                 f"--write-into needs a detsig recording; {args.input.name} is a vendor file "
                 "(convert it first with 'detsig convert')"
             )
-    lane = load_lane(args.input, gpr_stream=args.gpr_stream, md_stream=args.md_stream)
-    name = resolve_detector(detector, lane.md is not None, lane.gpr is not None)
-    if name is None:
-        raise InputError(f"{args.input} holds no GPR or MD data to detect in")
-    params = {**by_detector.get(name, {}), **by_detector.get("*", {})}
-    params.update(parse_params(args.param))
-    candidates = detect(
-        lane, detector=name, threshold=threshold, all_scores=args.all_scores, **params
-    )
+    with load_lane(args.input, gpr_stream=args.gpr_stream, md_stream=args.md_stream) as lane:
+        name = resolve_detector(detector, lane.md is not None, lane.gpr is not None)
+        if name is None:
+            raise InputError(f"{args.input} holds no GPR or MD data to detect in")
+        params = {**by_detector.get(name, {}), **by_detector.get("*", {})}
+        params.update(parse_params(args.param))
+        candidates = detect(
+            lane, detector=name, threshold=threshold, all_scores=args.all_scores, **params
+        )
     used = threshold if threshold is not None else get_detector(name).default_threshold
     if not args.quiet and candidates:
         print(format_table(candidates))

@@ -37,6 +37,7 @@ import numpy.typing as npt
 from detsig.detect.fusion import FusionParams, fuse_candidates
 from detsig.detect.gpr_energy import EnergyParams, EnergyStreamDetector
 from detsig.detect.gpr_hyperbola import HyperbolaParams, HyperbolaStreamDetector
+from detsig.detect.lane_input import LaneInput
 from detsig.detect.md_detector import MdDetectorParams, MdStreamDetector
 from detsig.errors import InputError
 from detsig.model import Candidate, GprHeader, MdHeader
@@ -438,7 +439,7 @@ DEFAULT_BLOCK_ROWS = 1024
 
 
 def run_lane(
-    lane_input: Any,
+    lane_input: LaneInput,
     name: str,
     *,
     threshold: float | None = None,
@@ -461,7 +462,8 @@ def run_lane(
     block_rows : int, optional
         Feed each stream in blocks of this many rows (default :data:`DEFAULT_BLOCK_ROWS`):
         the streaming path, the same result as one block, with memory bounded whatever the
-        lane's length (the GPR detectors' working arrays grow with the block, not the lane).
+        lane's length (rows are read block by block, from the file for a recording, and the
+        GPR detectors' working arrays grow with the block, not the lane).
     **params
         Detector parameters (for ``fused`` see :func:`split_fused_params`).
 
@@ -474,37 +476,21 @@ def run_lane(
     gpr = lane_input.gpr
     detector = LaneDetector(
         name,
-        md=md.series.header if md is not None else None,
+        md=md.header if md is not None else None,
         gpr=gpr.header if gpr is not None else None,
-        gpr_stream=gpr.scan.name if gpr is not None else "gpr0",
-        md_stream=md.series.name if md is not None else "md0",
+        gpr_stream=gpr.name if gpr is not None else "gpr0",
+        md_stream=md.name if md is not None else "md0",
         threshold=threshold,
         all_scores=all_scores,
         **params,
     )
+    step = max(int(block_rows or DEFAULT_BLOCK_ROWS), 1)
     found: list[Candidate] = []
-
-    def blocks(n: int) -> list[slice]:
-        step = max(int(block_rows or DEFAULT_BLOCK_ROWS), 1)
-        return [slice(i, min(i + step, n)) for i in range(0, n, step)] or [slice(0, 0)]
-
     if md is not None and detector.md_detector is not None:
-        series = md.series
-        for part in blocks(series.n_frames):
-            found += detector.feed_md(
-                series.data[part],
-                None if series.distance_m is None else series.distance_m[part],
-                None if md.lat_deg is None else md.lat_deg[part],
-                None if md.lon_deg is None else md.lon_deg[part],
-            )
+        for start in range(0, md.rows.n_rows, step):
+            found += detector.feed_md(*md.rows.rows(start, start + step))
     if gpr is not None and detector.gpr_detector is not None:
-        scan = gpr.scan
-        for part in blocks(scan.n_traces):
-            found += detector.feed_gpr(
-                scan.data[part],
-                None if scan.distance_m is None else scan.distance_m[part],
-                None if scan.lat_deg is None else scan.lat_deg[part],
-                None if scan.lon_deg is None else scan.lon_deg[part],
-            )
+        for start in range(0, gpr.rows.n_rows, step):
+            found += detector.feed_gpr(*gpr.rows.rows(start, start + step))
     found += detector.finish()
     return sort_candidates(found)

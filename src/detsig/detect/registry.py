@@ -121,17 +121,19 @@ class Detector:
         list of Candidate
             Ordered along the lane.
         """
-        lane = load_lane(source, gpr_stream=gpr_stream, md_stream=md_stream)
-        if lane.gpr is None and lane.md is None:
-            raise InputError(f"{lane.source or 'the input'} holds no GPR or MD data to detect in")
-        return run_lane(
-            lane,
-            self.name,
-            threshold=threshold,
-            all_scores=all_scores,
-            block_rows=block_rows,
-            **params,
-        )
+        with load_lane(source, gpr_stream=gpr_stream, md_stream=md_stream) as lane:
+            if lane.gpr is None and lane.md is None:
+                raise InputError(
+                    f"{lane.source or 'the input'} holds no GPR or MD data to detect in"
+                )
+            return run_lane(
+                lane,
+                self.name,
+                threshold=threshold,
+                all_scores=all_scores,
+                block_rows=block_rows,
+                **params,
+            )
 
 
 DETECTORS: dict[str, Detector] = {
@@ -234,16 +236,19 @@ def detect(
     >>> [c.detector for c in detect(MdSeries(x, 500.0, ("gate0",)))]
     ['md-cfar']
     """
-    name = detector
-    if detector == "auto":
-        lane = load_lane(
-            source, gpr_stream=params.get("gpr_stream"), md_stream=params.get("md_stream")
+    if detector != "auto":
+        return get_detector(detector).detect(
+            source, threshold=threshold, all_scores=all_scores, **params
         )
+    with load_lane(
+        source, gpr_stream=params.get("gpr_stream"), md_stream=params.get("md_stream")
+    ) as lane:
         resolved = resolve_detector("auto", lane.md is not None, lane.gpr is not None)
         if resolved is None:
             raise InputError(f"{lane.source or 'the input'} holds no GPR or MD data")
-        name, source = resolved, lane
-    return get_detector(name).detect(source, threshold=threshold, all_scores=all_scores, **params)
+        return get_detector(resolved).detect(
+            lane, threshold=threshold, all_scores=all_scores, **params
+        )
 
 
 #: Callables usable as ``detect`` functions, by name (for plugins and the benchmarks).

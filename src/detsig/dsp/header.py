@@ -10,7 +10,8 @@ process``, ``detsig view`` and the live detector:
   positions (wheel or GNSS);
 - time zero: the stated one, else :func:`detsig.dsp.estimate_time_zero_s` on the first
   :data:`TIME_ZERO_TRACES` traces (plus the air path of the antenna height);
-- centre frequency: the stated one, else :func:`detsig.dsp.estimate_center_frequency_hz`.
+- centre frequency: the stated one, else :func:`detsig.dsp.estimate_center_frequency_hz`
+  on the first :data:`ESTIMATE_TRACES` traces.
 
 Nothing is defaulted silently: what can be neither read nor measured raises
 :class:`~detsig.errors.InputError` (or, with ``strict=False``, stays unresolved, and
@@ -33,6 +34,9 @@ from detsig.model import GprHeader, GprScan
 #: Time zero is estimated from the first traces of a line (so a replay, a live stream and a
 #: whole-file job that see the same first traces agree).
 TIME_ZERO_TRACES = 200
+#: The centre frequency is measured on at most this many first traces (so the estimate, and
+#: the memory it takes, do not grow with the line).
+ESTIMATE_TRACES = 4096
 
 
 def median_step_m(distance_m: npt.ArrayLike | None) -> float | None:
@@ -182,7 +186,9 @@ def resolve_gpr_header(
         frequency = math.nan
         if traces is not None:
             try:
-                frequency = estimate_center_frequency_hz(traces, header.sample_interval_s)
+                frequency = estimate_center_frequency_hz(
+                    np.asarray(traces)[:ESTIMATE_TRACES], header.sample_interval_s
+                )
                 sources["center_frequency_hz"] = "estimated"
             except ParameterError:
                 frequency = math.nan
