@@ -467,6 +467,7 @@ class ViewerWindow(QtWidgets.QMainWindow):
         )
         where = f"x {x:.3f} {unit}".strip() if unit else f"trace {x:.0f}"
         self.status.show_cursor(f"{where}, {vertical}")
+        self.mdstrip.set_cursor(x)  # the strips' cursor lines follow the B-scan's
 
     # -- growing sources --------------------------------------------------------------------
     def poll(self) -> bool:

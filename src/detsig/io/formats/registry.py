@@ -112,22 +112,6 @@ class FormatPlugin(abc.ABC):
         """
         raise FormatError(f"detsig cannot write the {self.name} format; choose another output")
 
-    def matches_extension(self, path: Path) -> bool:
-        """Whether the file name ends with one of :attr:`extensions` (any case).
-
-        Parameters
-        ----------
-        path : Path
-            The file name to check; only its suffix is looked at.
-
-        Returns
-        -------
-        bool
-            True when the suffix, without the dot, is one of :attr:`extensions`.
-        """
-        suffix = path.suffix.lower().lstrip(".")
-        return bool(suffix) and suffix in self.extensions
-
 
 _REGISTRY: dict[str, FormatPlugin] = {}
 _ENTRY_POINTS_LOADED = False
