@@ -156,7 +156,8 @@ def test_process_time_to_depth_changes_width(recording: Path, tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("toml", "message"),
     [
-        ('[[gpr]]\nstep = "dewow"\n', "missing the required parameter window_samples"),
+        ('[[gpr]]\nstep = "gain_power"\n', "missing the required parameter power"),
+        ('[[gpr]]\nstep = "dewow"\n', "exactly one of window_samples and window_periods"),
         ('[[gpr]]\nstep = "dewow"\nwindow_samples = 4\n', "[[gpr]] step 1 (dewow): window_samples"),
         (
             '[[gpr]]\nstep = "envelope"\n'
@@ -212,7 +213,8 @@ def test_process_unknown_preset_and_stream(recording: Path, tmp_path: Path, caps
 def test_list_steps(capsys) -> None:
     assert main(["process", "--list-steps"]) == 0
     text = capsys.readouterr().out
-    assert "migrate_kirchhoff" in text and "presets: gpr-default, md-default" in text
+    assert "migrate_kirchhoff" in text
+    assert "presets: gpr-default, gpr-detect, gpr-display, md-default" in text
 
 
 def test_process_vendor_file(shared_data: Path, tmp_path: Path) -> None:

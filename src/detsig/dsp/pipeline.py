@@ -40,7 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detsig.dsp import streaming
-from detsig.dsp._validate import ParameterError
+from detsig.dsp._validate import ParameterError, nearest_odd
 from detsig.dsp.background import remove_background
 from detsig.dsp.bandpass import bandpass
 from detsig.dsp.depth import time_to_depth
@@ -55,6 +55,7 @@ from detsig.dsp.md import (
     smooth,
 )
 from detsig.dsp.migration import migrate_kirchhoff, migrate_stolt
+from detsig.dsp.surface import remove_surface_clutter, surface_zone
 from detsig.dsp.timezero import first_break, time_zero
 from detsig.errors import PipelineError
 
@@ -165,8 +166,68 @@ def _row(function: Callable[..., Any], **kwargs: Any) -> streaming.RowFilter:
 # -- GPR steps --------------------------------------------------------------------------------
 
 
+def _centre_hz(c: StreamContext, step: str) -> float:
+    return float(_need(c.center_frequency_hz, "center_frequency_hz", step))
+
+
+def _trace_step(c: StreamContext, step: str) -> float:
+    return float(_need(c.trace_step_m, "trace_step_m", step))
+
+
+def _one_of(p: dict[str, Any], step: str, names: tuple[str, str], *, optional: bool) -> str | None:
+    given = [n for n in names if p[n] is not None]
+    if len(given) > 1 or (not given and not optional):
+        raise ParameterError(f"step {step} takes exactly one of {names[0]} and {names[1]}")
+    return given[0] if given else None
+
+
 def _dewow_kwargs(p: dict[str, Any], c: StreamContext) -> dict[str, Any]:
-    return {"window_samples": p["window_samples"]}
+    """The dewow window in samples; ``window_periods`` of the centre frequency become
+    ``nearest_odd(periods / (f * dt), 3)`` samples (what the GPR detectors use)."""
+    which = _one_of(p, "dewow", ("window_samples", "window_periods"), optional=False)
+    if which == "window_samples":
+        return {"window_samples": p["window_samples"]}
+    samples = p["window_periods"] / (_centre_hz(c, "dewow") * _dt(p, c, "dewow"))
+    return {"window_samples": nearest_odd(samples, 3)}
+
+
+def _background_window(p: dict[str, Any], c: StreamContext) -> int | None:
+    """The background window in traces; ``window_m`` becomes
+    ``nearest_odd(window_m / trace_step_m, 3)`` traces (what the GPR detectors use)."""
+    which = _one_of(p, "remove_background", ("window_traces", "window_m"), optional=True)
+    if which == "window_m":
+        return nearest_odd(p["window_m"] / _trace_step(c, "remove_background"), 3)
+    return p["window_traces"]
+
+
+def _background_batch(x: Any, p: dict[str, Any], c: StreamContext) -> Any:
+    return remove_background(x, _background_window(p, c), method=p["method"])
+
+
+def _surface_zone(p: dict[str, Any], c: StreamContext) -> Any:
+    step = "remove_surface_clutter"
+    if not p["window_m"] > 0:
+        return None
+    return surface_zone(
+        time_zero_s=c.time_zero_s,
+        sample_interval_s=_dt(p, c, step),
+        center_frequency_hz=_centre_hz(c, step),
+        trace_step_m=_trace_step(c, step),
+        window_m=p["window_m"],
+        before_periods=p["before_periods"],
+        after_periods=p["after_periods"],
+        n_components=p["n_components"],
+        basis_step_m=p["basis_step_m"],
+    )
+
+
+def _surface_batch(x: Any, p: dict[str, Any], c: StreamContext) -> Any:
+    zone = _surface_zone(p, c)
+    data = np.asarray(x)
+    if zone is None:
+        return data
+    dtype = np.float64 if data.dtype == np.float64 else np.float32
+    return remove_surface_clutter(data, zone).astype(dtype, copy=False)
 
 
 def _time_zero_kwargs(p: dict[str, Any], c: StreamContext) -> dict[str, Any]:
@@ -192,9 +253,10 @@ def _time_zero_stream(p: dict[str, Any], c: StreamContext) -> streaming.StreamFi
 
 
 def _background_stream(p: dict[str, Any], c: StreamContext) -> streaming.StreamFilter | None:
-    if p["window_traces"] is None:
+    window = _background_window(p, c)
+    if window is None:
         return None
-    return streaming.BackgroundStream(p["window_traces"], p["method"])
+    return streaming.BackgroundStream(window, p["method"])
 
 
 def _gain_kwargs(p: dict[str, Any], c: StreamContext, step: str) -> dict[str, Any]:
@@ -326,7 +388,13 @@ def _spec_list() -> list[StepSpec]:
             "dewow",
             "gpr",
             "subtract a centred running mean along each trace",
-            {"window_samples": Param(_INT, help="odd window length, samples")},
+            {
+                "window_samples": Param(_OPT_INT, None, "odd window length, samples"),
+                "window_periods": Param(
+                    _OPT_FLOAT, None, "window in periods of the centre frequency (instead)"
+                ),
+                "sample_interval_s": Param(_OPT_FLOAT, None, "override, s"),
+            },
             lambda x, p, c: dewow(x, **_dewow_kwargs(p, c)),
             lambda p, c: _row(dewow, **_dewow_kwargs(p, c)),
         ),
@@ -352,10 +420,26 @@ def _spec_list() -> list[StepSpec]:
                 "window_traces": Param(
                     _OPT_INT, None, "odd sliding window, traces (default: line)"
                 ),
+                "window_m": Param(_OPT_FLOAT, None, "sliding window, m of lane (instead)"),
                 "method": Param(_STR, "mean", "mean or median"),
             },
-            lambda x, p, c: remove_background(x, p["window_traces"], method=p["method"]),
+            _background_batch,
             _background_stream,
+        ),
+        StepSpec(
+            "remove_surface_clutter",
+            "gpr",
+            "project the surface zone off the local clutter subspace (sliding SVD)",
+            {
+                "window_m": Param(_FLOAT, 0.6, "lane defining the clutter subspace, m (0: off)"),
+                "before_periods": Param(_FLOAT, 1.0, "zone start: periods before time zero"),
+                "after_periods": Param(_FLOAT, 0.75, "zone end: periods after time zero"),
+                "n_components": Param(_INT, 2, "dimension of the removed subspace"),
+                "basis_step_m": Param(_FLOAT, 0.04, "one basis per this length of lane, m"),
+                "sample_interval_s": Param(_OPT_FLOAT, None, "override, s"),
+            },
+            _surface_batch,
+            lambda p, c: streaming.SurfaceClutterStream(_surface_zone(p, c)),
         ),
         StepSpec(
             "bandpass",
@@ -780,17 +864,30 @@ class BoundPipeline:
         params = {**first.params, "shift_samples": shift}
         self.steps[0] = Step(first.spec, params)
 
-    def run(self, x: npt.ArrayLike) -> npt.NDArray[Any]:
-        """Run every step on the whole block ``x`` (rows = traces or frames).
+    def run(
+        self,
+        x: npt.ArrayLike,
+        *,
+        dtype: Any = np.float32,
+        first_step: int = 0,
+        stop_step: int | None = None,
+    ) -> npt.NDArray[Any]:
+        """Run every step (or steps ``first_step .. stop_step - 1``) on the whole block ``x``
+        (rows = traces or frames).
 
         Parameters
         ----------
         x : array_like, shape (n_rows, n_columns)
             GPR traces (n_traces, n_samples) or MD frames (n_frames, n_channels).
+        dtype : {numpy.float32, numpy.float64}
+            Output type; with float64 the input is converted first and every step computes in
+            float64 (what the GPR detectors use).
+        first_step, stop_step : int, optional
+            Run only these steps (default all), e.g. the rest after :attr:`n_row_steps`.
 
         Returns
         -------
-        ndarray of float32, shape (n_rows, n_out_columns)
+        ndarray of ``dtype``, shape (n_rows, n_out_columns)
             The processed block, C-contiguous; ``n_out_columns`` differs from the input only when
             the last step changes the sample axis.
 
@@ -800,18 +897,63 @@ class BoundPipeline:
             If a step rejects the data, naming the step.
         """
         data: npt.NDArray[Any] = np.asarray(x)
-        for index, (step, step_context) in enumerate(zip(self.steps, self.contexts, strict=True)):
+        if dtype == np.float64:
+            data = np.ascontiguousarray(data, dtype=np.float64)
+        stop = len(self.steps) if stop_step is None else stop_step
+        for index in range(first_step, stop):
+            step, step_context = self.steps[index], self.contexts[index]
             with _step_errors(index, step, step_context.kind):
                 data = step.spec.run_batch(data, step.params, step_context)
-        return np.ascontiguousarray(data, dtype=np.float32)
+        return np.ascontiguousarray(data, dtype=dtype)
 
-    def stream(self) -> ChainStream:
+    @property
+    def n_row_steps(self) -> int:
+        """How many leading steps treat every row on its own (dewow, gains ...): their result
+        for a row can be kept while a window slides."""
+        count = 0
+        for step, step_context in zip(self.steps, self.contexts, strict=True):
+            made = step.spec.make_stream(step.params, step_context)
+            if not isinstance(made, streaming.RowFilter):
+                break
+            count += 1
+        return count
+
+    @property
+    def context_rows(self) -> int:
+        """Rows on each side of a row that its streamed result depends on (0 for row-wise
+        steps): a window padded by this many rows each side gives, on its middle rows, what
+        the whole line gives."""
+        total = 0
+        for step, step_context in zip(self.steps, self.contexts, strict=True):
+            made = step.spec.make_stream(step.params, step_context)
+            if made is not None:
+                total += max(made.lag, int(getattr(made, "lookback", made.lag)))
+        return total
+
+    @property
+    def row_alignment(self) -> int:
+        """Row grouping of the steps, counted from the line's row 0 (surface clutter bases):
+        a padded window must start at a multiple of it to reproduce the whole line."""
+        alignment = 1
+        for step, step_context in zip(self.steps, self.contexts, strict=True):
+            made = step.spec.make_stream(step.params, step_context)
+            if made is not None:
+                alignment = math.lcm(alignment, int(getattr(made, "row_alignment", 1)))
+        return alignment
+
+    def stream(self, *, dtype: Any = np.float32) -> ChainStream:
         """A chained streaming filter (needs :attr:`streamable`; run :meth:`prepare` first).
+
+        Parameters
+        ----------
+        dtype : {numpy.float32, numpy.float64}
+            Type of the rows it returns (feed float64 rows to compute in float64).
 
         Returns
         -------
         ChainStream
-            A stream filter: feed row chunks to ``process`` and call ``finish`` at the end.
+            A stream filter: feed row chunks to ``process`` and call ``finish`` (or
+            ``process_final`` with the last chunk) at the end.
 
         Raises
         ------
@@ -831,7 +973,7 @@ class BoundPipeline:
             f"[[{c.kind}]] step {i + 1} ({s.spec.name})"
             for i, (s, c) in enumerate(zip(self.steps, self.contexts, strict=True))
         ]
-        return ChainStream(filters, labels)
+        return ChainStream(filters, labels, dtype=dtype)
 
     def provenance(self) -> list[dict[str, Any]]:
         """The steps as run, JSON-ready: name, every parameter (defaults included) and the
@@ -880,19 +1022,46 @@ class ChainStream(streaming.StreamFilter):
         The filters, applied in order to each chunk.
     labels : list of str, optional
         One label per filter used to name it in errors; ``step 1``, ``step 2`` ... when None.
+    dtype : {numpy.float32, numpy.float64}
+        Type of the returned rows.
     """
 
     def __init__(
-        self, filters: list[streaming.StreamFilter], labels: list[str] | None = None
+        self,
+        filters: list[streaming.StreamFilter],
+        labels: list[str] | None = None,
+        dtype: Any = np.float32,
     ) -> None:
         super().__init__()
         self.filters = filters
         self.labels = labels or [f"step {i + 1}" for i in range(len(filters))]
+        self.out_type = dtype
         self.lag = sum(f.lag for f in filters)
 
     @property
     def params(self) -> dict[str, Any]:
-        return {"filters": self.filters, "labels": self.labels}
+        return {"filters": self.filters, "labels": self.labels, "dtype": self.out_type}
+
+    def process_final(self, chunk: npt.ArrayLike) -> npt.NDArray[Any]:
+        """The last chunk: each filter computes the end of the stream in one call
+        (:meth:`StreamFilter.process_final`); returns every row not returned before.
+
+        Parameters
+        ----------
+        chunk : array_like, shape (n_rows, n_columns)
+            The last rows (any number, also 0).
+
+        Returns
+        -------
+        ndarray, shape (n_ready, n_out_columns)
+        """
+        data: npt.NDArray[Any] = np.asarray(chunk)
+        for item, label in zip(self.filters, self.labels, strict=True):
+            try:
+                data = item.process_final(data)
+            except ParameterError as error:
+                raise PipelineError(f"{label}: {error}") from None
+        return np.ascontiguousarray(data, dtype=self.out_type)
 
     def _process(self, chunk: npt.NDArray[Any]) -> npt.NDArray[Any]:
         data = chunk
@@ -901,20 +1070,17 @@ class ChainStream(streaming.StreamFilter):
                 data = item.process(data)
             except ParameterError as error:
                 raise PipelineError(f"{label}: {error}") from None
-        return np.ascontiguousarray(data, dtype=np.float32)
+        return np.ascontiguousarray(data, dtype=self.out_type)
 
     def _finish(self) -> npt.NDArray[Any]:
         data: npt.NDArray[Any] | None = None
         for item, label in zip(self.filters, self.labels, strict=True):
             try:
-                if data is not None and len(data):
-                    head = item.process(data)
-                    data = np.concatenate([head, item.finish()])
-                else:
-                    data = item.finish()
+                data = item.finish() if data is None or not len(data) else item.process_final(data)
             except ParameterError as error:
                 raise PipelineError(f"{label}: {error}") from None
-        return np.ascontiguousarray(data if data is not None else self._empty(), dtype=np.float32)
+        out = data if data is not None else self._empty()
+        return np.ascontiguousarray(out, dtype=self.out_type)
 
 
 def preset_names() -> list[str]:
