@@ -1,0 +1,94 @@
+"""The viewer's "detector" preset shows exactly what the GPR detectors look at: the image equals
+the output of the detectors' preprocessing (:class:`GprPreprocessor`, streamed in chunks) on the
+same simulated lane, for the whole lane and for a window in the middle of it."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from detsig.detect.gpr_common import GprPreprocessor
+from detsig.detect.lane_input import load_lane
+from detsig.dsp.pipeline import PipelineError
+from detsig.viewer import processing
+from detsig.viewer.sources import GprInfo, RecordingSource
+
+pytestmark = pytest.mark.gui
+
+
+def detector_view(lane_path: Path) -> np.ndarray:
+    """What the GPR detectors see on the lane: their preprocessing fed in uneven chunks."""
+    lane = load_lane(lane_path)
+    assert lane.gpr is not None
+    scan, geometry = lane.gpr.scan, lane.gpr.geometry
+    pre = GprPreprocessor(geometry, 1.5)  # the detectors' background_window_m
+    cuts = [0, 97, 98, 400, 733, scan.n_traces]
+    rows = [
+        pre.process(scan.data[a:b], scan.distance_m[a:b], final=b == scan.n_traces)[0]
+        for a, b in itertools.pairwise(cuts)
+    ]
+    return np.concatenate(rows)
+
+
+def open_window(qtbot: Any, lane_path: Path, window_traces: int) -> Any:
+    from detsig.viewer.window import ViewerWindow
+
+    window = ViewerWindow(RecordingSource(lane_path), window_traces=window_traces, preset="raw")
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    return window
+
+
+def test_detector_preset_image_is_what_the_detector_sees(qtbot: Any, lane_path: Path) -> None:
+    expected = detector_view(lane_path)
+    window = open_window(qtbot, lane_path, 1001)
+    assert "detector" in [window.preset_box.itemText(i) for i in range(window.preset_box.count())]
+    window.preset_box.setCurrentText("detector")
+    assert window.preset_problem == ""
+    image = np.asarray(window.bscan.image.image)
+    assert image.shape == expected.shape == (1001, window.source.gpr.n_samples)
+    # computed in float64 like the detectors, shown as float32
+    np.testing.assert_array_equal(image, expected.astype(np.float32))
+    raw = np.asarray(window.source.read_traces(0, 1001).data)
+    assert not np.allclose(image, raw)
+
+
+def test_a_sliding_detector_window_shows_the_detector_s_rows(qtbot: Any, lane_path: Path) -> None:
+    expected = detector_view(lane_path).astype(np.float32)
+    window = open_window(qtbot, lane_path, 300)
+    window.preset_box.setCurrentText("detector")
+    for stop in (500, 517, 640, 1001, 300):
+        window.controller.seek(stop)
+        start = stop - 300
+        image = np.asarray(window.bscan.image.image)
+        np.testing.assert_allclose(image, expected[start:stop], rtol=0, atol=1e-6)
+
+
+def test_detector_preset_needs_a_trace_step() -> None:
+    info = GprInfo(name="gpr0", n_samples=64, sample_interval_s=1e-10, center_frequency_hz=1e9)
+    data = np.random.default_rng(0).normal(size=(40, 64)).astype(np.float32)
+    with pytest.raises(PipelineError, match="trace_step_m"):
+        processing.apply_preset(data, info, "detector")
+    got = processing.WindowProcessor().apply(data, 0, info, "detector", trace_step_m=0.01)
+    np.testing.assert_allclose(
+        got, processing.apply_preset(data, info, "detector", 0.01), rtol=0, atol=1e-6
+    )
+
+
+def test_detector_preset_screenshot(qtbot: Any, lane_path: Path, tmp_path: Path) -> None:
+    from detsig.viewer.screenshot import render_window
+
+    from .test_screenshot import png_array
+
+    window = open_window(qtbot, lane_path, 1001)
+    window.preset_box.setCurrentText("detector")
+    png = render_window(window, tmp_path / "detector.png")
+    pixels = png_array(png)
+    assert pixels.shape == (900, 1400, 3)
+    assert pixels.mean(axis=2).std() > 20
+    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 200
