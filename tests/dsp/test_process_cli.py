@@ -227,3 +227,25 @@ def test_process_vendor_file(shared_data: Path, tmp_path: Path) -> None:
         assert gpr.data.shape == (1040, 512) and gpr.dtype == np.float32
         assert np.isfinite(gpr.data[:]).all()
         assert json.loads(gpr.attrs["processing"])["input_file"] == str(source)
+
+
+def test_process_gpr_detect_writes_what_the_detector_sees(tmp_path: Path, capsys) -> None:
+    from detsig.detect.gpr_common import GprPreprocessor
+    from detsig.detect.lane_input import load_lane
+    from detsig.sim import simulate_lane, write_lane
+
+    lane_path = tmp_path / "lane.h5"
+    write_lane(simulate_lane("single-plastic", seed=1), lane_path)
+    out = tmp_path / "detect.h5"
+    assert main(["process", str(lane_path), "-o", str(out), "--preset", "gpr-detect"]) == 0
+    assert "dewow -> remove_background -> remove_surface_clutter" in capsys.readouterr().out
+    gpr = load_lane(lane_path).gpr
+    assert gpr is not None
+    seen, _ = GprPreprocessor(gpr.geometry, 1.5).process(
+        gpr.scan.data, gpr.scan.distance_m, final=True
+    )
+    with open_recording(out) as recording:
+        written = np.asarray(recording.streams["gpr0"].data[:])
+    assert written.dtype == np.float32
+    # the job computes in float32, the detectors in float64
+    np.testing.assert_allclose(written, seen, rtol=0, atol=1e-5 * np.abs(seen).max())

@@ -49,9 +49,9 @@ def test_window_processor_dewows_only_traces_new_to_the_window(monkeypatch: Any)
     processed_rows: list[int] = []
     original = processing._per_trace_steps
 
-    def counting(rows: np.ndarray, bound: Any, dtype: Any) -> np.ndarray:
+    def counting(rows: np.ndarray, plan: Any) -> np.ndarray:
         processed_rows.append(rows.shape[0])
-        return original(rows, bound, dtype)
+        return original(rows, plan)
 
     monkeypatch.setattr(processing, "_per_trace_steps", counting)
     processor = WindowProcessor()

@@ -38,6 +38,7 @@ dewow, background removal and gain display sequence).
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -147,6 +148,30 @@ def bound_preset(preset: str, info: GprInfo, trace_step_m: float | None = None) 
     return pipeline.bind(stream_context(info, trace_step_m))
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """How :class:`WindowProcessor` runs a bound preset (computed once per stream)."""
+
+    bound: BoundPipeline
+    head: int  # leading row-wise steps, cached per trace
+    window_mean: bool  # the step after them is a window-mean background removal
+    context: int  # rows each side a row depends on (0: the window alone)
+    alignment: int  # row grouping counted from the stream start
+    dtype: Any
+    head_key: tuple[Any, ...]
+
+
+@functools.lru_cache(maxsize=32)
+def _plan(preset: str, info: GprInfo, trace_step_m: float | None) -> _Plan:
+    bound = bound_preset(preset, info, trace_step_m)
+    head = bound.n_row_steps
+    window_mean = head < len(bound.steps) and _is_window_mean(bound.steps[head])
+    context = bound.context_rows if preset in _FLOAT64_PRESETS else 0
+    dtype = np.float64 if preset in _FLOAT64_PRESETS else np.float32
+    head_key = tuple((s.spec.name, tuple(s.params.items())) for s in bound.steps[:head])
+    return _Plan(bound, head, window_mean, context, bound.row_alignment, dtype, head_key)
+
+
 def context_rows(preset: str, info: GprInfo, trace_step_m: float | None = None) -> int:
     """Traces on each side of a window that the preset's image of the window depends on.
 
@@ -168,7 +193,7 @@ def context_rows(preset: str, info: GprInfo, trace_step_m: float | None = None) 
     if preset_pipeline(preset) is None or preset not in _FLOAT64_PRESETS:
         return 0
     try:
-        return bound_preset(preset, info, trace_step_m).context_rows
+        return _plan(preset, info, trace_step_m).context
     except PipelineError:
         return 0
 
@@ -216,10 +241,10 @@ def _is_window_mean(step: Step) -> bool:
     )
 
 
-def _per_trace_steps(data: npt.NDArray[Any], bound: BoundPipeline, dtype: Any) -> npt.NDArray[Any]:
-    """The leading steps of ``bound`` that treat every trace on its own, shape
-    (n_traces, n_samples), ``dtype``."""
-    return bound.run(data, dtype=dtype, stop_step=bound.n_row_steps)
+def _per_trace_steps(data: npt.NDArray[Any], plan: _Plan) -> npt.NDArray[Any]:
+    """The leading steps of a preset that treat every trace on its own, shape
+    (n_traces, n_samples), the plan's dtype."""
+    return plan.bound.run(data, dtype=plan.dtype, stop_step=plan.head)
 
 
 class WindowProcessor:
@@ -260,6 +285,14 @@ class WindowProcessor:
         self._first = 0  # stream row of the window's first trace
         self._sum = np.zeros(0)
         self._calls = 0
+        # presets that look at neighbouring traces: their streaming form and its final rows
+        self._context_key: tuple[Any, ...] | None = None
+        self._chain: Any = None
+        self._fed = 0  # stream rows fed to the chain
+        self._final = np.zeros((0, 0), np.float32)  # final rows, from stream row _final_first
+        self._final_first = 0
+        self._stream_first = 0  # the chain's row 0 in the stream
+        self._last: tuple[tuple[Any, ...], npt.NDArray[np.float32]] | None = None
 
     @property
     def rows_kept(self) -> tuple[int, int]:
@@ -300,23 +333,22 @@ class WindowProcessor:
         margin = context_rows(preset, info, trace_step_m)
         if margin == 0:
             return start, stop
-        align = bound_preset(preset, info, trace_step_m).row_alignment
+        align = _plan(preset, info, trace_step_m).alignment
         lo = max(start - margin, 0) // align * align
         return lo, min(stop + margin, n_traces)
 
     def _start_over(
-        self, data: npt.NDArray[np.float32], first: int, key: tuple[Any, ...], bound: Any
+        self, data: npt.NDArray[np.float32], first: int, key: tuple[Any, ...], plan: _Plan
     ) -> None:
         n_traces, n_samples = data.shape
-        dtype = key[-1]
         self._key = key
-        self._buffer = np.empty((2 * n_traces, n_samples), dtype)
-        self._buffer[:n_traces] = _per_trace_steps(data, bound, dtype)
+        self._buffer = np.empty((2 * n_traces, n_samples), plan.dtype)
+        self._buffer[:n_traces] = _per_trace_steps(data, plan)
         self._low, self._count, self._first = 0, n_traces, first
         self._sum = self._buffer[:n_traces].sum(axis=0, dtype=np.float64)
         self._calls = 0
 
-    def _slide(self, data: npt.NDArray[np.float32], first: int, bound: BoundPipeline) -> None:
+    def _slide(self, data: npt.NDArray[np.float32], first: int, plan: _Plan) -> None:
         """Move the window forward to rows ``first .. first + len(data)`` (overlapping)."""
         n_traces = data.shape[0]
         leaving = first - self._first
@@ -328,7 +360,7 @@ class WindowProcessor:
             self._first = first
         entering = n_traces - self._count
         if entering:
-            rows = _per_trace_steps(data[self._count :], bound, self._buffer.dtype)
+            rows = _per_trace_steps(data[self._count :], plan)
             end = self._low + self._count
             if end + entering > self._buffer.shape[0]:  # shift the kept rows to the front
                 if self._count + entering > self._buffer.shape[0]:
@@ -384,12 +416,12 @@ class WindowProcessor:
         n_traces, n_samples = data.shape if data.ndim == 2 else (0, 0)
         if preset == "raw" or n_traces < 2 or n_samples < 2:
             return apply_preset(data, info, preset, trace_step_m)
-        bound = bound_preset(preset, info, trace_step_m)
-        head = bound.n_row_steps
-        dtype = np.float64 if preset in _FLOAT64_PRESETS else np.float32
+        plan = _plan(preset, info, trace_step_m)
+        if plan.context:
+            return self._apply_context(np.asarray(data), int(first_row), plan, info, trace_step_m)
+        bound, head, dtype = plan.bound, plan.head, plan.dtype
         # the cached rows depend only on the head steps (processed and envelope share them)
-        head_steps = tuple((s.spec.name, tuple(s.params.items())) for s in bound.steps[:head])
-        key = (head_steps, info, trace_step_m, dtype)
+        key = (plan.head_key, info, trace_step_m, dtype)
         data = np.asarray(data, dtype=np.float32)
         first = int(first_row)
         kept_start, kept_stop = self.rows_kept
@@ -399,17 +431,66 @@ class WindowProcessor:
             and kept_start <= first < kept_stop <= first + n_traces
         )
         if slides:
-            self._slide(data, first, bound)
+            self._slide(data, first, plan)
         else:
-            self._start_over(data, first, key, bound)
+            self._start_over(data, first, key, plan)
         out = self._buffer[self._low : self._low + self._count]
         rest = head
-        if rest < len(bound.steps) and _is_window_mean(bound.steps[rest]):
-            out = out - (self._sum / self._count).astype(out.dtype)
+        if plan.window_mean:
+            out = out - (self._sum / self._count).astype(out.dtype)  # a new array
             rest += 1
+        elif rest == len(bound.steps):
+            out = out.copy()  # not the buffer itself
         if rest < len(bound.steps):
             out = bound.run(out, dtype=dtype, first_step=rest)
-        return np.array(out, dtype=np.float32)
+        return np.ascontiguousarray(out, dtype=np.float32)
+
+    def _apply_context(
+        self,
+        data: npt.NDArray[Any],
+        first: int,
+        plan: _Plan,
+        info: GprInfo,
+        trace_step_m: float | None,
+    ) -> npt.NDArray[np.float32]:
+        """A preset whose rows depend on neighbouring traces (the detector's): the pipeline's
+        streaming form is fed the traces that enter on the right and keeps the rows it has
+        finished (they equal the whole line's, as the detectors compute them); the newest
+        rows, which the stream still holds back, come from the batch form on the end of the
+        window with their left context."""
+        n_traces, n_samples = data.shape
+        stop = first + n_traces
+        key = (plan, n_samples)
+        if self._last is not None and self._last[0] == (key, first, stop):
+            return self._last[1].copy()
+        continues = key == self._context_key and self._final_first <= first <= self._fed <= stop
+        if not continues:
+            self._context_key = key
+            self._chain = plan.bound.stream(dtype=np.float64)
+            self._stream_first = self._fed = self._final_first = first
+            self._final = np.zeros((0, n_samples), np.float32)
+        if stop > self._fed:
+            new = np.ascontiguousarray(data[self._fed - first :], dtype=np.float64)
+            ready = self._chain.process(new).astype(np.float32)
+            self._final = np.concatenate([self._final, ready])
+            self._fed = stop
+        drop = min(max(first - self._final_first, 0), self._final.shape[0])
+        self._final = self._final[drop:]  # rows left of the window go
+        self._final_first += drop
+        final_stop = self._final_first + self._final.shape[0]
+        out = np.empty((n_traces, n_samples), np.float32)
+        if final_stop > first:  # then _final starts at the window's first row
+            out[: final_stop - first] = self._final
+        final_stop = max(final_stop, first)
+        if final_stop < stop:
+            align = plan.alignment
+            tail = max(final_stop - plan.context, first)
+            tail = self._stream_first + (tail - self._stream_first) // align * align
+            tail = max(tail, first)
+            rows = plan.bound.run(data[tail - first :], dtype=np.float64)
+            out[final_stop - first :] = rows[final_stop - tail :]
+        self._last = ((key, first, stop), out)
+        return out.copy()
 
 
 def warm_up() -> None:
