@@ -11,9 +11,9 @@ import pytest
 
 from detsig import __version__, dsp
 from detsig.cli import main
-from detsig.dsp.pipeline import StreamContext, load_pipeline
+from detsig.dsp.pipeline import load_pipeline
 from detsig.io.recording import RecordingWriter, open_recording
-from detsig.model import GroundTruth, PositionTrack, TruthTarget
+from detsig.model import GprHeader, GroundTruth, MdHeader, PositionTrack, TruthTarget
 
 
 def _make_recording(path: Path, n_traces: int = 300, n_frames: int = 2000) -> None:
@@ -98,9 +98,7 @@ def test_process_default_presets(recording: Path, tmp_path: Path, capsys) -> Non
         ]
         # chunked file processing equals the batch pipeline on the whole stream
         bound = load_pipeline("gpr-default").bind(
-            StreamContext(
-                "gpr", sample_interval_s=1e-10, trace_step_m=0.02, center_frequency_hz=1e9
-            )
+            GprHeader(sample_interval_s=1e-10, trace_step_m=0.02, center_frequency_hz=1e9)
         )
         expected = bound.run(raw.streams["gpr0"].data[:])
         np.testing.assert_allclose(gpr.data[:], expected, rtol=1e-5, atol=1e-3)
@@ -110,7 +108,7 @@ def test_process_default_presets(recording: Path, tmp_path: Path, capsys) -> Non
         md = rec.streams["md0"]
         md_expected = (
             load_pipeline("md-default")
-            .bind(StreamContext("md", sample_rate_hz=500.0))
+            .bind(MdHeader(500.0, ("g0", "g1", "g2")))
             .run(raw.streams["md0"].data[:])
         )
         np.testing.assert_allclose(md.data[:], md_expected, atol=1e-4)
@@ -156,7 +154,8 @@ def test_process_time_to_depth_changes_width(recording: Path, tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("toml", "message"),
     [
-        ('[[gpr]]\nstep = "dewow"\n', "missing the required parameter window_samples"),
+        ('[[gpr]]\nstep = "gain_power"\n', "missing the required parameter power"),
+        ('[[gpr]]\nstep = "dewow"\n', "exactly one of window_samples and window_periods"),
         ('[[gpr]]\nstep = "dewow"\nwindow_samples = 4\n', "[[gpr]] step 1 (dewow): window_samples"),
         (
             '[[gpr]]\nstep = "envelope"\n'
@@ -212,7 +211,8 @@ def test_process_unknown_preset_and_stream(recording: Path, tmp_path: Path, caps
 def test_list_steps(capsys) -> None:
     assert main(["process", "--list-steps"]) == 0
     text = capsys.readouterr().out
-    assert "migrate_kirchhoff" in text and "presets: gpr-default, md-default" in text
+    assert "migrate_kirchhoff" in text
+    assert "presets: gpr-default, gpr-detect, gpr-display, md-default" in text
 
 
 def test_process_vendor_file(shared_data: Path, tmp_path: Path) -> None:
@@ -225,3 +225,25 @@ def test_process_vendor_file(shared_data: Path, tmp_path: Path) -> None:
         assert gpr.data.shape == (1040, 512) and gpr.dtype == np.float32
         assert np.isfinite(gpr.data[:]).all()
         assert json.loads(gpr.attrs["processing"])["input_file"] == str(source)
+
+
+def test_process_gpr_detect_writes_what_the_detector_sees(tmp_path: Path, capsys) -> None:
+    from detsig.detect.gpr_common import GprPreprocessor
+    from detsig.detect.lane_input import load_lane
+    from detsig.sim import simulate_lane, write_lane
+
+    lane_path = tmp_path / "lane.h5"
+    write_lane(simulate_lane("single-plastic", seed=1), lane_path)
+    out = tmp_path / "detect.h5"
+    assert main(["process", str(lane_path), "-o", str(out), "--preset", "gpr-detect"]) == 0
+    assert "dewow -> remove_background -> remove_surface_clutter" in capsys.readouterr().out
+    with load_lane(lane_path) as lane:
+        gpr = lane.gpr
+        assert gpr is not None
+        data, distance_m = gpr.rows.rows(0, gpr.rows.n_rows)[:2]
+        seen, _ = GprPreprocessor(gpr.header, 1.5).process(data, distance_m, final=True)
+    with open_recording(out) as recording:
+        written = np.asarray(recording.streams["gpr0"].data[:])
+    assert written.dtype == np.float32
+    # the job computes in float32, the detectors in float64
+    np.testing.assert_allclose(written, seen, rtol=0, atol=1e-5 * np.abs(seen).max())

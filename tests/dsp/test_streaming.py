@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from detsig import dsp
 from detsig.dsp import streaming
+from detsig.model import GprHeader, MdHeader
 
 from .conftest import random_splits
 
@@ -211,14 +212,14 @@ window_s = 0.04
 @pytest.mark.parametrize(
     ("text", "context", "shape"),
     [
-        (ALL_STREAMABLE_GPR, {"kind": "gpr", "sample_interval_s": 1e-10}, (45, 64)),
-        (ALL_STREAMABLE_MD, {"kind": "md", "sample_rate_hz": 200.0}, (400, 3)),
+        (ALL_STREAMABLE_GPR, GprHeader(sample_interval_s=1e-10), (45, 64)),
+        (ALL_STREAMABLE_MD, MdHeader(200.0, ("a", "b", "c")), (400, 3)),
     ],
 )
 def test_pipeline_stream_equals_pipeline_batch(rng, text, context, shape):
-    from detsig.dsp.pipeline import Pipeline, StreamContext
+    from detsig.dsp.pipeline import Pipeline
 
-    bound = Pipeline.from_toml(text).bind(StreamContext(**context))
+    bound = Pipeline.from_toml(text).bind(context)
     assert bound.streamable
     x = rng.normal(size=shape).astype(np.float32)
     batch = bound.run(x)
@@ -228,11 +229,11 @@ def test_pipeline_stream_equals_pipeline_batch(rng, text, context, shape):
 
 
 def test_prepared_time_zero_equals_batch(rng):
-    from detsig.dsp.pipeline import StreamContext, load_pipeline
+    from detsig.dsp.pipeline import load_pipeline
 
     x = rng.normal(size=(60, 80)).astype(np.float32) * 0.01
     x[:, 12] = 1.0
-    context = StreamContext("gpr", sample_interval_s=1e-10, center_frequency_hz=1e9)
+    context = GprHeader(sample_interval_s=1e-10, center_frequency_hz=1e9)
     batch = load_pipeline("gpr-default").bind(context).run(x)
     bound = load_pipeline("gpr-default").bind(context)
     assert bound.needs_prepare

@@ -9,7 +9,7 @@ import pytest
 
 from detsig.detect.lane_input import load_lane
 from detsig.io.reader import open_recording
-from detsig.jobs.process import _stream_context
+from detsig.jobs.process import _stream_header
 from detsig.sim import simulate_lane, write_lane
 from detsig.viewer.sources import RecordingSource
 
@@ -31,7 +31,7 @@ def _recording(lane, path, *, stated: bool):
 def _three_views(path):
     geometry = load_lane(path).gpr.header
     with open_recording(path) as recording:
-        context = _stream_context(recording.streams["gpr0"])
+        context = _stream_header(recording.streams["gpr0"])
     source = RecordingSource(path)
     try:
         view_step = float(np.median(np.diff(source.trace_x())))

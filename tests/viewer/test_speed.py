@@ -48,9 +48,9 @@ def test_window_processor_dewows_only_traces_new_to_the_window(monkeypatch: Any)
     processed_rows: list[int] = []
     original = processing._per_trace_steps
 
-    def counting(rows: np.ndarray, info: GprHeader) -> np.ndarray:
+    def counting(rows: np.ndarray, plan: Any) -> np.ndarray:
         processed_rows.append(rows.shape[0])
-        return original(rows, info)
+        return original(rows, plan)
 
     monkeypatch.setattr(processing, "_per_trace_steps", counting)
     processor = WindowProcessor()
@@ -61,7 +61,9 @@ def test_window_processor_dewows_only_traces_new_to_the_window(monkeypatch: Any)
     assert processor.rows_kept == (33, 333)
     processor.apply(data[33:333], 33, INFO, "envelope")  # same traces, other preset
     assert processed_rows == [300, 33]
-    other = GprHeader(n_samples=128, sample_interval_s=1e-10)  # other sampling
+    other = GprHeader(  # other sampling
+        n_samples=128, sample_interval_s=2e-10, center_frequency_hz=1e9
+    )
     processor.apply(data[33:333], 33, other, "processed")
     assert processed_rows[-1] == 300
     np.testing.assert_array_equal(processor.apply(data[40:340], 40, INFO, "raw"), data[40:340])

@@ -21,8 +21,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--pipeline",
+        "--preset",
+        dest="pipeline",
         default=None,
-        help="preset name (gpr-default, md-default) or a pipeline .toml file "
+        help="preset name (gpr-default, gpr-detect = what the GPR detectors look at, "
+        "gpr-display = the viewer's 'processed', md-default) or a pipeline .toml file "
         "(default: gpr-default for GPR streams and md-default for MD streams)",
     )
     parser.add_argument(

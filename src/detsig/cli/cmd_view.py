@@ -36,9 +36,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--preset",
-        choices=["raw", "processed", "envelope"],
+        choices=["raw", "processed", "envelope", "detector"],
         default="raw",
-        help="processing applied to the displayed traces (default raw)",
+        help="processing applied to the displayed traces (default raw): processed = the "
+        "gpr-display pipeline preset, envelope = it plus the envelope, detector = the "
+        "gpr-detect preset (exactly what the GPR detectors look at)",
     )
     parser.add_argument(
         "--cmap", choices=["grey", "seismic", "viridis"], default="grey", help="B-scan colours"

@@ -9,7 +9,6 @@ signal was cut into blocks.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,48 +16,10 @@ import numpy as np
 import numpy.typing as npt
 
 from detsig.detect import _kernels
+from detsig.dsp.streaming import LookaheadStage, RowCompute
 from detsig.model import Candidate
 
-#: compute(buf, g0, start, stop) -> array with one row per row start .. stop - 1
-RowCompute = Callable[[npt.NDArray[np.float64], int, int, int], npt.NDArray[np.float64]]
-
-
-class LookaheadStage:
-    """Computes rows that need ``lookback`` earlier and ``lookahead`` later rows.
-
-    Parameters
-    ----------
-    compute : callable
-        ``compute(buf, g0, start, stop) -> (stop - start, n_out)`` where ``buf`` holds rows
-        ``g0 ..`` of the input; windows are truncated at row 0 and at the last row held.
-    lookback, lookahead : int
-        Rows before and after a row that its result depends on.
-    """
-
-    def __init__(self, compute: RowCompute, lookback: int, lookahead: int) -> None:
-        self.compute = compute
-        self.lookback = int(lookback)
-        self.lookahead = int(lookahead)
-        self.history: npt.NDArray[np.float64] | None = None
-        self.history_start = 0
-        self.n_emitted = 0
-
-    def push(self, rows: npt.NDArray[np.float64], *, final: bool = False) -> npt.NDArray[Any]:
-        """Add rows; returns the results of the rows that are now complete (in order)."""
-        rows = np.ascontiguousarray(rows, dtype=np.float64)
-        if self.history is None:
-            self.history = np.empty((0, rows.shape[1]), np.float64)
-        buf = np.concatenate([self.history, rows]) if len(self.history) else rows
-        g0 = self.history_start
-        n_available = g0 + buf.shape[0]
-        stop = n_available if final else max(self.n_emitted, n_available - self.lookahead)
-        out = self.compute(buf, g0, self.n_emitted, stop)
-        keep_from = max(min(stop, n_available) - self.lookback, 0)
-        keep_from = max(keep_from, g0)
-        self.history = np.array(buf[keep_from - g0 :], copy=True)
-        self.history_start = keep_from
-        self.n_emitted = stop
-        return out
+__all__ = ["LookaheadStage", "RowCompute", "Segment", "Segmenter"]
 
 
 @dataclass

@@ -3,12 +3,18 @@ resolved :class:`~detsig.model.GprHeader`, :func:`detsig.dsp.resolve_gpr_header`
 
 Preprocessing, exact in any chunking:
 
+the :data:`DETECT_PRESET` pipeline (``detsig/dsp/presets/gpr-detect.toml``, steps of
+:mod:`detsig.dsp.pipeline` run through their streaming forms), so ``detsig process --preset
+gpr-detect`` and the viewer's ``detector`` preset show exactly what the detectors see:
+
 1. **Dewow** (:func:`detsig.dsp.dewow`): a centred running mean over about one period of the
    centre frequency is subtracted from every trace (the low-frequency "wow" goes).
 2. **Background removal** (:func:`detsig.dsp.remove_background_stream`, median): the median
    trace of a centred window of ``background_window_m`` is subtracted, removing the direct
    wave, the antenna ringing and the flat ground echo while keeping hyperbolas narrower than
    half the window.
+3. **Surface clutter removal** (:mod:`detsig.dsp.surface`): the surface zone of every trace is
+   projected off the local clutter subspace (sliding SVD), for a rough ground surface.
 
 References
 ----------
@@ -20,18 +26,23 @@ References
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-from detsig.detect._stream import LookaheadStage
+from detsig.dsp._validate import nearest_odd
 from detsig.errors import InputError
 from detsig.model import GprHeader
 
 if TYPE_CHECKING:
+    from detsig.dsp.pipeline import BoundPipeline, Pipeline
     from detsig.dsp.surface import SurfaceZone
+
+#: The pipeline preset (``detsig/dsp/presets/gpr-detect.toml``) that defines what the GPR
+#: detectors look at.
+DETECT_PRESET = "gpr-detect"
 
 
 def row_values(name: str, values: npt.ArrayLike | None, n_rows: int) -> npt.NDArray[np.float64]:
@@ -63,22 +74,9 @@ def row_values(name: str, values: npt.ArrayLike | None, n_rows: int) -> npt.NDAr
     return array
 
 
-def odd(value: float, minimum: int = 1) -> int:
-    """The nearest odd whole number >= ``minimum`` (window lengths in rows).
-
-    Parameters
-    ----------
-    value : float
-        Wanted length.
-    minimum : int
-        Smallest result.
-
-    Returns
-    -------
-    int
-    """
-    n = max(round(value), minimum)
-    return n if n % 2 == 1 else n + 1
+#: The nearest odd whole number >= ``minimum`` (window lengths in rows); see
+#: :func:`detsig.dsp._validate.nearest_odd`.
+odd = nearest_odd
 
 
 @dataclass(frozen=True)
@@ -107,66 +105,127 @@ class SurfaceClutterParams:
 
     def zone(self, geometry: GprHeader) -> SurfaceZone | None:
         """The zone of a line (None: removal off, or the zone lies outside the traces)."""
-        from detsig.dsp.surface import SurfaceZone
+        from detsig.dsp.surface import surface_zone
 
-        if not self.window_m > 0:
-            return None
-        period_s = 1.0 / geometry.frequency_hz
-        dt = geometry.sample_interval_s
-        first = max(round((geometry.time_zero_s - self.before_periods * period_s) / dt), 0)
-        stop = min(
-            round((geometry.time_zero_s + self.after_periods * period_s) / dt) + 1,
-            geometry.n_samples,
+        return surface_zone(
+            time_zero_s=geometry.time_zero_s,
+            sample_interval_s=geometry.sample_interval_s,
+            center_frequency_hz=geometry.frequency_hz,
+            trace_step_m=geometry.step_m,
+            window_m=self.window_m,
+            before_periods=self.before_periods,
+            after_periods=self.after_periods,
+            n_components=self.n_components,
+            basis_step_m=self.basis_step_m,
+            n_samples=geometry.n_samples,
         )
-        if stop <= first:
-            return None
-        return SurfaceZone(
-            first_sample=int(first),
-            stop_sample=int(stop),
-            half_window=max(round(self.window_m / 2 / geometry.step_m), 1),
-            n_components=max(int(self.n_components), 1),
-            basis_every=max(round(self.basis_step_m / geometry.step_m), 1),
-        )
+
+    def step_params(self) -> dict[str, Any]:
+        """The parameters of the ``remove_surface_clutter`` pipeline step."""
+        return {
+            "window_m": float(self.window_m),
+            "before_periods": float(self.before_periods),
+            "after_periods": float(self.after_periods),
+            "n_components": int(self.n_components),
+            "basis_step_m": float(self.basis_step_m),
+        }
+
+
+def detect_pipeline(
+    background_window_m: float | None = None,
+    dewow_periods: float | None = None,
+    surface: SurfaceClutterParams | None = None,
+) -> Pipeline:
+    """The :data:`DETECT_PRESET` pipeline with a detector's parameters put in.
+
+    Parameters
+    ----------
+    background_window_m : float, optional
+        ``window_m`` of the ``remove_background`` step, m (None: the preset's).
+    dewow_periods : float, optional
+        ``window_periods`` of the ``dewow`` step (None: the preset's).
+    surface : SurfaceClutterParams, optional
+        Parameters of the ``remove_surface_clutter`` step (None: the preset's).
+
+    Returns
+    -------
+    Pipeline
+        The preset's GPR steps, validated again with the overrides.
+    """
+    from detsig.dsp.pipeline import load_pipeline
+
+    preset = load_pipeline(DETECT_PRESET)
+    overrides: dict[str, dict[str, Any]] = {}
+    if dewow_periods is not None:
+        overrides["dewow"] = {"window_periods": float(dewow_periods), "window_samples": None}
+    if background_window_m is not None:
+        overrides["remove_background"] = {
+            "window_m": float(background_window_m),
+            "window_traces": None,
+        }
+    if surface is not None:
+        overrides["remove_surface_clutter"] = surface.step_params()
+    entries = [
+        {"step": step.spec.name, **step.params, **overrides.get(step.spec.name, {})}
+        for step in preset.steps_for("gpr")
+    ]
+    # TOML has no null: drop the unset optional parameters so the document validates again
+    entries = [{k: v for k, v in entry.items() if v is not None} for entry in entries]
+    return type(preset).from_mapping(
+        {"name": preset.name, "description": preset.description, "gpr": entries},
+        source=preset.source,
+    )
 
 
 class GprPreprocessor:
-    """Dewow, sliding-median background removal and surface-following clutter removal, chunk
-    by chunk, with aligned positions.
+    """What the GPR detectors look at, chunk by chunk, with aligned positions: the
+    :data:`DETECT_PRESET` pipeline (dewow, sliding-median background removal and
+    surface-following clutter removal) run through its streaming form in float64.
 
     Parameters
     ----------
     geometry : GprHeader
         The line's sampling.
-    background_window_m : float
-        Length of the centred background window, m.
-    dewow_periods : float
-        Dewow window in periods of the centre frequency.
+    background_window_m : float, optional
+        Length of the centred background window, m (None: the preset's, 1.5 m).
+    dewow_periods : float, optional
+        Dewow window in periods of the centre frequency (None: the preset's, 1).
     surface : SurfaceClutterParams, optional
-        Surface clutter removal (:mod:`detsig.dsp.surface`); default on.
+        Surface clutter removal (:mod:`detsig.dsp.surface`); None: the preset's (on).
     """
 
     def __init__(
         self,
         geometry: GprHeader,
-        background_window_m: float = 1.5,
-        dewow_periods: float = 1.0,
+        background_window_m: float | None = None,
+        dewow_periods: float | None = None,
         surface: SurfaceClutterParams | None = None,
     ) -> None:
-        if not background_window_m > 0 or not dewow_periods > 0:
-            raise InputError("background_window_m and dewow_periods must be > 0")
+        from detsig.dsp.pipeline import PipelineError
+
+        for value in (background_window_m, dewow_periods):
+            if value is not None and not value > 0:
+                raise InputError("background_window_m and dewow_periods must be > 0")
         self.geometry = geometry
-        self.background_traces = odd(background_window_m / geometry.step_m, 3)
-        self.dewow_samples = odd(
-            dewow_periods / (geometry.frequency_hz * geometry.sample_interval_s), 3
+        self.pipeline = detect_pipeline(background_window_m, dewow_periods, surface)
+        try:
+            self.bound: BoundPipeline = self.pipeline.bind(
+                replace(geometry, center_frequency_hz=geometry.frequency_hz)
+            )
+            self.stream = self.bound.stream(dtype=np.float64)
+        except PipelineError as error:
+            raise InputError(f"cannot preprocess this GPR line: {error}") from None
+        steps = zip(self.bound.steps, self.stream.filters, strict=True)
+        windows = {step.spec.name: made for step, made in steps}
+        dewow_filter = windows.get("dewow")
+        self.dewow_samples = (
+            int(dewow_filter.params["window_samples"]) if dewow_filter is not None else 1
         )
-        self.surface_zone = (surface or SurfaceClutterParams()).zone(geometry)
-        self.surface_stage: LookaheadStage | None = None
-        if self.surface_zone is not None:
-            zone = self.surface_zone
-            self.surface_stage = LookaheadStage(self._surface, zone.lookback, zone.lookahead)
-        extra = self.surface_zone.lookahead if self.surface_zone is not None else 0
-        self.lag = self.background_traces // 2 + extra
-        self._state: Any = None
+        background = windows.get("remove_background")
+        self.background_traces = int(getattr(background, "window_traces", 1))
+        surface_filter = windows.get("remove_surface_clutter")
+        self.surface_zone: SurfaceZone | None = getattr(surface_filter, "zone", None)
+        self.lag = self.stream.lag
         self._pending_aux: npt.NDArray[np.float64] = np.empty((0, 4))
         self.n_traces = 0
 
@@ -190,7 +249,7 @@ class GprPreprocessor:
         lat_deg, lon_deg : array_like, shape (n_new,), optional
             WGS84 position of each trace, deg.
         final : bool
-            True on the last call: flush the traces held for the centred window.
+            True on the last call: flush the traces held for the centred windows.
 
         Returns
         -------
@@ -200,8 +259,6 @@ class GprPreprocessor:
             Their distance (m), time since the first trace (s), latitude and longitude (deg);
             NaN where unknown.
         """
-        from detsig.dsp import dewow, remove_background_stream
-
         data = np.asarray(traces)
         if data.ndim != 2:
             raise InputError(f"GPR traces must be 2-D (traces, samples), got {data.ndim}-D")
@@ -221,21 +278,8 @@ class GprPreprocessor:
             [self._pending_aux, np.column_stack([distance, time_s, lat, lon])]
         )
         data64 = np.ascontiguousarray(data, dtype=np.float64)
-        dewowed = dewow(data64, self.dewow_samples) if n_new else data64
-        y, self._state = remove_background_stream(
-            dewowed, self.background_traces, method="median", state=self._state, final=final
-        )
-        y = np.asarray(y, dtype=np.float64)
-        if self.surface_stage is not None:
-            y = self.surface_stage.push(y, final=final)
+        step = self.stream.process_final if final else self.stream.process
+        y = np.asarray(step(data64), dtype=np.float64)
         aux = self._pending_aux[: y.shape[0]]
         self._pending_aux = self._pending_aux[y.shape[0] :]
         return y, aux
-
-    def _surface(
-        self, buf: npt.NDArray[np.float64], g0: int, start: int, stop: int
-    ) -> npt.NDArray[np.float64]:
-        from detsig.dsp.surface import surface_clutter_rows
-
-        assert self.surface_zone is not None
-        return surface_clutter_rows(buf, g0, start, stop, self.surface_zone, g0 + buf.shape[0] - 1)

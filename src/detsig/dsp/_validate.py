@@ -53,6 +53,25 @@ def odd_window(name: str, value: Any) -> int:
     return window
 
 
+def nearest_odd(value: float, minimum: int = 1) -> int:
+    """The nearest odd whole number >= ``minimum`` (window lengths resolved from physical sizes).
+
+    Parameters
+    ----------
+    value : float
+        Wanted length (e.g. a window in metres divided by the trace step in metres).
+    minimum : int
+        Smallest result.
+
+    Returns
+    -------
+    int
+        ``max(round(value), minimum)``, plus one when that is even.
+    """
+    n = max(round(value), minimum)
+    return n if n % 2 == 1 else n + 1
+
+
 def positive_float(name: str, value: Any) -> float:
     """``value`` as a finite float > 0."""
     try:

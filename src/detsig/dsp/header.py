@@ -139,6 +139,7 @@ def resolve_gpr_header(
     distance_m: npt.ArrayLike | None = None,
     trace_step_m: float | None = None,
     n_samples: int | None = None,
+    strict: bool = True,
 ) -> GprHeader:
     """The header of a line with trace step, time zero and centre frequency all known.
 
@@ -154,6 +155,10 @@ def resolve_gpr_header(
         A trace step given by the user, m; overrides everything else.
     n_samples : int, optional
         Samples per trace when the header does not say (default: the traces' width).
+    strict : bool
+        Refuse what can be neither read nor measured (the detectors); False leaves such a
+        field as the header has it (None / 0 / NaN, ``sources`` saying ``"none"``) for jobs
+        whose steps may not need it (``detsig process``, ``detsig view``).
 
     Returns
     -------
@@ -168,17 +173,22 @@ def resolve_gpr_header(
         time zero and no traces; no centre frequency and traces that show none), or a header
         whose sample interval was never stated.
     """
-    if header.sources.get("sample_interval_s") == "unstated":
+    if strict and header.sources.get("sample_interval_s") == "unstated":
         raise InputError("the GPR line states no usable sample interval")
     sources = dict(header.sources)
     step, sources["trace_step_m"] = resolve_trace_step_m(header, distance_m, trace_step_m)
-    if step is None:
+    if step is None and strict:
         raise InputError(
             "the GPR line states no trace step and has no trace positions; give the "
             "distance between traces"
         )
-    time_zero, sources["time_zero_s"] = resolve_time_zero_s(header, traces)
-    if time_zero is None:
+    try:
+        time_zero, sources["time_zero_s"] = resolve_time_zero_s(header, traces)
+    except InputError:
+        if strict:
+            raise
+        time_zero, sources["time_zero_s"] = None, "none"
+    if time_zero is None and strict:
         raise InputError("the GPR line states no time zero and no traces were given to find it")
     frequency = header.center_frequency_hz
     sources["center_frequency_hz"] = "stated"
@@ -193,9 +203,12 @@ def resolve_gpr_header(
             except ParameterError:
                 frequency = math.nan
         if not math.isfinite(frequency):
-            raise InputError(
-                "the GPR line states no centre frequency and it cannot be measured from the traces"
-            )
+            sources["center_frequency_hz"] = "none"
+            if strict:
+                raise InputError(
+                    "the GPR line states no centre frequency and it cannot be measured from "
+                    "the traces"
+                )
     width = header.n_samples
     if n_samples is not None:
         width = int(n_samples)
@@ -204,8 +217,8 @@ def resolve_gpr_header(
     return replace(
         header,
         n_samples=width,
-        trace_step_m=float(step),
-        time_zero_s=float(time_zero),
+        trace_step_m=None if step is None else float(step),
+        time_zero_s=float(time_zero or 0.0),
         center_frequency_hz=float(frequency),
         sources=sources,
     )

@@ -19,9 +19,10 @@ A pipeline file lists steps per stream kind::
     window_s = 2.0
 
 Sampling parameters (``sample_interval_s``, ``sample_rate_hz``, ``time_zero_s``,
-``trace_step_m``, ``center_frequency_hz``) come from the stream being processed, through a
-:class:`StreamContext`; a step may override them. ``detsig process --list-steps`` prints every
-step with its parameters. Presets ship in ``detsig/dsp/presets/<name>.toml``.
+``trace_step_m``, ``center_frequency_hz``) come from the stream being processed, through its
+:class:`~detsig.model.GprHeader` or :class:`~detsig.model.MdHeader`; a step may override
+them. ``detsig process --list-steps`` prints every step with its parameters. Presets ship in
+``detsig/dsp/presets/<name>.toml``.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detsig.dsp import streaming
-from detsig.dsp._validate import ParameterError
+from detsig.dsp._validate import ParameterError, nearest_odd
 from detsig.dsp.background import remove_background
 from detsig.dsp.bandpass import bandpass
 from detsig.dsp.depth import time_to_depth
@@ -55,38 +56,52 @@ from detsig.dsp.md import (
     smooth,
 )
 from detsig.dsp.migration import migrate_kirchhoff, migrate_stolt
+from detsig.dsp.surface import remove_surface_clutter, surface_zone
 from detsig.dsp.timezero import first_break, time_zero
 from detsig.errors import PipelineError
+from detsig.model import GprHeader, MdHeader, StreamHeader
 
 KINDS = ("gpr", "md")
 _MISSING = object()
 
 
-@dataclass(frozen=True)
-class StreamContext:
-    """What a step needs to know about the stream it processes.
+#: The fields of a stream header that steps read (the provenance records them).
+_SAMPLING_FIELDS = {
+    "gpr": ("sample_interval_s", "time_zero_s", "trace_step_m", "center_frequency_hz"),
+    "md": ("sample_rate_hz",),
+}
 
-    Attributes
-    ----------
-    kind : {"gpr", "md"}
-    sample_interval_s : float or None
-        GPR: time between samples, s.
-    time_zero_s : float
-        GPR: time of the ground surface in the trace, s.
-    trace_step_m : float or None
-        GPR: distance between traces, m (migration needs it).
-    center_frequency_hz : float
-        GPR antenna centre frequency, Hz (NaN when unknown).
-    sample_rate_hz : float or None
-        MD: frames per second, Hz.
-    """
 
-    kind: str
-    sample_interval_s: float | None = None
-    time_zero_s: float = 0.0
-    trace_step_m: float | None = None
-    center_frequency_hz: float = math.nan
-    sample_rate_hz: float | None = None
+def _sampling(c: StreamHeader) -> dict[str, Any]:
+    """The sampling a step ran with: ``kind`` and the set (not None, not NaN) fields."""
+    values = {name: getattr(c, name) for name in _SAMPLING_FIELDS[_kind(c)]}
+    return {
+        "kind": _kind(c),
+        **{
+            k: v
+            for k, v in values.items()
+            if v is not None and not (isinstance(v, float) and math.isnan(v))
+        },
+    }
+
+
+def _kind(c: StreamHeader) -> str:
+    """The pipeline section a stream runs: ``"md"``, else ``"gpr"`` (radar sweeps too)."""
+    return "md" if isinstance(c, MdHeader) else "gpr"
+
+
+def _gpr(c: StreamHeader, step: str) -> GprHeader:
+    """The GPR header a GPR step runs on."""
+    if not isinstance(c, GprHeader):
+        raise ParameterError(f"step {step} processes GPR traces, not a {c.kind} stream")
+    return c
+
+
+def _md(c: StreamHeader, step: str) -> MdHeader:
+    """The metal-detector header an MD step runs on."""
+    if not isinstance(c, MdHeader):
+        raise ParameterError(f"step {step} processes metal-detector frames, not a {c.kind} stream")
+    return c
 
 
 @dataclass(frozen=True)
@@ -123,9 +138,9 @@ class StepSpec:
     kind: str
     summary: str
     params: Mapping[str, Param]
-    run_batch: Callable[[npt.NDArray[Any], dict[str, Any], StreamContext], npt.NDArray[Any]]
-    make_stream: Callable[[dict[str, Any], StreamContext], streaming.StreamFilter | None]
-    update_context: Callable[[dict[str, Any], StreamContext], StreamContext] = (
+    run_batch: Callable[[npt.NDArray[Any], dict[str, Any], StreamHeader], npt.NDArray[Any]]
+    make_stream: Callable[[dict[str, Any], StreamHeader], streaming.StreamFilter | None]
+    update_context: Callable[[dict[str, Any], StreamHeader], StreamHeader] = (
         lambda params, context: context
     )
     last_only: bool = False
@@ -139,18 +154,18 @@ def _need(context_value: Any, name: str, step: str) -> Any:
     return context_value
 
 
-def _dt(params: dict[str, Any], context: StreamContext, step: str) -> float:
+def _dt(params: dict[str, Any], context: StreamHeader, step: str) -> float:
     value = params.get("sample_interval_s")
-    return float(
-        value if value is not None else _need(context.sample_interval_s, "sample_interval_s", step)
-    )
+    if value is not None:
+        return float(value)
+    header = _gpr(context, step)
+    stated = header.sources.get("sample_interval_s") != "unstated"
+    return float(_need(header.sample_interval_s if stated else None, "sample_interval_s", step))
 
 
-def _rate(params: dict[str, Any], context: StreamContext, step: str) -> float:
+def _rate(params: dict[str, Any], context: StreamHeader, step: str) -> float:
     value = params.get("sample_rate_hz")
-    return float(
-        value if value is not None else _need(context.sample_rate_hz, "sample_rate_hz", step)
-    )
+    return float(value if value is not None else _md(context, step).sample_rate_hz)
 
 
 def _frames(seconds: float, rate_hz: float) -> int:
@@ -165,11 +180,71 @@ def _row(function: Callable[..., Any], **kwargs: Any) -> streaming.RowFilter:
 # -- GPR steps --------------------------------------------------------------------------------
 
 
-def _dewow_kwargs(p: dict[str, Any], c: StreamContext) -> dict[str, Any]:
-    return {"window_samples": p["window_samples"]}
+def _centre_hz(c: StreamHeader, step: str) -> float:
+    return float(_need(_gpr(c, step).center_frequency_hz, "center_frequency_hz", step))
 
 
-def _time_zero_kwargs(p: dict[str, Any], c: StreamContext) -> dict[str, Any]:
+def _trace_step(c: StreamHeader, step: str) -> float:
+    return float(_need(_gpr(c, step).trace_step_m, "trace_step_m", step))
+
+
+def _one_of(p: dict[str, Any], step: str, names: tuple[str, str], *, optional: bool) -> str | None:
+    given = [n for n in names if p[n] is not None]
+    if len(given) > 1 or (not given and not optional):
+        raise ParameterError(f"step {step} takes exactly one of {names[0]} and {names[1]}")
+    return given[0] if given else None
+
+
+def _dewow_kwargs(p: dict[str, Any], c: StreamHeader) -> dict[str, Any]:
+    """The dewow window in samples; ``window_periods`` of the centre frequency become
+    ``nearest_odd(periods / (f * dt), 3)`` samples (what the GPR detectors use)."""
+    which = _one_of(p, "dewow", ("window_samples", "window_periods"), optional=False)
+    if which == "window_samples":
+        return {"window_samples": p["window_samples"]}
+    samples = p["window_periods"] / (_centre_hz(c, "dewow") * _dt(p, c, "dewow"))
+    return {"window_samples": nearest_odd(samples, 3)}
+
+
+def _background_window(p: dict[str, Any], c: StreamHeader) -> int | None:
+    """The background window in traces; ``window_m`` becomes
+    ``nearest_odd(window_m / trace_step_m, 3)`` traces (what the GPR detectors use)."""
+    which = _one_of(p, "remove_background", ("window_traces", "window_m"), optional=True)
+    if which == "window_m":
+        return nearest_odd(p["window_m"] / _trace_step(c, "remove_background"), 3)
+    return p["window_traces"]
+
+
+def _background_batch(x: Any, p: dict[str, Any], c: StreamHeader) -> Any:
+    return remove_background(x, _background_window(p, c), method=p["method"])
+
+
+def _surface_zone(p: dict[str, Any], c: StreamHeader) -> Any:
+    step = "remove_surface_clutter"
+    if not p["window_m"] > 0:
+        return None
+    return surface_zone(
+        time_zero_s=_gpr(c, step).time_zero_s,
+        sample_interval_s=_dt(p, c, step),
+        center_frequency_hz=_centre_hz(c, step),
+        trace_step_m=_trace_step(c, step),
+        window_m=p["window_m"],
+        before_periods=p["before_periods"],
+        after_periods=p["after_periods"],
+        n_components=p["n_components"],
+        basis_step_m=p["basis_step_m"],
+    )
+
+
+def _surface_batch(x: Any, p: dict[str, Any], c: StreamHeader) -> Any:
+    zone = _surface_zone(p, c)
+    data = np.asarray(x)
+    if zone is None:
+        return data
+    dtype = np.float64 if data.dtype == np.float64 else np.float32
+    return remove_surface_clutter(data, zone).astype(dtype, copy=False)
+
+
+def _time_zero_kwargs(p: dict[str, Any], c: StreamHeader) -> dict[str, Any]:
     return {
         "shift_samples": p["shift_samples"],
         "target_sample": p["target_sample"],
@@ -178,36 +253,40 @@ def _time_zero_kwargs(p: dict[str, Any], c: StreamContext) -> dict[str, Any]:
     }
 
 
-def _time_zero_context(p: dict[str, Any], c: StreamContext) -> StreamContext:
-    dt = c.sample_interval_s or 0.0
+def _time_zero_context(p: dict[str, Any], c: StreamHeader) -> StreamHeader:
+    header = _gpr(c, "time_zero")
+    dt = header.sample_interval_s
     if p["shift_samples"] is None:
-        return dataclasses.replace(c, time_zero_s=p["target_sample"] * dt)
-    return dataclasses.replace(c, time_zero_s=c.time_zero_s - p["shift_samples"] * dt)
+        return dataclasses.replace(header, time_zero_s=p["target_sample"] * dt)
+    return dataclasses.replace(header, time_zero_s=header.time_zero_s - p["shift_samples"] * dt)
 
 
-def _time_zero_stream(p: dict[str, Any], c: StreamContext) -> streaming.StreamFilter | None:
+def _time_zero_stream(p: dict[str, Any], c: StreamHeader) -> streaming.StreamFilter | None:
     if p["shift_samples"] is None and not p["per_trace"]:
         return None  # a line median: resolved by a pre-pass (see BoundPipeline.prepare)
     return _row(time_zero, **_time_zero_kwargs(p, c))
 
 
-def _background_stream(p: dict[str, Any], c: StreamContext) -> streaming.StreamFilter | None:
-    if p["window_traces"] is None:
+def _background_stream(p: dict[str, Any], c: StreamHeader) -> streaming.StreamFilter | None:
+    window = _background_window(p, c)
+    if window is None:
         return None
-    return streaming.BackgroundStream(p["window_traces"], p["method"])
+    return streaming.BackgroundStream(window, p["method"])
 
 
-def _gain_kwargs(p: dict[str, Any], c: StreamContext, step: str) -> dict[str, Any]:
+def _gain_kwargs(p: dict[str, Any], c: StreamHeader, step: str) -> dict[str, Any]:
     kwargs = {k: v for k, v in p.items() if k not in ("sample_interval_s", "time_zero_s")}
     kwargs["sample_interval_s"] = _dt(p, c, step)
-    kwargs["time_zero_s"] = c.time_zero_s if p.get("time_zero_s") is None else p["time_zero_s"]
+    kwargs["time_zero_s"] = (
+        _gpr(c, step).time_zero_s if p.get("time_zero_s") is None else p["time_zero_s"]
+    )
     return kwargs
 
 
-def _bandpass_kwargs(p: dict[str, Any], c: StreamContext) -> dict[str, Any]:
+def _bandpass_kwargs(p: dict[str, Any], c: StreamHeader) -> dict[str, Any]:
     low, high = p["low_hz"], p["high_hz"]
     if p["low_fraction"] is not None or p["high_fraction"] is not None:
-        centre = _need(c.center_frequency_hz, "center_frequency_hz", "bandpass")
+        centre = _centre_hz(c, "bandpass")
         if p["low_fraction"] is not None:
             low = p["low_fraction"] * centre
         if p["high_fraction"] is not None:
@@ -222,27 +301,30 @@ def _bandpass_kwargs(p: dict[str, Any], c: StreamContext) -> dict[str, Any]:
     }
 
 
-def _migration_kwargs(p: dict[str, Any], c: StreamContext, step: str) -> dict[str, Any]:
+def _migration_kwargs(p: dict[str, Any], c: StreamHeader, step: str) -> dict[str, Any]:
     kwargs = {k: v for k, v in p.items() if k not in ("sample_interval_s", "trace_step_m")}
     kwargs["sample_interval_s"] = _dt(p, c, step)
-    step_m = p.get("trace_step_m") if p.get("trace_step_m") is not None else c.trace_step_m
+    step_m = (
+        p.get("trace_step_m") if p.get("trace_step_m") is not None else _gpr(c, step).trace_step_m
+    )
     kwargs["trace_step_m"] = _need(step_m, "trace_step_m", step)
     return kwargs
 
 
-def _migrate_check_time_zero(c: StreamContext, step: str) -> None:
-    if c.time_zero_s and c.sample_interval_s and abs(c.time_zero_s) > 0.5 * c.sample_interval_s:
+def _migrate_check_time_zero(c: StreamHeader, step: str) -> None:
+    header = _gpr(c, step)
+    if abs(header.time_zero_s) > 0.5 * header.sample_interval_s:
         raise ParameterError(
-            f"step {step} needs time zero at the first sample (it is {c.time_zero_s:g} s); "
+            f"step {step} needs time zero at the first sample (it is {header.time_zero_s:g} s); "
             "put a time_zero step with target_sample = 0 before it"
         )
 
 
-def _depth_kwargs(p: dict[str, Any], c: StreamContext) -> dict[str, Any]:
+def _depth_kwargs(p: dict[str, Any], c: StreamHeader) -> dict[str, Any]:
     return {
         "sample_interval_s": _dt(p, c, "time_to_depth"),
         "velocity_m_per_s": p["velocity_m_per_s"],
-        "time_zero_s": c.time_zero_s,
+        "time_zero_s": _gpr(c, "time_to_depth").time_zero_s,
         "depth_step_m": p["depth_step_m"],
         "max_depth_m": p["max_depth_m"],
     }
@@ -252,12 +334,12 @@ def _depth_only(x: npt.NDArray[Any], **kwargs: Any) -> npt.NDArray[Any]:
     return time_to_depth(x, **kwargs)[0]
 
 
-def _migrate_stolt_batch(x: Any, p: dict[str, Any], c: StreamContext) -> Any:
+def _migrate_stolt_batch(x: Any, p: dict[str, Any], c: StreamHeader) -> Any:
     _migrate_check_time_zero(c, "migrate_stolt")
     return migrate_stolt(x, **_migration_kwargs(p, c, "migrate_stolt"))
 
 
-def _migrate_kirchhoff_batch(x: Any, p: dict[str, Any], c: StreamContext) -> Any:
+def _migrate_kirchhoff_batch(x: Any, p: dict[str, Any], c: StreamHeader) -> Any:
     _migrate_check_time_zero(c, "migrate_kirchhoff")
     return migrate_kirchhoff(x, **_migration_kwargs(p, c, "migrate_kirchhoff"))
 
@@ -265,7 +347,7 @@ def _migrate_kirchhoff_batch(x: Any, p: dict[str, Any], c: StreamContext) -> Any
 # -- MD steps ---------------------------------------------------------------------------------
 
 
-def _baseline_kwargs(p: dict[str, Any], c: StreamContext) -> dict[str, Any]:
+def _baseline_kwargs(p: dict[str, Any], c: StreamHeader) -> dict[str, Any]:
     rate = _rate(p, c, "remove_baseline")
     return {
         "method": p["method"],
@@ -276,7 +358,7 @@ def _baseline_kwargs(p: dict[str, Any], c: StreamContext) -> dict[str, Any]:
     }
 
 
-def _md_bandpass_kwargs(p: dict[str, Any], c: StreamContext) -> dict[str, Any]:
+def _md_bandpass_kwargs(p: dict[str, Any], c: StreamHeader) -> dict[str, Any]:
     return {
         "low_hz": p["low_hz"],
         "high_hz": p["high_hz"],
@@ -285,7 +367,7 @@ def _md_bandpass_kwargs(p: dict[str, Any], c: StreamContext) -> dict[str, Any]:
     }
 
 
-def _ground_stream(p: dict[str, Any], c: StreamContext) -> streaming.StreamFilter:
+def _ground_stream(p: dict[str, Any], c: StreamHeader) -> streaming.StreamFilter:
     if p["ground_phase_deg"] is not None:
         return streaming.GroundBalanceStream(model=ground_model_from_phase(p["ground_phase_deg"]))
     if p["quiet_start_s"] is None or p["quiet_stop_s"] is None:
@@ -301,7 +383,7 @@ def _ground_stream(p: dict[str, Any], c: StreamContext) -> streaming.StreamFilte
     )
 
 
-def _ground_batch(x: Any, p: dict[str, Any], c: StreamContext) -> Any:
+def _ground_batch(x: Any, p: dict[str, Any], c: StreamHeader) -> Any:
     stream = _ground_stream(p, c)
     assert isinstance(stream, streaming.GroundBalanceStream)
     if stream.state is not None:
@@ -326,7 +408,13 @@ def _spec_list() -> list[StepSpec]:
             "dewow",
             "gpr",
             "subtract a centred running mean along each trace",
-            {"window_samples": Param(_INT, help="odd window length, samples")},
+            {
+                "window_samples": Param(_OPT_INT, None, "odd window length, samples"),
+                "window_periods": Param(
+                    _OPT_FLOAT, None, "window in periods of the centre frequency (instead)"
+                ),
+                "sample_interval_s": Param(_OPT_FLOAT, None, "override, s"),
+            },
             lambda x, p, c: dewow(x, **_dewow_kwargs(p, c)),
             lambda p, c: _row(dewow, **_dewow_kwargs(p, c)),
         ),
@@ -352,10 +440,26 @@ def _spec_list() -> list[StepSpec]:
                 "window_traces": Param(
                     _OPT_INT, None, "odd sliding window, traces (default: line)"
                 ),
+                "window_m": Param(_OPT_FLOAT, None, "sliding window, m of lane (instead)"),
                 "method": Param(_STR, "mean", "mean or median"),
             },
-            lambda x, p, c: remove_background(x, p["window_traces"], method=p["method"]),
+            _background_batch,
             _background_stream,
+        ),
+        StepSpec(
+            "remove_surface_clutter",
+            "gpr",
+            "project the surface zone off the local clutter subspace (sliding SVD)",
+            {
+                "window_m": Param(_FLOAT, 0.6, "lane defining the clutter subspace, m (0: off)"),
+                "before_periods": Param(_FLOAT, 1.0, "zone start: periods before time zero"),
+                "after_periods": Param(_FLOAT, 0.75, "zone end: periods after time zero"),
+                "n_components": Param(_INT, 2, "dimension of the removed subspace"),
+                "basis_step_m": Param(_FLOAT, 0.04, "one basis per this length of lane, m"),
+                "sample_interval_s": Param(_OPT_FLOAT, None, "override, s"),
+            },
+            _surface_batch,
+            lambda p, c: streaming.SurfaceClutterStream(_surface_zone(p, c)),
         ),
         StepSpec(
             "bandpass",
@@ -507,7 +611,7 @@ def _spec_list() -> list[StepSpec]:
     ]
 
 
-def _md_bandpass_batch(x: Any, p: dict[str, Any], c: StreamContext) -> Any:
+def _md_bandpass_batch(x: Any, p: dict[str, Any], c: StreamHeader) -> Any:
     stream = streaming.BandpassStream(**_md_bandpass_kwargs(p, c))
     return np.concatenate([stream.process(x), stream.finish()])
 
@@ -640,12 +744,12 @@ class Pipeline:
         """
         return tuple(self.steps.get(kind, ()))
 
-    def bind(self, context: StreamContext) -> BoundPipeline:
+    def bind(self, context: StreamHeader) -> BoundPipeline:
         """The steps for one stream, with its sampling context resolved (checked now).
 
         Parameters
         ----------
-        context : StreamContext
+        context : StreamHeader
             The input stream's kind and sampling (sample interval, frame rate, trace step ...).
 
         Returns
@@ -717,7 +821,7 @@ class BoundPipeline:
     Parameters
     ----------
     pipeline : Pipeline
-    context : StreamContext
+    context : StreamHeader
         The input stream's sampling description.
 
     Raises
@@ -727,17 +831,17 @@ class BoundPipeline:
         migration ...), naming the step.
     """
 
-    def __init__(self, pipeline: Pipeline, context: StreamContext) -> None:
+    def __init__(self, pipeline: Pipeline, context: StreamHeader) -> None:
         self.pipeline = pipeline
-        self.steps = list(pipeline.steps_for(context.kind))
-        self.contexts: list[StreamContext] = []
+        self.steps = list(pipeline.steps_for(_kind(context)))
+        self.contexts: list[StreamHeader] = []
         current = context
         for step in self.steps:
             self.contexts.append(current)
             current = step.spec.update_context(step.params, current)
         self.output_context = current
         for index, (step, step_context) in enumerate(zip(self.steps, self.contexts, strict=True)):
-            with _step_errors(index, step, context.kind):
+            with _step_errors(index, step, _kind(context)):
                 step.spec.make_stream(step.params, step_context)
 
     @property
@@ -780,17 +884,30 @@ class BoundPipeline:
         params = {**first.params, "shift_samples": shift}
         self.steps[0] = Step(first.spec, params)
 
-    def run(self, x: npt.ArrayLike) -> npt.NDArray[Any]:
-        """Run every step on the whole block ``x`` (rows = traces or frames).
+    def run(
+        self,
+        x: npt.ArrayLike,
+        *,
+        dtype: Any = np.float32,
+        first_step: int = 0,
+        stop_step: int | None = None,
+    ) -> npt.NDArray[Any]:
+        """Run every step (or steps ``first_step .. stop_step - 1``) on the whole block ``x``
+        (rows = traces or frames).
 
         Parameters
         ----------
         x : array_like, shape (n_rows, n_columns)
             GPR traces (n_traces, n_samples) or MD frames (n_frames, n_channels).
+        dtype : {numpy.float32, numpy.float64}
+            Output type; with float64 the input is converted first and every step computes in
+            float64 (what the GPR detectors use).
+        first_step, stop_step : int, optional
+            Run only these steps (default all), e.g. the rest after :attr:`n_row_steps`.
 
         Returns
         -------
-        ndarray of float32, shape (n_rows, n_out_columns)
+        ndarray of ``dtype``, shape (n_rows, n_out_columns)
             The processed block, C-contiguous; ``n_out_columns`` differs from the input only when
             the last step changes the sample axis.
 
@@ -800,18 +917,63 @@ class BoundPipeline:
             If a step rejects the data, naming the step.
         """
         data: npt.NDArray[Any] = np.asarray(x)
-        for index, (step, step_context) in enumerate(zip(self.steps, self.contexts, strict=True)):
-            with _step_errors(index, step, step_context.kind):
+        if dtype == np.float64:
+            data = np.ascontiguousarray(data, dtype=np.float64)
+        stop = len(self.steps) if stop_step is None else stop_step
+        for index in range(first_step, stop):
+            step, step_context = self.steps[index], self.contexts[index]
+            with _step_errors(index, step, _kind(step_context)):
                 data = step.spec.run_batch(data, step.params, step_context)
-        return np.ascontiguousarray(data, dtype=np.float32)
+        return np.ascontiguousarray(data, dtype=dtype)
 
-    def stream(self) -> ChainStream:
+    @property
+    def n_row_steps(self) -> int:
+        """How many leading steps treat every row on its own (dewow, gains ...): their result
+        for a row can be kept while a window slides."""
+        count = 0
+        for step, step_context in zip(self.steps, self.contexts, strict=True):
+            made = step.spec.make_stream(step.params, step_context)
+            if not isinstance(made, streaming.RowFilter):
+                break
+            count += 1
+        return count
+
+    @property
+    def context_rows(self) -> int:
+        """Rows on each side of a row that its streamed result depends on (0 for row-wise
+        steps): a window padded by this many rows each side gives, on its middle rows, what
+        the whole line gives."""
+        total = 0
+        for step, step_context in zip(self.steps, self.contexts, strict=True):
+            made = step.spec.make_stream(step.params, step_context)
+            if made is not None:
+                total += max(made.lag, int(getattr(made, "lookback", made.lag)))
+        return total
+
+    @property
+    def row_alignment(self) -> int:
+        """Row grouping of the steps, counted from the line's row 0 (surface clutter bases):
+        a padded window must start at a multiple of it to reproduce the whole line."""
+        alignment = 1
+        for step, step_context in zip(self.steps, self.contexts, strict=True):
+            made = step.spec.make_stream(step.params, step_context)
+            if made is not None:
+                alignment = math.lcm(alignment, int(getattr(made, "row_alignment", 1)))
+        return alignment
+
+    def stream(self, *, dtype: Any = np.float32) -> ChainStream:
         """A chained streaming filter (needs :attr:`streamable`; run :meth:`prepare` first).
+
+        Parameters
+        ----------
+        dtype : {numpy.float32, numpy.float64}
+            Type of the rows it returns (feed float64 rows to compute in float64).
 
         Returns
         -------
         ChainStream
-            A stream filter: feed row chunks to ``process`` and call ``finish`` at the end.
+            A stream filter: feed row chunks to ``process`` and call ``finish`` (or
+            ``process_final`` with the last chunk) at the end.
 
         Raises
         ------
@@ -820,7 +982,7 @@ class BoundPipeline:
         """
         filters = []
         for index, (step, step_context) in enumerate(zip(self.steps, self.contexts, strict=True)):
-            with _step_errors(index, step, step_context.kind):
+            with _step_errors(index, step, _kind(step_context)):
                 made = step.spec.make_stream(step.params, step_context)
             if made is None:
                 raise PipelineError(
@@ -828,10 +990,10 @@ class BoundPipeline:
                 )
             filters.append(made)
         labels = [
-            f"[[{c.kind}]] step {i + 1} ({s.spec.name})"
+            f"[[{_kind(c)}]] step {i + 1} ({s.spec.name})"
             for i, (s, c) in enumerate(zip(self.steps, self.contexts, strict=True))
         ]
-        return ChainStream(filters, labels)
+        return ChainStream(filters, labels, dtype=dtype)
 
     def provenance(self) -> list[dict[str, Any]]:
         """The steps as run, JSON-ready: name, every parameter (defaults included) and the
@@ -849,11 +1011,7 @@ class BoundPipeline:
                 {
                     "step": step.spec.name,
                     "params": dict(step.params),
-                    "context": {
-                        k: v
-                        for k, v in dataclasses.asdict(step_context).items()
-                        if v is not None and not (isinstance(v, float) and math.isnan(v))
-                    },
+                    "context": _sampling(step_context),
                 }
             )
         return entries
@@ -880,19 +1038,46 @@ class ChainStream(streaming.StreamFilter):
         The filters, applied in order to each chunk.
     labels : list of str, optional
         One label per filter used to name it in errors; ``step 1``, ``step 2`` ... when None.
+    dtype : {numpy.float32, numpy.float64}
+        Type of the returned rows.
     """
 
     def __init__(
-        self, filters: list[streaming.StreamFilter], labels: list[str] | None = None
+        self,
+        filters: list[streaming.StreamFilter],
+        labels: list[str] | None = None,
+        dtype: Any = np.float32,
     ) -> None:
         super().__init__()
         self.filters = filters
         self.labels = labels or [f"step {i + 1}" for i in range(len(filters))]
+        self.out_type = dtype
         self.lag = sum(f.lag for f in filters)
 
     @property
     def params(self) -> dict[str, Any]:
-        return {"filters": self.filters, "labels": self.labels}
+        return {"filters": self.filters, "labels": self.labels, "dtype": self.out_type}
+
+    def process_final(self, chunk: npt.ArrayLike) -> npt.NDArray[Any]:
+        """The last chunk: each filter computes the end of the stream in one call
+        (:meth:`StreamFilter.process_final`); returns every row not returned before.
+
+        Parameters
+        ----------
+        chunk : array_like, shape (n_rows, n_columns)
+            The last rows (any number, also 0).
+
+        Returns
+        -------
+        ndarray, shape (n_ready, n_out_columns)
+        """
+        data: npt.NDArray[Any] = np.asarray(chunk)
+        for item, label in zip(self.filters, self.labels, strict=True):
+            try:
+                data = item.process_final(data)
+            except ParameterError as error:
+                raise PipelineError(f"{label}: {error}") from None
+        return np.ascontiguousarray(data, dtype=self.out_type)
 
     def _process(self, chunk: npt.NDArray[Any]) -> npt.NDArray[Any]:
         data = chunk
@@ -901,20 +1086,17 @@ class ChainStream(streaming.StreamFilter):
                 data = item.process(data)
             except ParameterError as error:
                 raise PipelineError(f"{label}: {error}") from None
-        return np.ascontiguousarray(data, dtype=np.float32)
+        return np.ascontiguousarray(data, dtype=self.out_type)
 
     def _finish(self) -> npt.NDArray[Any]:
         data: npt.NDArray[Any] | None = None
         for item, label in zip(self.filters, self.labels, strict=True):
             try:
-                if data is not None and len(data):
-                    head = item.process(data)
-                    data = np.concatenate([head, item.finish()])
-                else:
-                    data = item.finish()
+                data = item.finish() if data is None or not len(data) else item.process_final(data)
             except ParameterError as error:
                 raise PipelineError(f"{label}: {error}") from None
-        return np.ascontiguousarray(data if data is not None else self._empty(), dtype=np.float32)
+        out = data if data is not None else self._empty()
+        return np.ascontiguousarray(out, dtype=self.out_type)
 
 
 def preset_names() -> list[str]:
@@ -953,7 +1135,8 @@ def load_pipeline(name_or_path: str | Path) -> Pipeline:
     >>> pipeline = load_pipeline("md-default")
     >>> [step.spec.name for step in pipeline.steps_for("md")]
     ['remove_baseline', 'smooth']
-    >>> bound = pipeline.bind(StreamContext("md", sample_rate_hz=100.0))
+    >>> from detsig.model import MdHeader
+    >>> bound = pipeline.bind(MdHeader(100.0, ("gate0", "gate1")))
     >>> bound.run(np.zeros((10, 2))).shape
     (10, 2)
     """

@@ -39,6 +39,7 @@ from detsig.dsp.md import (
     remove_baseline_stream,
     smooth_stream,
 )
+from detsig.dsp.surface import SurfaceZone, surface_clutter_rows
 from detsig.dsp.timezero import first_break, time_zero
 
 
@@ -95,6 +96,25 @@ class StreamFilter(abc.ABC):
             The held-back rows, so that all outputs together equal the batch result.
         """
         return self._finish()
+
+    def process_final(self, chunk: npt.ArrayLike) -> npt.NDArray[Any]:
+        """The last rows of the stream: :meth:`process` then :meth:`finish` in one call.
+
+        Filters that hold rows back override it to compute the end of the stream in a single
+        step, as a whole-line call ending at these rows would (same windows, same order).
+
+        Parameters
+        ----------
+        chunk : array_like, shape (n_rows, n_columns)
+            The last rows (any number, also 0).
+
+        Returns
+        -------
+        ndarray, shape (n_ready, n_out_columns)
+            Every row not returned before.
+        """
+        head = self.process(chunk)
+        return np.concatenate([head, self.finish()])
 
     def reset(self) -> None:
         """Forget everything, as if newly made."""
@@ -185,6 +205,20 @@ class BackgroundStream(StreamFilter):
         y, self.state = remove_background_stream(
             self._empty(), self.window_traces, method=self.method, state=self.state, final=True
         )
+        return y
+
+    def process_final(self, chunk: npt.ArrayLike) -> npt.NDArray[Any]:
+        """The last rows, computed with the end of the stream in one call (see
+        :meth:`StreamFilter.process_final`)."""
+        array = np.asarray(chunk)
+        if self._n_columns is None:
+            self._n_columns = array.shape[1] if array.ndim == 2 else 0
+            self._dtype = out_dtype(array)
+        data = as_float_2d("chunk", array, self._dtype)
+        y, self.state = remove_background_stream(
+            data, self.window_traces, method=self.method, state=self.state, final=True
+        )
+        self._n_out_columns = y.shape[1]
         return y
 
 
@@ -435,6 +469,112 @@ class GroundBalanceStream(StreamFilter):
                 f"(frames {self.quiet_start} to {self.quiet_stop}) was complete"
             )
         return self._empty()
+
+
+#: compute(buf, g0, start, stop) -> array with one row per row start .. stop - 1
+RowCompute = Callable[[npt.NDArray[np.float64], int, int, int], npt.NDArray[np.float64]]
+
+
+class LookaheadStage:
+    """Computes rows that need ``lookback`` earlier and ``lookahead`` later rows.
+
+    Parameters
+    ----------
+    compute : callable
+        ``compute(buf, g0, start, stop) -> (stop - start, n_out)`` where ``buf`` holds rows
+        ``g0 ..`` of the input; windows are truncated at row 0 and at the last row held.
+    lookback, lookahead : int
+        Rows before and after a row that its result depends on.
+    """
+
+    def __init__(self, compute: RowCompute, lookback: int, lookahead: int) -> None:
+        self.compute = compute
+        self.lookback = int(lookback)
+        self.lookahead = int(lookahead)
+        self.history: npt.NDArray[np.float64] | None = None
+        self.history_start = 0
+        self.n_emitted = 0
+
+    def push(self, rows: npt.NDArray[np.float64], *, final: bool = False) -> npt.NDArray[Any]:
+        """Add rows; returns the results of the rows that are now complete (in order)."""
+        rows = np.ascontiguousarray(rows, dtype=np.float64)
+        if self.history is None:
+            self.history = np.empty((0, rows.shape[1]), np.float64)
+        buf = np.concatenate([self.history, rows]) if len(self.history) else rows
+        g0 = self.history_start
+        n_available = g0 + buf.shape[0]
+        stop = n_available if final else max(self.n_emitted, n_available - self.lookahead)
+        out = self.compute(buf, g0, self.n_emitted, stop)
+        keep_from = max(min(stop, n_available) - self.lookback, 0)
+        keep_from = max(keep_from, g0)
+        self.history = np.array(buf[keep_from - g0 :], copy=True)
+        self.history_start = keep_from
+        self.n_emitted = stop
+        return out
+
+
+class SurfaceClutterStream(StreamFilter):
+    """Surface-following clutter removal (:func:`detsig.dsp.surface.surface_clutter_rows`) on
+    a stream; lags ``zone.lookahead`` rows, and any chunking equals
+    :func:`detsig.dsp.surface.remove_surface_clutter` on the whole line.
+
+    Parameters
+    ----------
+    zone : SurfaceZone or None
+        Zone and window; None passes the rows through unchanged (no lag).
+    """
+
+    def __init__(self, zone: SurfaceZone | None) -> None:
+        super().__init__()
+        self.zone = zone
+        self.lag = zone.lookahead if zone is not None else 0
+        self.stage = (
+            LookaheadStage(self._compute, zone.lookback, zone.lookahead)
+            if zone is not None
+            else None
+        )
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {"zone": self.zone}
+
+    @property
+    def lookback(self) -> int:
+        """Earlier rows a row's result depends on."""
+        return self.zone.lookback if self.zone is not None else 0
+
+    @property
+    def row_alignment(self) -> int:
+        """Bases are computed per group of this many rows, counted from the stream's row 0."""
+        return self.zone.basis_every if self.zone is not None else 1
+
+    def _compute(
+        self, buf: npt.NDArray[np.float64], g0: int, start: int, stop: int
+    ) -> npt.NDArray[np.float64]:
+        assert self.zone is not None
+        return surface_clutter_rows(buf, g0, start, stop, self.zone, g0 + buf.shape[0] - 1)
+
+    def _push(self, chunk: npt.NDArray[Any], final: bool) -> npt.NDArray[Any]:
+        if self.stage is None:
+            return chunk
+        return self.stage.push(chunk, final=final).astype(chunk.dtype, copy=False)
+
+    def _process(self, chunk: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        return self._push(chunk, False)
+
+    def _finish(self) -> npt.NDArray[Any]:
+        return self._push(self._empty(), True)
+
+    def process_final(self, chunk: npt.ArrayLike) -> npt.NDArray[Any]:
+        """The last rows, computed with the end of the stream in one call (see
+        :meth:`StreamFilter.process_final`)."""
+        array = np.asarray(chunk)
+        if self._n_columns is None:
+            self._n_columns = array.shape[1] if array.ndim == 2 else 0
+            self._dtype = out_dtype(array)
+        y = self._push(as_float_2d("chunk", array, self._dtype), True)
+        self._n_out_columns = y.shape[1]
+        return y
 
 
 def row_filter(function: Callable[..., npt.NDArray[Any]], **kwargs: Any) -> RowFilter:

@@ -81,6 +81,67 @@ class SurfaceZone:
         return self.half_window + self.basis_every
 
 
+def surface_zone(
+    *,
+    time_zero_s: float,
+    sample_interval_s: float,
+    center_frequency_hz: float,
+    trace_step_m: float,
+    window_m: float,
+    before_periods: float = 1.0,
+    after_periods: float = 0.75,
+    n_components: int = 2,
+    basis_step_m: float = 0.04,
+    n_samples: int | None = None,
+) -> SurfaceZone | None:
+    """The surface zone and window of a line, from sizes in physical units.
+
+    Parameters
+    ----------
+    time_zero_s : float
+        Two-way time of the ground surface within the trace, s.
+    sample_interval_s : float
+        Time between samples, s.
+    center_frequency_hz : float
+        Antenna centre frequency, Hz (the zone is measured in its periods).
+    trace_step_m : float
+        Distance between traces, m.
+    window_m : float
+        Length of lane whose residuals define the local clutter subspace, m (<= 0: no
+        removal).
+    before_periods, after_periods : float
+        The zone runs from time zero minus / plus this many periods of the centre frequency.
+    n_components : int
+        Dimension of the removed subspace (at least 1 is used).
+    basis_step_m : float
+        One clutter basis per this length of lane, m.
+    n_samples : int, optional
+        Samples per trace: the zone is cut at the end of the trace (None: cut when run).
+
+    Returns
+    -------
+    SurfaceZone or None
+        None when removal is off or the zone holds no sample.
+    """
+    if not window_m > 0:
+        return None
+    period_s = 1.0 / center_frequency_hz
+    dt = sample_interval_s
+    first = max(round((time_zero_s - before_periods * period_s) / dt), 0)
+    stop = round((time_zero_s + after_periods * period_s) / dt) + 1
+    if n_samples is not None:
+        stop = min(stop, n_samples)
+    if stop <= first:
+        return None
+    return SurfaceZone(
+        first_sample=int(first),
+        stop_sample=int(stop),
+        half_window=max(round(window_m / 2 / trace_step_m), 1),
+        n_components=max(int(n_components), 1),
+        basis_every=max(round(basis_step_m / trace_step_m), 1),
+    )
+
+
 def clutter_basis(block: npt.NDArray[np.float64], n_components: int) -> npt.NDArray[np.float64]:
     """The leading right singular vectors of a block of surface-zone residuals.
 

@@ -46,36 +46,27 @@ def load_pipeline_or_presets(name: str | None) -> Any:
     )
 
 
-def _gpr_context(header: GprHeader, traces: Any = None, distance_m: Any = None) -> Any:
-    """The processing context of a GPR stream: trace step and time zero from the one resolver
-    (:mod:`detsig.dsp.header`), so ``detsig process``, ``detsig detect`` and ``detsig view``
-    put time zero and the traces at the same place."""
-    from detsig.dsp.header import resolve_time_zero_s, resolve_trace_step_m
-    from detsig.dsp.pipeline import StreamContext
+def _gpr_header(header: GprHeader, traces: Any = None, distance_m: Any = None) -> GprHeader:
+    """The header a GPR stream's pipeline runs with: trace step, time zero and centre
+    frequency from the one resolver (:func:`detsig.dsp.resolve_gpr_header`, lenient: a step
+    that needs what is still unknown says so), so ``detsig process``, ``detsig detect`` and
+    ``detsig view`` put time zero and the traces at the same place."""
+    from detsig.dsp.header import resolve_gpr_header
 
-    step, _ = resolve_trace_step_m(header, distance_m)
-    time_zero, _ = resolve_time_zero_s(header, traces)
-    return StreamContext(
-        "gpr",
-        sample_interval_s=header.sample_interval_s,
-        time_zero_s=float(time_zero or 0.0),
-        trace_step_m=step,
-        center_frequency_hz=header.center_frequency_hz,
-    )
+    return resolve_gpr_header(header, traces=traces, distance_m=distance_m, strict=False)
 
 
-def _stream_context(stream: Any) -> Any:
-    from detsig.dsp.header import TIME_ZERO_TRACES
-    from detsig.dsp.pipeline import StreamContext
+def _stream_header(stream: Any) -> GprHeader | MdHeader:
+    from detsig.dsp.header import ESTIMATE_TRACES
 
     header = stream.header
     if isinstance(header, MdHeader):
-        return StreamContext("md", sample_rate_hz=header.sample_rate_hz)
+        return header
     distance = None
     if "distance_m" in stream.columns and stream.n_rows > 1:
         distance = stream.column("distance_m", 0, min(stream.n_rows, 100_000))
-    traces = stream.data[: min(stream.n_rows, TIME_ZERO_TRACES)] if stream.n_rows else None
-    return _gpr_context(header, traces, distance)
+    traces = stream.data[: min(stream.n_rows, ESTIMATE_TRACES)] if stream.n_rows else None
+    return _gpr_header(header, traces, distance)
 
 
 class _Source:
@@ -126,7 +117,7 @@ def _recording_sources(recording: Any) -> tuple[list[_Source], list[Any]]:
             continue
         n = stream.n_rows
         columns = {c: stream.group[c] for c in stream.columns if c != "data"}
-        context = _stream_context(stream)
+        context = _stream_header(stream)
         sources.append(
             _Source(
                 name,
@@ -155,7 +146,7 @@ def _scan_sources(scans: list[Any]) -> list[_Source]:
                 columns[name] = (value, scan.n_traces)
         if scan.trace_time_s is not None and np.isfinite(scan.trace_time_s).all():
             columns["device_time_us"] = ((scan.trace_time_s * 1e6).astype("u8"), scan.n_traces)
-        context = _gpr_context(header, scan.data if scan.n_traces else None, scan.distance_m)
+        context = _gpr_header(header, scan.data if scan.n_traces else None, scan.distance_m)
         attrs = {
             "center_frequency_hz": header.center_frequency_hz,
             "sample_interval_s": header.sample_interval_s,

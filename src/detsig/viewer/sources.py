@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from detsig.dsp.header import TIME_ZERO_TRACES, resolve_time_zero_s
+from detsig.dsp.header import ESTIMATE_TRACES, resolve_gpr_header
 from detsig.errors import InputError
 from detsig.model import (
     Candidate,
@@ -49,32 +49,23 @@ FloatArray = npt.NDArray[np.float64]
 
 
 def display_header(header: GprHeader, traces: npt.ArrayLike | None = None) -> GprHeader:
-    """A GPR header with time zero where the detectors and ``detsig process`` put it.
+    """A GPR header completed as the detectors and ``detsig process`` complete it.
 
-    Time zero is the stated one, else estimated on the first traces
-    (:func:`detsig.dsp.resolve_time_zero_s`); 0 when neither is possible (no traces yet, or
-    all zero). ``sources["time_zero_s"]`` says which.
+    :func:`detsig.dsp.resolve_gpr_header` (lenient): time zero stated, else estimated on the
+    first traces, else 0; the centre frequency stated, else measured; ``sources`` says which.
 
     Parameters
     ----------
     header : GprHeader
         The stream's header as the file or device states it.
     traces : array_like, shape (n_traces, n_samples), optional
-        The first traces of the stream.
+        The first traces of the stream (up to :data:`detsig.dsp.ESTIMATE_TRACES`).
 
     Returns
     -------
     GprHeader
     """
-    try:
-        value, source = resolve_time_zero_s(header, traces)
-    except InputError:
-        value, source = None, "none"
-    return replace(
-        header,
-        time_zero_s=float(value or 0.0),
-        sources={**header.sources, "time_zero_s": source},
-    )
+    return resolve_gpr_header(header, traces=traces, strict=False)
 
 
 @dataclass(frozen=True)
@@ -509,7 +500,7 @@ class RecordingSource(ViewSource):
             self.gpr_name = reader.name
             header = reader.header
             assert isinstance(header, GprHeader)
-            first = min(reader.n_rows, TIME_ZERO_TRACES)
+            first = min(reader.n_rows, ESTIMATE_TRACES)
             if header.kind == "radar":
                 # Radar sweeps show as amplitudes; their distance points as two-way time in air.
                 self.gpr = replace(header, relative_permittivity=1.0)

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 from PySide6 import QtCore, QtWidgets
 
+from detsig.dsp.pipeline import PipelineError
 from detsig.model import Candidate
 from detsig.viewer.bscan import COLOR_MAPS, BScanView, DisplaySettings
 from detsig.viewer.gnss import GnssView
@@ -72,7 +73,8 @@ class ViewerWindow(QtWidgets.QMainWindow):
     settings : DisplaySettings, optional
         Initial colour map, contrast, gain and axes.
     preset : str
-        Initial processing preset (``"raw"``, ``"processed"``, ``"envelope"``).
+        Initial processing preset (``"raw"``, ``"processed"``, ``"envelope"``, ``"detector"``:
+        see :mod:`detsig.viewer.processing`).
     threshold : float, optional
         Initial lowest candidate score shown.
     """
@@ -152,6 +154,9 @@ class ViewerWindow(QtWidgets.QMainWindow):
         self._block: RowWindow | None = None
         self._scale_age = 0
         self._processor = WindowProcessor()
+        self._trace_step: tuple[int, float | None] = (-1, None)
+        #: Why the chosen preset cannot run on this stream ("" when it runs).
+        self.preset_problem = ""
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(LIVE_INTERVAL_MS)
         self.timer.timeout.connect(self.poll)
@@ -383,10 +388,58 @@ class ViewerWindow(QtWidgets.QMainWindow):
         self.n_redraws += 1
         self.redraw_times_s.append(time.perf_counter() - started)
 
+    def trace_step_m(self) -> float | None:
+        """Distance between traces, m, as the detectors take it
+        (:func:`detsig.dsp.resolve_trace_step_m`): the stated one, else the median step of
+        the trace positions (None with neither)."""
+        source = self.source
+        if source.gpr is not None and source.gpr.trace_step_m is not None:
+            return source.gpr.trace_step_m
+        n_traces = source.n_traces()
+        known_for, step = self._trace_step
+        if source.x_unit != "m":
+            return None
+        if known_for < 0 or (known_for < 1000 and n_traces > known_for):
+            from detsig.dsp.header import median_step_m
+
+            x = source.trace_x()[:100_000]
+            step = median_step_m(x) if x.size > 1 else None
+            self._trace_step = (n_traces if step is not None else -1, step)
+        return step
+
+    def _process_window(self, block: RowWindow) -> npt.NDArray[np.float32]:
+        """The preset's image of the window: read with the traces around it that the preset
+        looks at (the detector's sliding windows), so it equals the whole line's."""
+        source, info = self.source, self.source.gpr
+        assert info is not None
+        step = self.trace_step_m() if self.preset == "detector" else None
+        try:
+            lo, hi = self._processor.padded_range(
+                block.first,
+                block.first + block.n_rows,
+                source.n_traces(),
+                info,
+                self.preset,
+                step,
+            )
+            padded = block if (lo, hi) == (block.first, block.first + block.n_rows) else None
+            if padded is None:
+                padded = source.read_traces(lo, hi)
+            # only traces new to the window are dewowed and gained (scrolling live view)
+            data = self._processor.apply(padded.data, padded.first, info, self.preset, step)
+            self.preset_problem = ""
+            offset = block.first - padded.first
+            return data[offset : offset + block.n_rows]
+        except PipelineError as error:
+            problem = f"preset {self.preset} cannot run on this stream, showing raw: {error}"
+            if problem != self.preset_problem:
+                self.status.showMessage(problem, 10_000)
+            self.preset_problem = problem
+            return np.asarray(block.data, dtype=np.float32)
+
     def _draw_bscan(self, block: RowWindow) -> None:
         assert self.source.gpr is not None
-        # only traces new to the window are dewowed and gained (scrolling live view)
-        data = self._processor.apply(block.data, block.first, self.source.gpr, self.preset)
+        data = self._process_window(block)
         if self.x_unit == "trace":
             x = np.arange(block.first, block.first + block.n_rows, dtype=np.float64)
         else:
