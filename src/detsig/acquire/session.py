@@ -29,7 +29,7 @@ from detsig.acquire.readers import GnssReader, SensorReader
 from detsig.acquire.recorder import Recorder
 from detsig.acquire.runner import LiveProcessor, ProcessingRunner, StreamInfo
 from detsig.devices import GnssDriver
-from detsig.devices.driver import SENSOR_KINDS, Driver, HandshakeError
+from detsig.devices.driver import SENSOR_KINDS, Driver
 from detsig.devices.registry import (
     GNSS_DRIVERS,
     DriverOptions,
@@ -38,7 +38,7 @@ from detsig.devices.registry import (
     make_driver,
     split_port,
 )
-from detsig.errors import JobError, RecordingError, UsageError
+from detsig.errors import HandshakeError, JobError, RecordingError, UsageError
 from detsig.links import Link, PrefixedLink, open_link
 from detsig.model import FIX_QUALITY_NAMES, SPEED_OF_LIGHT_AIR_M_S
 

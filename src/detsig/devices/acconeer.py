@@ -28,9 +28,10 @@ from typing import Any
 import numpy as np
 
 from detsig.devices.acconeer_protocol import MessageDecoder, command
-from detsig.devices.driver import BacklogDriver, HandshakeError, SensorCounters, rows_in
+from detsig.devices.driver import BacklogDriver, SensorCounters, rows_in
 from detsig.devices.sensor import EventItem, MessageItem, SensorItem, StreamConfig
 from detsig.devices.sniff import heard_more, looks_like
+from detsig.errors import HandshakeError
 from detsig.links import Link
 from detsig.model import COMPLEX_INT16, RowBlock
 from detsig.wire import Gap

@@ -29,9 +29,10 @@ from typing import Any
 
 import numpy as np
 
-from detsig.devices.driver import FreeRunning, HandshakeError, LineBuffer
+from detsig.devices.driver import FreeRunning, LineBuffer
 from detsig.devices.sensor import EventItem
 from detsig.devices.sniff import heard_more, looks_like
+from detsig.errors import HandshakeError
 from detsig.links import Link
 from detsig.model import TRACK_FIELDS, PositionTrack
 

@@ -25,12 +25,12 @@ import numpy as np
 from detsig.devices.driver import (
     BacklogDriver,
     FreeRunning,
-    HandshakeError,
     LineBuffer,
     SensorCounters,
 )
 from detsig.devices.sensor import EventItem, SensorItem, StreamConfig
 from detsig.devices.sniff import heard_more, looks_like
+from detsig.errors import HandshakeError
 from detsig.links import Link
 from detsig.model import RowBlock
 

@@ -26,9 +26,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from detsig.devices.driver import HandshakeError
 from detsig.devices.gnss import FixParser, GnssDriver, GnssFix
 from detsig.devices.sniff import looks_like, ubx_checksum_ok
+from detsig.errors import HandshakeError
 
 #: Longest payload accepted, bytes (NAV-SAT with 100+ satellites stays below it).
 MAX_PAYLOAD_BYTES = 4096
