@@ -21,16 +21,27 @@ class DetsigError(Exception):
     ----------
     message : str
         One sentence saying what is wrong and what to do, in domain words.
-    parameter : str, optional
-        The machine-readable name of the value at fault (``"baud"``, ``"out"``, ``"seed"``);
-        the command line maps it to its flag. None when no single value is the cause.
+    parameter : str or tuple of str, optional
+        The machine-readable name of the value at fault (``"baud"``, ``"out"``, ``"seed"``;
+        a keyword argument or option name in snake case), or the names of the values of which
+        one must change (``("port", "gnss")``); the command line maps each to its flag. None
+        when no value the user gave is the cause.
+
+    Attributes
+    ----------
+    parameters : tuple of str
+        ``parameter`` as a tuple (empty when None).
     """
 
     exit_code = 1
 
-    def __init__(self, message: str = "", *, parameter: str | None = None) -> None:
+    def __init__(
+        self, message: str = "", *, parameter: str | tuple[str, ...] | None = None
+    ) -> None:
         super().__init__(message)
-        self.parameter = parameter
+        self.parameters: tuple[str, ...] = (
+            () if parameter is None else (parameter,) if isinstance(parameter, str) else parameter
+        )
 
 
 class InputError(DetsigError):
@@ -84,11 +95,13 @@ class HandshakeError(DeviceError):
     step : str
         The handshake step that failed (``"hello"``, ``"get_system_info"``, ``"setup"``,
         ``"header line"`` ...).
-    parameter : str, optional
+    parameter : str or tuple of str, optional
         The setting the user should check first (``"baud"``), as in :class:`DetsigError`.
     """
 
-    def __init__(self, message: str, *, step: str, parameter: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, step: str, parameter: str | tuple[str, ...] | None = None
+    ) -> None:
         super().__init__(message, parameter=parameter)
         self.step = step
 

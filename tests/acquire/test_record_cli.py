@@ -257,8 +257,8 @@ def test_info_on_a_file_being_recorded_without_swmr_says_so(tmp_path, emulators)
     assert result.returncode == 2
     assert result.stderr.strip() == (
         f"detsig info: error: {out} is being written by another program (e.g. detsig record); "
-        f"to read it while it grows, record with --swmr and use 'detsig view --follow {out}', "
-        "or wait until the recording ends"
+        "to read it while it grows, record it in SWMR mode and follow it in the viewer, or wait "
+        "until the recording ends (detsig record --swmr, then detsig view --follow FILE)"
     )
     assert "h5clear" not in result.stderr and "damaged" not in result.stderr
     assert proc.returncode == 0

@@ -198,7 +198,9 @@ def _with_probe_hint(error: HandshakeError, driver: Any) -> HandshakeError:
         while time.monotonic() < deadline and not heard.endswith(b"\n"):
             heard += driver.link.read()
     hint = looks_like(heard, driver.driver_name)
-    return HandshakeError(f"{error}{hint}", step=error.step) if hint else error
+    if not hint:
+        return error
+    return HandshakeError(f"{error}{hint}", step=error.step, parameter=error.parameters)
 
 
 class LiveSession:
@@ -268,7 +270,10 @@ class LiveSession:
         """
         opts = self.options
         if not opts.ports and not opts.gnss_port:
-            raise UsageError("give at least one device port with --port PATH (or --gnss PATH)")
+            raise UsageError(
+                "there is nothing to record: give at least one sensor port or a GNSS receiver port",
+                parameter=("port", "gnss"),
+            )
         if opts.driver is not None:
             check_driver_name(opts.driver)
         specs = [(*split_port(p), False) for p in opts.ports]
@@ -324,8 +329,9 @@ class LiveSession:
         if on_gnss_flag and name not in GNSS_DRIVERS:
             link.close()
             raise UsageError(
-                f"--gnss takes a GNSS receiver driver (ubx or nmea), not '{name}'; give "
-                f"that device with --port {url}:{name}"
+                f"the GNSS receiver port takes a GNSS receiver driver (ubx or nmea), not "
+                f"'{name}'; record {url} as a sensor port ({url}:{name}) instead",
+                parameter=("gnss", "port"),
             )
         driver = make_driver(name, link, url, opts.driver_options)
         if name in GNSS_DRIVERS:

@@ -316,9 +316,10 @@ class SensorDriver(BacklogDriver):
                     heard = "it sent nothing at all"
                 raise HandshakeError(
                     f"no HELLO from {self.name} within {timeout_s:g} s ({heard}); check the cable, "
-                    "that the device is powered on, the baud rate (--baud), and that it is a "
-                    "detsig-protocol device (a GNSS receiver belongs on --gnss)",
+                    "that the device is powered on, the baud rate, and that it is a "
+                    "detsig-protocol device (a GNSS receiver belongs on the GNSS receiver port)",
                     step="hello",
+                    parameter=("baud", "gnss"),
                 )
             if now >= resend:
                 self.send_command("hello")
