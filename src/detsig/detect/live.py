@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from detsig.detect.gpr_common import GprGeometry
-from detsig.detect.lane import DETECTOR_NAMES, LaneDetector, MdStreamInfo, resolve_detector
+from detsig.detect.lane import LaneDetector, MdStreamInfo
+from detsig.detect.registry import check_detector_name, detection_preset, resolve_detector
 from detsig.errors import InputError
 from detsig.model import Candidate
 
@@ -31,6 +32,9 @@ class DetectProcessor:
         Score threshold.
     all_scores : bool
         Report every scored peak.
+    preset : str
+        Detection preset (:data:`detsig.detect.registry.PRESET_NAMES`: ``default``,
+        ``sensitive``, ``strict``); ``params`` and ``threshold`` override it.
     **params
         Detector parameters.
 
@@ -47,13 +51,11 @@ class DetectProcessor:
         *,
         threshold: float | None = None,
         all_scores: bool = False,
+        preset: str = "default",
         **params: Any,
     ) -> None:
-        if detector not in (*DETECTOR_NAMES, "auto"):
-            raise InputError(
-                f"unknown detector {detector!r}; choose one of {', '.join(DETECTOR_NAMES)}"
-            )
-        self.detector = detector
+        self.detector = check_detector_name(detector, auto=True)
+        self.preset = detection_preset(preset)
         self.threshold = threshold
         self.all_scores = all_scores
         self.params = params
@@ -83,14 +85,16 @@ class DetectProcessor:
         name = resolve_detector(self.detector, md_info is not None, gpr_geometry is not None)
         if name is None:
             return
+        params = {**self.preset.get(name, {}), **self.params}
+        threshold = params.pop("threshold", None)  # a preset's, or given as a parameter
         self.lane = LaneDetector(
             name,
             md=md_info,
             gpr=gpr_geometry,
             gpr_stream=self.gpr_name or "gpr0",
-            threshold=self.threshold,
+            threshold=self.threshold if self.threshold is not None else threshold,
             all_scores=self.all_scores,
-            **self.params,
+            **params,
         )
 
     def on_rows(self, stream: str, block: Any) -> list[Candidate]:
