@@ -107,3 +107,27 @@ def test_unknown_detector_names_say_the_choices_everywhere():
     assert caught.value.parameters == ("detector",)
     with pytest.raises(InputError, match="choose one of md-cfar, gpr-energy"):
         get_detector("magic")
+
+
+def test_record_detect_preset_is_checked_against_the_table(tmp_path, capsys):
+    from detsig.cli import main
+
+    out = tmp_path / "x.h5"
+    args = ["record", "--port", str(tmp_path / "tty0"), "--detect", "-o", str(out)]
+    assert main([*args, "--detect-preset", "loose"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "detsig record: error: --detect-preset 'loose' is not a detection preset; choose one "
+        "of default, sensitive, strict"
+    )
+    # a known preset gets as far as the port (which does not exist)
+    assert main([*args, "--detect-preset", "strict"]) == 2
+    assert "does not exist" in capsys.readouterr().err and not out.exists()
+
+
+def test_live_processor_passes_the_preset():
+    from detsig.detect import live_processor
+
+    processor = live_processor("md-cfar", preset="sensitive")
+    processor.on_start({"md0": _md_stream()})
+    assert processor.lane is not None and processor.lane.md_detector is not None
+    assert processor.lane.md_detector.params.threshold == 4.0
