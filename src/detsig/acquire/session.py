@@ -267,6 +267,8 @@ class LiveSession:
             The output exists or its folder is missing.
         DeviceError
             A port cannot be opened or a device does not answer.
+        LinkLost
+            A port opened and then stopped working during the handshake (a failed job).
         """
         opts = self.options
         if not opts.ports and not opts.gnss_port:
