@@ -83,6 +83,53 @@ def test_busy_port(tmp_path, emulators):
     assert not (tmp_path / "x.h5").exists()
 
 
+class HangUpDevice:
+    """A raw pty whose device side hangs up as soon as detsig sends it anything (a cable
+    pulled during the handshake: the port opened fine, then the link was lost)."""
+
+    def __init__(self) -> None:
+        import os
+        import threading
+        import tty
+
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.slave)
+        self.port = os.ttyname(self.slave)
+        self._thread = threading.Thread(target=self._hang_up, daemon=True)
+        self._thread.start()
+
+    def _hang_up(self) -> None:
+        import os
+        import select
+
+        select.select([self.master], [], [], 30)
+        os.close(self.master)
+
+    def close(self) -> None:
+        import os
+
+        self._thread.join(5)
+        os.close(self.slave)
+
+
+@pytest.mark.parametrize("driver", ["", ":wire"])
+def test_link_lost_while_in_use_is_a_failed_job_exit_1(tmp_path, driver):
+    device = HangUpDevice()
+    out = tmp_path / "x.h5"
+    try:
+        result = detsig(
+            "record", "--port", device.port + driver, "-o", str(out), "--hello-timeout", "2"
+        )
+    finally:
+        device.close()
+    # not bad input (exit 2): the port was there and opened; losing it is a failed job
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "stopped answering" in lines[0], lines[0]
+    assert not out.exists()
+
+
 def test_sigterm_closes_the_file_cleanly(tmp_path, emulators):
     device = emulators("gpr", loop=True)
     out = tmp_path / "term.h5"
@@ -210,8 +257,8 @@ def test_info_on_a_file_being_recorded_without_swmr_says_so(tmp_path, emulators)
     assert result.returncode == 2
     assert result.stderr.strip() == (
         f"detsig info: error: {out} is being written by another program (e.g. detsig record); "
-        f"to read it while it grows, record with --swmr and use 'detsig view --follow {out}', "
-        "or wait until the recording ends"
+        "to read it while it grows, record it in SWMR mode and follow it in the viewer, or wait "
+        "until the recording ends (detsig record --swmr, then detsig view --follow FILE)"
     )
     assert "h5clear" not in result.stderr and "damaged" not in result.stderr
     assert proc.returncode == 0

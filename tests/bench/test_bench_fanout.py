@@ -148,8 +148,9 @@ def test_unreachable_scheduler_is_one_sentence() -> None:
 
 
 def test_bad_plans() -> None:
-    with pytest.raises(UsageError, match="workers"):
+    with pytest.raises(UsageError, match="worker processes must be at least 1") as caught:
         Executor(workers=0)
+    assert caught.value.parameters == ("workers",)
     with pytest.raises(ValueError, match="lane 3"):
         fan_out(str.upper, lambda p, j: p, ["a"], [(3, None)], Executor(workers=1))
 

@@ -84,6 +84,23 @@ def test_pipeline_preset_and_toml(lane_file, tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (["--pipeline", "strict"], "from fused in lane.h5 (score >= 1.3)"),
+        (["--pipeline", "strict", "--detector", "md-cfar"], "(score >= 10)"),
+        (["--pipeline", "sensitive", "--detector", "gpr-energy"], "(score >= 1.5)"),
+        (["--pipeline", "strict", "--threshold", "2"], "(score >= 2)"),
+        (["--param", "threshold=3", "--detector", "md-cfar"], "(score >= 3)"),
+    ],
+)
+def test_a_preset_threshold_is_the_threshold(lane_file, capsys, extra, expected):
+    """A preset that sets ``threshold`` (strict; sensitive for one sensor) runs and reports
+    at that threshold; ``--threshold`` wins over it."""
+    assert main(["detect", str(lane_file), *extra, "--quiet"]) == 0
+    assert expected in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
     ("extra", "message"),
     [
         (["-o", "out.txt"], "use .geojson or .csv"),

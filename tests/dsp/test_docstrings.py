@@ -14,6 +14,7 @@ MODULES = [
     "detsig.dsp.dewow",
     "detsig.dsp.envelope",
     "detsig.dsp.gain",
+    "detsig.dsp.header",
     "detsig.dsp.md",
     "detsig.dsp.migration",
     "detsig.dsp.pipeline",

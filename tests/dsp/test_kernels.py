@@ -7,7 +7,7 @@ import pytest
 from scipy import signal
 
 from detsig import dsp
-from detsig.dsp import ParameterError
+from detsig.errors import ParameterError
 
 from . import reference as ref
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from detsig import dsp
 from detsig.dsp import streaming
+from detsig.errors import ParameterError
 from detsig.model import GprHeader, MdHeader
 
 from .conftest import random_splits
@@ -131,7 +132,7 @@ def test_ground_balance_stream_equals_batch(rng):
 def test_ground_balance_stream_too_short():
     stream = streaming.GroundBalanceStream(quiet_start=0, quiet_stop=50)
     stream.process(np.zeros((10, 2)))
-    with pytest.raises(dsp.ParameterError, match="quiet stretch"):
+    with pytest.raises(ParameterError, match="quiet stretch"):
         stream.finish()
 
 
@@ -147,7 +148,7 @@ def test_time_zero_stream_fixes_the_first_chunk_shift(rng):
 def test_stream_rejects_a_changing_width():
     stream = streaming.SmoothStream(3)
     stream.process(np.zeros((4, 2)))
-    with pytest.raises(dsp.ParameterError, match="columns"):
+    with pytest.raises(ParameterError, match="columns"):
         stream.process(np.zeros((4, 3)))
 
 
@@ -159,7 +160,7 @@ def test_explicit_state_functions(rng):
     np.testing.assert_allclose(np.vstack([y1, y2]), whole, atol=1e-12)
     assert state.registers.shape == (4, 2, 3)
     assert len(pickle.dumps(state)) < 1000
-    with pytest.raises(dsp.ParameterError, match="channels"):
+    with pytest.raises(ParameterError, match="channels"):
         dsp.bandpass_stream(x[:, :2], 2.0, 20.0, 100.0, state=state)
 
 

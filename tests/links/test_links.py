@@ -13,9 +13,8 @@ import tty
 
 import pytest
 
-from detsig.errors import DeviceError
+from detsig.errors import DeviceError, LinkLost
 from detsig.links import (
-    LinkLost,
     SerialLink,
     available_ports,
     map_open_error,

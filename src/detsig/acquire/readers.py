@@ -1,6 +1,6 @@
 """Reader threads: one per port; each only reads bytes, decodes, and queues what it decoded.
 
-A reader never touches the file. When its port dies (:class:`~detsig.links.LinkLost`) it
+A reader never touches the file. When its port dies (:class:`~detsig.errors.LinkLost`) it
 queues a ``disconnect`` event, polls the port path until it is back, reopens it, asks the
 device for HELLO again, restarts the stream and queues a ``reconnect`` event with the outage
 duration. Frames the device sent while the port was away are missing and show up as a ``gap``
@@ -19,8 +19,8 @@ from typing import Any
 from detsig.acquire.queues import ByteBoundedQueue
 from detsig.devices import EventItem, GnssDriver
 from detsig.devices.driver import Driver
-from detsig.errors import DeviceError
-from detsig.links import Link, LinkLost, port_present
+from detsig.errors import DeviceError, LinkLost
+from detsig.links import Link, port_present
 from detsig.model import RowBlock
 
 #: Seconds between looks at the path of a port that went away.

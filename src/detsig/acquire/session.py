@@ -31,7 +31,7 @@ from detsig.acquire.readers import GnssReader, SensorReader
 from detsig.acquire.recorder import Recorder
 from detsig.acquire.runner import LiveProcessor, ProcessingRunner
 from detsig.devices import GnssDriver
-from detsig.devices.driver import SENSOR_KINDS, Driver, HandshakeError
+from detsig.devices.driver import SENSOR_KINDS, Driver
 from detsig.devices.registry import (
     GNSS_DRIVERS,
     DriverOptions,
@@ -40,7 +40,7 @@ from detsig.devices.registry import (
     make_driver,
     split_port,
 )
-from detsig.errors import JobError, RecordingError, UsageError
+from detsig.errors import HandshakeError, JobError, RecordingError, UsageError
 from detsig.links import Link, PrefixedLink, open_link
 from detsig.model import FIX_QUALITY_NAMES, GprHeader, MdHeader, StreamHeader
 
@@ -174,7 +174,9 @@ def _with_probe_hint(error: HandshakeError, driver: Any) -> HandshakeError:
         while time.monotonic() < deadline and not heard.endswith(b"\n"):
             heard += driver.link.read()
     hint = looks_like(heard, driver.driver_name)
-    return HandshakeError(f"{error}{hint}", step=error.step) if hint else error
+    if not hint:
+        return error
+    return HandshakeError(f"{error}{hint}", step=error.step, parameter=error.parameters)
 
 
 class LiveSession:
@@ -250,10 +252,15 @@ class LiveSession:
             The output exists or its folder is missing.
         DeviceError
             A port cannot be opened or a device does not answer.
+        LinkLost
+            A port opened and then stopped working during the handshake (a failed job).
         """
         opts = self.options
         if not opts.ports and not opts.gnss_port:
-            raise UsageError("give at least one device port with --port PATH (or --gnss PATH)")
+            raise UsageError(
+                "there is nothing to record: give at least one sensor port or a GNSS receiver port",
+                parameter=("port", "gnss"),
+            )
         if opts.driver is not None:
             check_driver_name(opts.driver)
         specs = [(*split_port(p), False) for p in opts.ports]
@@ -309,8 +316,9 @@ class LiveSession:
         if on_gnss_flag and name not in GNSS_DRIVERS:
             link.close()
             raise UsageError(
-                f"--gnss takes a GNSS receiver driver (ubx or nmea), not '{name}'; give "
-                f"that device with --port {url}:{name}"
+                f"the GNSS receiver port takes a GNSS receiver driver (ubx or nmea), not "
+                f"'{name}'; record {url} as a sensor port ({url}:{name}) instead",
+                parameter=("gnss", "port"),
             )
         driver = make_driver(name, link, url, opts.driver_options)
         if name in GNSS_DRIVERS:

@@ -1,9 +1,10 @@
 """The detectors a benchmark runs: names, parameter sets, operating thresholds, running one.
 
-This is the only place the benchmark touches :mod:`detsig.detect`. A detector runs with
-``all_scores=True`` so that every scored peak is a candidate and the ROC curve can be swept
-over ``score``; the operating point of the tables is the detector's threshold (its default,
-or the ``threshold`` of the parameter set).
+This is the only place the benchmark touches :mod:`detsig.detect`; names, default thresholds
+and the parameter variants come from its detector table (:data:`detsig.detect.DETECTORS`). A
+detector runs with ``all_scores=True`` so that every scored peak is a candidate and the ROC
+curve can be swept over ``score``; the operating point of the tables is the detector's
+threshold (its default, or the ``threshold`` of the parameter set).
 """
 
 from __future__ import annotations
@@ -16,14 +17,6 @@ from detsig.model import Candidate
 
 __all__ = ["available_detectors", "operating_threshold", "parameter_sets", "run_detector"]
 
-#: Parameter sets the ``standard`` suite sweeps besides each detector's defaults (the
-#: thresholds need no sweep: the ROC curve covers them).
-_VARIANTS: dict[str, tuple[dict[str, Any], ...]] = {
-    "md-cfar": ({"cfar_method": "os"},),
-    "gpr-hyperbola": ({"n_velocities": 9},),
-    "fused": ({"association_m": 0.3},),
-}
-
 
 def available_detectors() -> list[str]:
     """Names of the registered detectors, in registry order.
@@ -33,9 +26,9 @@ def available_detectors() -> list[str]:
     list of str
         Detector names accepted by :func:`run_detector`.
     """
-    from detsig.detect import detector_names
+    from detsig.detect import DETECTOR_NAMES
 
-    return list(detector_names())
+    return list(DETECTOR_NAMES)
 
 
 def parameter_sets(name: str) -> list[dict[str, Any]]:
@@ -49,10 +42,13 @@ def parameter_sets(name: str) -> list[dict[str, Any]]:
     Returns
     -------
     list of dict
-        ``{}`` (the defaults), then the detector's variants; only ``[{}]`` for a detector
+        ``{}`` (the defaults), then the detector's variants
+        (:attr:`detsig.detect.Detector.bench_variants`); only ``[{}]`` for a detector
         without variants.
     """
-    return [{}, *(dict(v) for v in _VARIANTS.get(name, ()))]
+    from detsig.detect import get_detector
+
+    return [{}, *(dict(v) for v in get_detector(name).bench_variants)]
 
 
 def operating_threshold(name: str, params: Mapping[str, Any]) -> float:

@@ -55,7 +55,10 @@ class Executor:
 
     def __post_init__(self) -> None:
         if self.scheduler is None and self.workers < 1:
-            raise UsageError(f"--workers must be at least 1, got {self.workers}")
+            raise UsageError(
+                f"the number of worker processes must be at least 1, got {self.workers}",
+                parameter="workers",
+            )
 
     def describe(self) -> str:
         """One phrase for reports.

@@ -124,7 +124,11 @@ def find_benchmarks(folder: Path, only: Sequence[str] | None = None) -> list[Pat
         The folder does not exist, holds no benchmark, or ``only`` names an unknown one.
     """
     if not folder.is_dir():
-        raise UsageError(f"benchmark folder {folder} does not exist; give --benchmarks DIR")
+        raise UsageError(
+            f"the benchmark folder {folder} does not exist; give the folder of the bench_*.py "
+            "scripts",
+            parameter="benchmarks",
+        )
     scripts = sorted(folder.glob("bench_*.py"))
     if not scripts:
         raise UsageError(f"{folder} holds no bench_*.py script")
@@ -301,14 +305,28 @@ def format_table(rows: Sequence[Mapping[str, Any]]) -> str:
     )
 
 
-def run_speed_command(args: Any) -> int:
+def run_speed_command(
+    *,
+    benchmarks: Path | None = None,
+    only: Sequence[str] | None = None,
+    quick: bool = True,
+    timeout_s: float = 600.0,
+    json_path: Path | None = None,
+) -> int:
     """``detsig bench speed``: run, print the table, optionally write JSON; 1 if any failed.
 
     Parameters
     ----------
-    args : argparse.Namespace
-        The parsed ``detsig bench speed`` arguments (``json``, ``timeout_s``, ``benchmarks``,
-        ``only``, ``full``).
+    benchmarks : Path, optional
+        Folder of ``bench_*.py`` scripts; ``./benchmarks``, else the source tree's, when None.
+    only : sequence of str, optional
+        Run only these benchmarks (names with or without ``bench_``); all when None.
+    quick : bool
+        Run each script with its quick settings.
+    timeout_s : float
+        Time limit per benchmark, s (> 0).
+    json_path : Path, optional
+        Write every result to this new JSON file.
 
     Returns
     -------
@@ -320,32 +338,41 @@ def run_speed_command(args: Any) -> int:
     UsageError
         If the JSON output exists, the timeout is not > 0 or no benchmark can be found.
     """
-    if args.json is not None and args.json.exists():
-        raise UsageError(f"{args.json} already exists; choose another --json path or remove it")
-    if not args.timeout_s > 0:
-        raise UsageError(f"--timeout-s must be > 0, got {args.timeout_s}")
-    folder = args.benchmarks or default_benchmarks_folder()
+    if json_path is not None and json_path.exists():
+        raise UsageError(
+            f"{json_path} already exists; choose another path for the results or remove it",
+            parameter="json_path",
+        )
+    if not timeout_s > 0:
+        raise UsageError(
+            f"the time limit per benchmark must be > 0 s, got {timeout_s}", parameter="timeout_s"
+        )
+    folder = benchmarks or default_benchmarks_folder()
     if folder is None:
-        raise UsageError("no benchmarks/ folder here or in the source tree; give --benchmarks")
-    scripts = find_benchmarks(Path(folder), args.only)
+        raise UsageError(
+            "no benchmarks/ folder here or in the source tree; give the folder of the "
+            "bench_*.py scripts",
+            parameter="benchmarks",
+        )
+    scripts = find_benchmarks(Path(folder), only)
 
     def report(run: BenchmarkRun) -> None:
         state = "ok" if run.ok else f"FAILED ({run.error})"
         print(f"  {run.name}: {state} in {run.seconds:.1f} s", file=sys.stderr)
 
     print(f"running {len(scripts)} benchmarks from {folder}", file=sys.stderr)
-    runs = run_benchmarks(scripts, quick=not args.full, timeout_s=args.timeout_s, on_done=report)
+    runs = run_benchmarks(scripts, quick=quick, timeout_s=timeout_s, on_done=report)
     rows = [row for run in runs for row in flatten(run)]
     print(format_table(rows))
-    if args.json is not None:
+    if json_path is not None:
         document = {
-            "quick": not args.full,
+            "quick": quick,
             "python": sys.version.split()[0],
             "benchmarks": [run.to_dict() for run in runs],
             "table": rows,
         }
-        with open(args.json, "x", encoding="utf-8") as stream:
+        with open(json_path, "x", encoding="utf-8") as stream:
             json.dump(document, stream, indent=1, default=str)
             stream.write("\n")
-        print(f"wrote {args.json}", file=sys.stderr)
+        print(f"wrote {json_path}", file=sys.stderr)
     return 0 if all(run.ok for run in runs) else 1

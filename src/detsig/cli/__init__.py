@@ -8,7 +8,9 @@ Each subcommand lives in its own module ``detsig.cli.cmd_<name>`` exposing
 Only the invoked subcommand's module is imported, so ``detsig --help`` and ``detsig --version``
 answer in well under a second. Library errors (:class:`detsig.errors.DetsigError`) become one
 sentence on stderr and their exit code (2 bad usage or input, 1 failed job); ``--debug`` shows
-the traceback instead.
+the traceback instead. Library messages speak of the domain ("the baud rate"); when an error
+names the value at fault (:attr:`detsig.errors.DetsigError.parameters`), the flag that sets it
+is appended (``" (--baud)"``), so the command-line user still sees what to type.
 """
 
 from __future__ import annotations
@@ -70,6 +72,60 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "detsig bench score --truth lane.h5 --candidates candidates.geojson",
     ),
 }
+
+
+#: Where to set a parameter that the invoked command has no flag for (the flag is another
+#: command's): parameter -> the command line that sets it.
+ELSEWHERE: dict[str, str] = {
+    "allow_partial": "detsig convert --allow-partial",
+    "swmr": "detsig record --swmr, then detsig view --follow FILE",
+}
+
+
+def _option_strings(parser: argparse.ArgumentParser, dest: str) -> list[str]:
+    """The option strings of the argument stored in ``dest``, searched through ``parser`` and
+    its subcommands' parsers (empty when none has it)."""
+    for action in parser._actions:
+        if action.dest == dest and action.option_strings:
+            return list(action.option_strings)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found = _option_strings(sub, dest)
+                if found:
+                    return found
+    return []
+
+
+def flag_hint(
+    parser: argparse.ArgumentParser | None, parameters: Sequence[str], message: str = ""
+) -> str:
+    """What to append to a library message whose error names ``parameters``: the flags of the
+    invoked command that set them (``" (--baud)"``), else the other command that does.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser or None
+        The invoked command's parser (None: no command line to point at).
+    parameters : sequence of str
+        The error's parameter names (:attr:`detsig.errors.DetsigError.parameters`).
+    message : str
+        The message; a flag it already names is not repeated.
+
+    Returns
+    -------
+    str
+        ``" (--flag)"``, ``" (--port, --gnss)"`` or ``""`` when no flag corresponds.
+    """
+    flags: list[str] = []
+    for name in parameters:
+        options = _option_strings(parser, name) if parser is not None else []
+        if options:
+            flags.append(max(options, key=len))
+        elif name in ELSEWHERE:
+            flags.append(ELSEWHERE[name])
+    flags = [flag for flag in dict.fromkeys(flags) if flag not in message]
+    return f" ({', '.join(flags)})" if flags else ""
 
 
 def _available_commands() -> dict[str, tuple[str, str]]:
@@ -155,7 +211,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         if name == invoked:
             module = importlib.import_module(f"detsig.cli.cmd_{name}")
             module.add_arguments(sub)
-            sub.set_defaults(_module=module)
+            sub.set_defaults(_module=module, _parser=sub)
     return parser
 
 
@@ -186,7 +242,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DetsigError as error:
         if args.debug:
             raise
-        print(f"detsig {args.command}: error: {error}", file=sys.stderr)
+        hint = flag_hint(getattr(args, "_parser", None), error.parameters, str(error))
+        print(f"detsig {args.command}: error: {error}{hint}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print(f"detsig {args.command}: interrupted", file=sys.stderr)

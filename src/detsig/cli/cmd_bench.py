@@ -157,7 +157,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     speed.add_argument(
         "--timeout-s", type=float, default=600.0, help="per-benchmark time limit (default 600)"
     )
-    speed.add_argument("--json", type=Path, default=None, metavar="PATH", help="write all results")
+    speed.add_argument(
+        "--json",
+        dest="json_path",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="write all results",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -307,4 +314,10 @@ def _run_detection(args: argparse.Namespace) -> int:
 def _run_speed(args: argparse.Namespace) -> int:
     from detsig.bench.speed import run_speed_command
 
-    return run_speed_command(args)
+    return run_speed_command(
+        benchmarks=args.benchmarks,
+        only=args.only,
+        quick=not args.full,
+        timeout_s=args.timeout_s,
+        json_path=args.json_path,
+    )

@@ -11,28 +11,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-DETECTOR_CHOICES = ("auto", "md-cfar", "gpr-energy", "gpr-hyperbola", "fused")
-
-#: Built-in detection presets (``--pipeline NAME``): detector parameters by detector name.
-PRESETS: dict[str, dict[str, Any]] = {
-    "default": {},
-    "sensitive": {
-        "md-cfar": {"threshold": 4.0},
-        "gpr-energy": {"threshold": 1.5},
-        "gpr-hyperbola": {"threshold": 7.5},
-        "fused": {"md_threshold": 4.0, "gpr_threshold": 7.0},
-    },
-    "strict": {
-        "md-cfar": {"threshold": 10.0},
-        "gpr-energy": {"threshold": 2.2},
-        "gpr-hyperbola": {"threshold": 14.0},
-        "fused": {"threshold": 1.3},
-    },
-}
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Declare the arguments of ``detsig detect``."""
+    """Declare the arguments of ``detsig detect`` (the choices come from the detector table,
+    :mod:`detsig.detect.registry`)."""
+    from detsig.detect.registry import DETECTOR_CHOICES, PRESET_NAMES
+
     parser.add_argument("input", type=Path, help="a detsig recording (.h5) or a vendor GPR file")
     parser.add_argument(
         "--detector",
@@ -43,9 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--pipeline",
         metavar="P",
-        help="detection preset: default, sensitive (lower thresholds) or strict (higher), "
-        "or a .toml file with 'detector', 'threshold' and a [params] table (see "
-        "docs/detection.md). Not a processing pipeline: the detectors do their own "
+        help=f"detection preset ({', '.join(PRESET_NAMES)}: sensitive lowers the thresholds, "
+        "strict raises them), or a .toml file with 'detector', 'threshold' and a [params] "
+        "table (see docs/detection.md). Not a processing pipeline: the detectors do their own "
         "preprocessing (dewow, background removal, baseline); to look at processed data use "
         "'detsig process'",
     )
@@ -120,14 +104,15 @@ def load_pipeline(text: str) -> tuple[str | None, float | None, dict[str, dict[s
     """
     import tomllib
 
+    from detsig.detect.registry import DETECTOR_CHOICES, PRESET_NAMES, detection_preset
     from detsig.errors import UsageError
 
-    if text in PRESETS:
-        return None, None, PRESETS[text]
+    if text in PRESET_NAMES:
+        return None, None, detection_preset(text)
     path = Path(text)
     if path.suffix.lower() != ".toml":
         raise UsageError(
-            f"--pipeline {text!r} is neither a preset ({', '.join(PRESETS)}) nor a .toml file"
+            f"--pipeline {text!r} is neither a preset ({', '.join(PRESET_NAMES)}) nor a .toml file"
         )
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -211,8 +196,8 @@ def format_table(candidates: list[Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     """Run ``detsig detect``."""
     from detsig.detect import detect, get_detector
-    from detsig.detect.lane import resolve_detector
     from detsig.detect.lane_input import load_lane
+    from detsig.detect.registry import resolve_detector
     from detsig.errors import InputError, UsageError
 
     output: Path | None = args.output
@@ -258,6 +243,12 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"{args.input} holds no GPR or MD data to detect in")
         params = {**by_detector.get(name, {}), **by_detector.get("*", {})}
         params.update(parse_params(args.param))
+        # a preset's threshold (or --param threshold=V) is the threshold; --threshold wins
+        preset_threshold = params.pop("threshold", None)
+        if threshold is None and preset_threshold is not None:
+            if isinstance(preset_threshold, bool) or not isinstance(preset_threshold, int | float):
+                raise UsageError(f"the threshold must be a number, got {preset_threshold!r}")
+            threshold = float(preset_threshold)
         candidates = detect(
             lane, detector=name, threshold=threshold, all_scores=args.all_scores, **params
         )

@@ -89,6 +89,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="run the streaming detectors live; candidates go to /candidates",
     )
     parser.add_argument(
+        "--detect-preset",
+        default="default",
+        metavar="NAME",
+        help="detection preset of --detect: default, sensitive (lower thresholds) or strict "
+        "(higher), as 'detsig detect --pipeline NAME' (default: default)",
+    )
+    parser.add_argument(
         "--view", action="store_true", help="show the live scan window while recording"
     )
     parser.add_argument(
@@ -224,7 +231,14 @@ def run(args: argparse.Namespace) -> int:
                 "live detection is not available in this installation; record without --detect "
                 "and run 'detsig detect' on the file afterwards"
             )
-        processor = factory()
+        from detsig.detect.registry import PRESET_NAMES
+
+        if args.detect_preset not in PRESET_NAMES:
+            raise UsageError(
+                f"--detect-preset {args.detect_preset!r} is not a detection preset; choose one "
+                f"of {', '.join(PRESET_NAMES)}"
+            )
+        processor = factory(preset=args.detect_preset)
     session = LiveSession(options, processor)
     session.open()
     stop = threading.Event()

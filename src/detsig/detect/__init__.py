@@ -22,7 +22,17 @@ from detsig.detect.gpr_hyperbola import HyperbolaParams, detect_hyperbolas
 from detsig.detect.lane import LaneDetector
 from detsig.detect.live import DetectProcessor
 from detsig.detect.md_detector import MdDetectorParams, detect_md, fit_decay
-from detsig.detect.registry import DETECTORS, Detector, detect, detector_names, get_detector
+from detsig.detect.registry import (
+    DETECTOR_CHOICES,
+    DETECTOR_NAMES,
+    DETECTORS,
+    PRESET_NAMES,
+    PRESETS,
+    Detector,
+    detect,
+    detection_preset,
+    get_detector,
+)
 
 
 def live_processor(detector: str = "auto", **options: object) -> DetectProcessor:
@@ -34,8 +44,9 @@ def live_processor(detector: str = "auto", **options: object) -> DetectProcessor
         Detector name; ``auto``: fused with GPR and MD, else the detector of the sensor
         present.
     **options
-        ``threshold``, ``all_scores`` and detector parameters (default thresholds unless
-        given), as for :class:`DetectProcessor`.
+        ``threshold``, ``all_scores``, ``preset`` (a detection preset of
+        :data:`~detsig.detect.registry.PRESETS`) and detector parameters (default thresholds
+        unless given), as for :class:`DetectProcessor`.
 
     Returns
     -------
@@ -47,6 +58,10 @@ def live_processor(detector: str = "auto", **options: object) -> DetectProcessor
 
 __all__ = [
     "DETECTORS",
+    "DETECTOR_CHOICES",
+    "DETECTOR_NAMES",
+    "PRESETS",
+    "PRESET_NAMES",
     "CfarParams",
     "DetectProcessor",
     "Detector",
@@ -61,7 +76,7 @@ __all__ = [
     "detect_energy",
     "detect_hyperbolas",
     "detect_md",
-    "detector_names",
+    "detection_preset",
     "fit_decay",
     "fuse_candidates",
     "fused_score",

@@ -39,10 +39,9 @@ from detsig.detect.gpr_energy import EnergyParams, EnergyStreamDetector
 from detsig.detect.gpr_hyperbola import HyperbolaParams, HyperbolaStreamDetector
 from detsig.detect.lane_input import LaneInput
 from detsig.detect.md_detector import MdDetectorParams, MdStreamDetector
+from detsig.detect.registry import check_detector_name
 from detsig.errors import InputError
 from detsig.model import Candidate, GprHeader, MdHeader
-
-DETECTOR_NAMES = ("md-cfar", "gpr-energy", "gpr-hyperbola", "fused")
 
 
 def _sort_key(candidate: Candidate) -> tuple[float, float, str]:
@@ -191,11 +190,7 @@ class LaneDetector:
         all_scores: bool = False,
         **params: Any,
     ) -> None:
-        if name not in DETECTOR_NAMES:
-            raise InputError(
-                f"unknown detector {name!r}; choose one of {', '.join(DETECTOR_NAMES)}"
-            )
-        self.name = name
+        self.name = check_detector_name(name)
         self.md_detector: MdStreamDetector | None = None
         self.gpr_detector: HyperbolaStreamDetector | EnergyStreamDetector | None = None
         self.fusion: FusionStream | None = None
@@ -404,32 +399,6 @@ def _md(
         stream=stream,
         all_scores=all_scores,
     )
-
-
-def resolve_detector(name: str, has_md: bool, has_gpr: bool) -> str | None:
-    """The detector to run: ``auto`` is fused with both sensors, else the one present.
-
-    Parameters
-    ----------
-    name : str
-        A detector name or ``"auto"``.
-    has_md, has_gpr : bool
-        Whether the input has a metal-detector / GPR stream.
-
-    Returns
-    -------
-    str or None
-        The detector name; None for ``auto`` without either sensor.
-    """
-    if name != "auto":
-        return name
-    if has_md and has_gpr:
-        return "fused"
-    if has_gpr:
-        return "gpr-hyperbola"
-    if has_md:
-        return "md-cfar"
-    return None
 
 
 #: Rows per block when a whole lane is detected (``run_lane``): the detectors' working arrays

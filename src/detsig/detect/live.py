@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from detsig.detect.lane import DETECTOR_NAMES, LaneDetector, resolve_detector
+from detsig.detect.lane import LaneDetector
+from detsig.detect.registry import check_detector_name, detection_preset, resolve_detector
 from detsig.dsp.header import resolve_gpr_header
 from detsig.errors import InputError
 from detsig.model import Candidate, GprHeader, MdHeader, RowBlock, StreamHeader
@@ -31,6 +32,9 @@ class DetectProcessor:
         Score threshold.
     all_scores : bool
         Report every scored peak.
+    preset : str
+        Detection preset (:data:`detsig.detect.registry.PRESET_NAMES`: ``default``,
+        ``sensitive``, ``strict``); ``params`` and ``threshold`` override it.
     **params
         Detector parameters.
 
@@ -47,13 +51,11 @@ class DetectProcessor:
         *,
         threshold: float | None = None,
         all_scores: bool = False,
+        preset: str = "default",
         **params: Any,
     ) -> None:
-        if detector not in (*DETECTOR_NAMES, "auto"):
-            raise InputError(
-                f"unknown detector {detector!r}; choose one of {', '.join(DETECTOR_NAMES)}"
-            )
-        self.detector = detector
+        self.detector = check_detector_name(detector, auto=True)
+        self.preset = detection_preset(preset)
         self.threshold = threshold
         self.all_scores = all_scores
         self.params = params
@@ -87,15 +89,17 @@ class DetectProcessor:
         name = resolve_detector(self.detector, md_header is not None, gpr_header is not None)
         if name is None:
             return
+        params = {**self.preset.get(name, {}), **self.params}
+        threshold = params.pop("threshold", None)  # a preset's, or given as a parameter
         self.lane = LaneDetector(
             name,
             md=md_header,
             gpr=gpr_header,
             gpr_stream=self.gpr_name or "gpr0",
             md_stream=self.md_name or "md0",
-            threshold=self.threshold,
+            threshold=self.threshold if self.threshold is not None else threshold,
             all_scores=self.all_scores,
-            **self.params,
+            **params,
         )
 
     def on_rows(self, stream: str, block: RowBlock) -> list[Candidate]:

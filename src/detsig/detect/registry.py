@@ -1,4 +1,8 @@
-"""Detectors by name, with their default thresholds and documented parameters.
+"""The detector table: every detector by name, with its parameters, default threshold,
+detection presets and benchmark variants. The command line (``detsig detect --detector``,
+``--pipeline PRESET``), the benchmark (:mod:`detsig.bench.detectors`) and the live path
+(:class:`detsig.detect.live.DetectProcessor`, :class:`detsig.detect.lane.LaneDetector`) all
+derive from :data:`DETECTORS`.
 
 =================  =====================================================  ===================
 name               what it does                                           default threshold
@@ -16,41 +20,37 @@ all_scores=False, **params) -> list[Candidate]`` (or :func:`detect` with ``detec
 ``source`` is a recording path, an open recording, a vendor GPR file, a ``GprScan`` / ``MdSeries``
 or a simulated lane; ``threshold`` overrides the default; ``all_scores`` returns every scored
 peak (down to the hysteresis level) so that ROC curves can be swept over ``score``.
+
+Detection presets (:data:`PRESETS`, ``detsig detect --pipeline NAME``, ``DetectProcessor(...,
+preset=NAME)``) change only thresholds:
+
+=================  ========================  ===================================
+detector           ``sensitive``             ``strict``
+=================  ========================  ===================================
+``md-cfar``        threshold 4.0             threshold 10.0
+``gpr-energy``     threshold 1.5             threshold 2.2
+``gpr-hyperbola``  threshold 7.5             threshold 14.0
+``fused``          md_threshold 4.0,         threshold 1.3
+                   gpr_threshold 7.0
+=================  ========================  ===================================
+
+``default`` is every detector's own defaults.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from detsig.detect.fusion import FusionParams
 from detsig.detect.gpr_energy import EnergyParams
 from detsig.detect.gpr_hyperbola import HyperbolaParams
-from detsig.detect.lane import DETECTOR_NAMES, resolve_detector, run_lane
 from detsig.detect.lane_input import load_lane
 from detsig.detect.md_detector import MdDetectorParams
 from detsig.errors import InputError
 from detsig.model import Candidate
-
-#: Parameter dataclass of each detector.
-_PARAMS: dict[str, type] = {
-    "md-cfar": MdDetectorParams,
-    "gpr-energy": EnergyParams,
-    "gpr-hyperbola": HyperbolaParams,
-    "fused": FusionParams,
-}
-
-_SUMMARY = {
-    "md-cfar": "metal detector: baseline tracking, CFAR, hysteresis, one candidate per pass "
-    "with the PI decay time constant or VLF phase",
-    "gpr-energy": "GPR prescreener: energy in a depth window, CFAR across traces",
-    "gpr-hyperbola": "GPR hyperbola templates over a velocity grid: apex position, two-way "
-    "time, depth, velocity and eps_r",
-    "fused": "MD and GPR candidates associated; keeps minimum-metal mines, demotes small "
-    "metal scrap",
-}
 
 
 @dataclass(frozen=True)
@@ -65,11 +65,18 @@ class Detector:
         One line for listings.
     params_type : type
         Dataclass of its parameters (fields, defaults and docstring).
+    presets : mapping of str to mapping
+        Parameters of each detection preset (:data:`PRESET_NAMES`) that changes it.
+    bench_variants : tuple of mapping
+        Parameter sets the ``standard`` benchmark suite runs besides the defaults (the
+        thresholds need no variant: the ROC curve covers them).
     """
 
     name: str
     summary: str
     params_type: type
+    presets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    bench_variants: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def default_threshold(self) -> float:
@@ -121,6 +128,8 @@ class Detector:
         list of Candidate
             Ordered along the lane.
         """
+        from detsig.detect.lane import run_lane
+
         with load_lane(source, gpr_stream=gpr_stream, md_stream=md_stream) as lane:
             if lane.gpr is None and lane.md is None:
                 raise InputError(
@@ -136,20 +145,142 @@ class Detector:
             )
 
 
+#: The detector table, in listing order.
 DETECTORS: dict[str, Detector] = {
-    name: Detector(name, _SUMMARY[name], _PARAMS[name]) for name in DETECTOR_NAMES
+    detector.name: detector
+    for detector in (
+        Detector(
+            "md-cfar",
+            "metal detector: baseline tracking, CFAR, hysteresis, one candidate per pass "
+            "with the PI decay time constant or VLF phase",
+            MdDetectorParams,
+            presets={"sensitive": {"threshold": 4.0}, "strict": {"threshold": 10.0}},
+            bench_variants=({"cfar_method": "os"},),
+        ),
+        Detector(
+            "gpr-energy",
+            "GPR prescreener: energy in a depth window, CFAR across traces",
+            EnergyParams,
+            presets={"sensitive": {"threshold": 1.5}, "strict": {"threshold": 2.2}},
+        ),
+        Detector(
+            "gpr-hyperbola",
+            "GPR hyperbola templates over a velocity grid: apex position, two-way time, "
+            "depth, velocity and eps_r",
+            HyperbolaParams,
+            presets={"sensitive": {"threshold": 7.5}, "strict": {"threshold": 14.0}},
+            bench_variants=({"n_velocities": 9},),
+        ),
+        Detector(
+            "fused",
+            "MD and GPR candidates associated; keeps minimum-metal mines, demotes small "
+            "metal scrap",
+            FusionParams,
+            presets={
+                "sensitive": {"md_threshold": 4.0, "gpr_threshold": 7.0},
+                "strict": {"threshold": 1.3},
+            },
+            bench_variants=({"association_m": 0.3},),
+        ),
+    )
+}
+
+#: Detector names, in table order.
+DETECTOR_NAMES: tuple[str, ...] = tuple(DETECTORS)
+#: What a user may ask for: a detector name, or ``auto`` (:func:`resolve_detector`).
+DETECTOR_CHOICES: tuple[str, ...] = ("auto", *DETECTOR_NAMES)
+#: Detection presets: ``default`` (every detector's defaults), ``sensitive`` (lower
+#: thresholds), ``strict`` (higher).
+PRESET_NAMES: tuple[str, ...] = ("default", "sensitive", "strict")
+#: Each preset's parameters by detector name (a detector the preset leaves alone is absent).
+PRESETS: dict[str, dict[str, dict[str, Any]]] = {
+    preset: {
+        name: dict(detector.presets[preset])
+        for name, detector in DETECTORS.items()
+        if preset in detector.presets
+    }
+    for preset in PRESET_NAMES
 }
 
 
-def detector_names() -> list[str]:
-    """Names of the registered detectors.
+def detection_preset(name: str) -> dict[str, dict[str, Any]]:
+    """The parameters of a detection preset, by detector name.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`PRESET_NAMES`.
 
     Returns
     -------
-    list of str
-        ``["md-cfar", "gpr-energy", "gpr-hyperbola", "fused"]``.
+    dict
+        ``{detector name: {parameter: value}}`` (a copy; empty for ``default``).
+
+    Raises
+    ------
+    InputError
+        An unknown preset name (the message lists the presets).
     """
-    return list(DETECTORS)
+    if name not in PRESETS:
+        raise InputError(
+            f"there is no detection preset {name!r}; choose one of {', '.join(PRESET_NAMES)}",
+            parameter="preset",
+        )
+    return {detector: dict(params) for detector, params in PRESETS[name].items()}
+
+
+def check_detector_name(name: str, *, auto: bool = False) -> str:
+    """``name`` if it is a detector of the table (or ``"auto"`` when ``auto``).
+
+    Parameters
+    ----------
+    name : str
+        The name asked for.
+    auto : bool
+        Accept ``"auto"`` (resolved later by :func:`resolve_detector`).
+
+    Returns
+    -------
+    str
+        The same name.
+
+    Raises
+    ------
+    InputError
+        Not a detector name (the message lists the choices).
+    """
+    if name in DETECTORS or (auto and name == "auto"):
+        return name
+    choices = DETECTOR_CHOICES if auto else DETECTOR_NAMES
+    raise InputError(
+        f"unknown detector {name!r}; choose one of {', '.join(choices)}", parameter="detector"
+    )
+
+
+def resolve_detector(name: str, has_md: bool, has_gpr: bool) -> str | None:
+    """The detector to run: ``auto`` is fused with both sensors, else the one present.
+
+    Parameters
+    ----------
+    name : str
+        A detector name or ``"auto"``.
+    has_md, has_gpr : bool
+        Whether the input has a metal-detector / GPR stream.
+
+    Returns
+    -------
+    str or None
+        The detector name; None for ``auto`` without either sensor.
+    """
+    if name != "auto":
+        return name
+    if has_md and has_gpr:
+        return "fused"
+    if has_gpr:
+        return "gpr-hyperbola"
+    if has_md:
+        return "md-cfar"
+    return None
 
 
 def get_detector(name: str) -> Detector:
@@ -158,7 +289,7 @@ def get_detector(name: str) -> Detector:
     Parameters
     ----------
     name : str
-        A registered name (:func:`detector_names`).
+        A name of the table (:data:`DETECTOR_NAMES`).
 
     Returns
     -------
@@ -169,12 +300,7 @@ def get_detector(name: str) -> Detector:
     InputError
         An unknown name (the message lists the choices).
     """
-    try:
-        return DETECTORS[name]
-    except KeyError:
-        raise InputError(
-            f"unknown detector {name!r}; choose one of {', '.join(DETECTORS)}"
-        ) from None
+    return DETECTORS[check_detector_name(name)]
 
 
 def detect(
@@ -249,9 +375,3 @@ def detect(
         return get_detector(resolved).detect(
             lane, threshold=threshold, all_scores=all_scores, **params
         )
-
-
-#: Callables usable as ``detect`` functions, by name (for plugins and the benchmarks).
-DETECT_FUNCTIONS: dict[str, Callable[..., list[Candidate]]] = {
-    name: det.detect for name, det in DETECTORS.items()
-}

@@ -9,7 +9,7 @@ Drivers read and write through a :class:`detsig.links.Link`; they never write fi
 """
 
 from detsig.devices.acconeer import AcconeerDriver
-from detsig.devices.driver import SENSOR_KINDS, Driver, HandshakeError, SensorCounters
+from detsig.devices.driver import SENSOR_KINDS, Driver, SensorCounters
 from detsig.devices.gnss import GnssDriver, GnssFix, NmeaCounters, NmeaParser, fixes_to_track
 from detsig.devices.header import header_from_hello
 from detsig.devices.registry import DRIVERS, DriverOptions, detect_driver, make_driver, split_port
@@ -32,7 +32,6 @@ __all__ = [
     "EventItem",
     "GnssDriver",
     "GnssFix",
-    "HandshakeError",
     "MessageItem",
     "NmeaCounters",
     "NmeaParser",

@@ -28,10 +28,11 @@ from typing import Any
 import numpy as np
 
 from detsig.devices.acconeer_protocol import MessageDecoder, command
-from detsig.devices.driver import BacklogDriver, HandshakeError, SensorCounters, rows_in
+from detsig.devices.driver import BacklogDriver, SensorCounters, rows_in
 from detsig.devices.header import header_from_hello
 from detsig.devices.sensor import EventItem, MessageItem, SensorItem
 from detsig.devices.sniff import heard_more, looks_like
+from detsig.errors import HandshakeError
 from detsig.links import Link
 from detsig.model import COMPLEX_INT16, GprHeader, RowBlock
 from detsig.wire import Gap
@@ -327,23 +328,28 @@ class AcconeerDriver(BacklogDriver):
                     del self._answers[: index + 1]
                     return header
             if time.monotonic() >= deadline:
-                raise HandshakeError(self._no_answer(cmd, timeout_s), step=cmd)
+                raise self._no_answer(cmd, timeout_s)
             self._pump()
 
-    def _no_answer(self, cmd: str, timeout_s: float) -> str:
+    def _no_answer(self, cmd: str, timeout_s: float) -> HandshakeError:
         got = self.decoder.bytes_received
+        parameter: str | None = "baud"
         if self.decoder.messages:
             heard = f"it sent {self.decoder.messages} messages but no answer to it"
+            parameter = None
         elif got and sum(b >= 0x80 for b in self._heard) > len(self._heard) / 2:
-            heard = f"it sent {got} bytes that are no protocol at all; check the baud rate (--baud)"
+            heard = f"it sent {got} bytes that are no protocol at all; check the baud rate"
         elif got:
             heard = f"it sent {got} bytes but no message header"
+            parameter = None
         else:
             heard = "it sent nothing at all; check the cable, that the module runs the "
-            heard += "exploration server and the baud rate (--baud)"
-        return (
+            heard += "exploration server and the baud rate"
+        return HandshakeError(
             f"no answer to '{cmd}' from {self.name} within {timeout_s:g} s ({heard})"
-            f"{looks_like(self._heard, 'acconeer')}"
+            f"{looks_like(self._heard, 'acconeer')}",
+            step=cmd,
+            parameter=parameter,
         )
 
     def _pump(self) -> None:

@@ -3,7 +3,7 @@
 A driver owns one port. The live session calls, in order: :meth:`Driver.handshake` (identify
 the device and learn the configuration it applied), :meth:`Driver.start`, :meth:`Driver.read`
 until the recording ends, :meth:`Driver.stop` and :meth:`Driver.finish`. When the port dies
-(:class:`~detsig.links.LinkLost`), the reader thread calls :meth:`Driver.finish`, then
+(:class:`~detsig.errors.LinkLost`), the reader thread calls :meth:`Driver.finish`, then
 :meth:`Driver.replace_link` with the reopened port and :meth:`Driver.resume`.
 
 Sensor drivers (``kind`` ``"gpr"``, ``"md"`` or ``"radar"``) return
@@ -22,7 +22,6 @@ import abc
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from detsig.errors import DeviceError
 from detsig.links import Link
 
 if TYPE_CHECKING:
@@ -30,23 +29,6 @@ if TYPE_CHECKING:
 
 #: Sensor stream kinds; a driver of another kind (``"gnss"``) yields position fixes.
 SENSOR_KINDS = ("gpr", "md", "radar")
-
-
-class HandshakeError(DeviceError):
-    """A device did not complete one step of its handshake.
-
-    Parameters
-    ----------
-    message : str
-        One sentence saying what went wrong and what to check.
-    step : str
-        The handshake step that failed (``"hello"``, ``"get_system_info"``, ``"setup"``,
-        ``"header line"`` ...).
-    """
-
-    def __init__(self, message: str, *, step: str) -> None:
-        super().__init__(message)
-        self.step = step
 
 
 @dataclass

@@ -45,7 +45,9 @@ class PtyEndpoint:
         self.link = Path(link) if link is not None else None
         if self.link is not None and self.link.exists() and not self.link.is_symlink():
             raise DeviceError(
-                f"{self.link} exists and is not a symlink; choose another --link path"
+                f"{self.link} exists and is not a symlink; choose another path for the "
+                "emulator's link",
+                parameter="link",
             )
         master, slave = os.openpty()
         try:

@@ -29,9 +29,10 @@ from typing import Any
 
 import numpy as np
 
-from detsig.devices.driver import FreeRunning, HandshakeError, LineBuffer
+from detsig.devices.driver import FreeRunning, LineBuffer
 from detsig.devices.sensor import EventItem
 from detsig.devices.sniff import heard_more, looks_like
+from detsig.errors import HandshakeError
 from detsig.links import Link
 from detsig.model import TRACK_FIELDS, PositionTrack
 
@@ -514,9 +515,10 @@ class GnssDriver(FreeRunning):
             return HandshakeError(
                 f"no NMEA sentence from the GNSS receiver on {self.name} within "
                 f"{timeout_s:g} s ({heard}); check the cable, that it is powered, "
-                f"its baud rate (--gnss-baud) and that NMEA output is enabled"
+                f"its baud rate and that NMEA output is enabled"
                 f"{looks_like(self._heard, 'nmea')}",
                 step="first sentence",
+                parameter="gnss_baud",
             )
 
         self._listen_until(lambda: sum(counters.by_type.values()) > 0, timeout_s, silence)

@@ -73,7 +73,8 @@ def check_driver_name(name: str) -> str:
     if name not in DRIVERS:
         raise UsageError(
             f"there is no driver '{name}'; choose one of {', '.join(DRIVERS)} "
-            "(as --driver NAME or --port PATH:NAME)"
+            "(as the default driver, or after a port as PATH:NAME)",
+            parameter=("driver", "port"),
         )
     return name
 

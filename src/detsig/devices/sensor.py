@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from detsig.devices.driver import BacklogDriver, HandshakeError, SensorCounters, rows_in
+from detsig.devices.driver import BacklogDriver, SensorCounters, rows_in
 from detsig.devices.header import header_from_hello
-from detsig.errors import DeviceError, FrameError
+from detsig.errors import DeviceError, FrameError, HandshakeError
 from detsig.links import Link
 from detsig.model import GprHeader, MdHeader
 from detsig.model.rows import RowBlock
@@ -243,9 +243,10 @@ class SensorDriver(BacklogDriver):
                     heard = "it sent nothing at all"
                 raise HandshakeError(
                     f"no HELLO from {self.name} within {timeout_s:g} s ({heard}); check the cable, "
-                    "that the device is powered on, the baud rate (--baud), and that it is a "
-                    "detsig-protocol device (a GNSS receiver belongs on --gnss)",
+                    "that the device is powered on, the baud rate, and that it is a "
+                    "detsig-protocol device (a GNSS receiver belongs on the GNSS receiver port)",
                     step="hello",
+                    parameter=("baud", "gnss"),
                 )
             if now >= resend:
                 self.send_command("hello")

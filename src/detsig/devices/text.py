@@ -25,13 +25,13 @@ import numpy as np
 from detsig.devices.driver import (
     BacklogDriver,
     FreeRunning,
-    HandshakeError,
     LineBuffer,
     SensorCounters,
 )
 from detsig.devices.header import header_from_hello
 from detsig.devices.sensor import EventItem, SensorItem
 from detsig.devices.sniff import heard_more, looks_like
+from detsig.errors import HandshakeError
 from detsig.links import Link
 from detsig.model import MdHeader, RowBlock
 
@@ -184,7 +184,7 @@ class TextDriver(FreeRunning, BacklogDriver):
         deadline = time.monotonic() + timeout_s
         while not self._has_data:
             if time.monotonic() >= deadline:
-                raise HandshakeError(self._silence_message(timeout_s), step="first data line")
+                raise self._silence(timeout_s)
             self._pump()
         first_ns = self._first_row_ns
         window_end = time.monotonic() + RATE_WINDOW_S
@@ -373,22 +373,26 @@ class TextDriver(FreeRunning, BacklogDriver):
     def _has_data(self) -> bool:
         return self.layout is not None and bool(self.layout.channel_names)
 
-    def _silence_message(self, timeout_s: float) -> str:
+    def _silence(self, timeout_s: float) -> HandshakeError:
         got = self.counters.bytes_read
+        parameter: str | None = "baud"
         pending = self._lines.pending
         if self._bad_examples or pending:
             example = (self._bad_examples or [pending[:40].decode("ascii", "replace")])[0]
             printable = sum(c.isprintable() and c.isascii() for c in example)
             if printable < len(example) / 2:
                 heard = f"it sent {got} bytes that are no readable text"
-                hint = "set the detector's baud rate with --baud (9600 to 115200)"
+                hint = "set the detector's baud rate (9600 to 115200)"
             else:
                 heard = f"it sent {got} bytes but no line of numbers (e.g. {example!r})"
                 hint = "check that the board prints numbers per line, or choose its driver"
+                parameter = "driver"
         else:
             heard = "it sent nothing at all"
-            hint = "check the cable, that the detector is powered and its baud rate (--baud)"
-        return (
+            hint = "check the cable, that the detector is powered and its baud rate"
+        return HandshakeError(
             f"no line of numbers from {self.name} within {timeout_s:g} s ({heard}); {hint}"
-            f"{looks_like(self._heard, 'text')}"
+            f"{looks_like(self._heard, 'text')}",
+            step="first data line",
+            parameter=parameter,
         )

@@ -26,9 +26,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from detsig.devices.driver import HandshakeError
 from detsig.devices.gnss import FixParser, GnssDriver, GnssFix
 from detsig.devices.sniff import looks_like, ubx_checksum_ok
+from detsig.errors import HandshakeError
 
 #: Longest payload accepted, bytes (NAV-SAT with 100+ satellites stays below it).
 MAX_PAYLOAD_BYTES = 4096
@@ -295,22 +295,25 @@ class UbxDriver(GnssDriver):
         counters = self.parser.counters
 
         def silence() -> HandshakeError:
+            parameter: str | None = "gnss_baud"
             if counters.messages:
                 heard = f"{counters.messages} UBX messages but no NAV-PVT"
+                parameter = None
                 hint = "enable UBX-NAV-PVT output on the receiver (u-center or ubxtool)"
             elif counters.garbled:
                 heard = f"{counters.garbled} garbled UBX messages"
-                hint = "check the baud rate (--gnss-baud)"
+                hint = "check the baud rate"
             elif counters.other_bytes:
                 heard = f"{counters.other_bytes} bytes but no UBX message"
-                hint = "check the baud rate (--gnss-baud) and that UBX output is enabled"
+                hint = "check the baud rate and that UBX output is enabled"
             else:
                 heard = "nothing at all"
-                hint = "check the cable, that it is powered and its baud rate (--gnss-baud)"
+                hint = "check the cable, that it is powered and its baud rate"
             return HandshakeError(
                 f"no UBX NAV-PVT from the GNSS receiver on {self.name} within "
                 f"{timeout_s:g} s ({heard}); {hint}{looks_like(self._heard, 'ubx')}",
                 step="NAV-PVT",
+                parameter=parameter,
             )
 
         self._listen_until(lambda: counters.by_type["NAV-PVT"] > 0, timeout_s, silence)

@@ -7,7 +7,6 @@ Filters that run live also have a streaming form with explicit state,
 pipelines of steps described in TOML are in :mod:`detsig.dsp.pipeline`.
 """
 
-from detsig.dsp._validate import ParameterError
 from detsig.dsp.background import BackgroundState, remove_background, remove_background_stream
 from detsig.dsp.bandpass import (
     SosState,
@@ -54,7 +53,6 @@ __all__ = [
     "BackgroundState",
     "BaselineState",
     "GroundModel",
-    "ParameterError",
     "SosState",
     "WindowState",
     "bandpass",

@@ -8,11 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from detsig.errors import InputError
-
-
-class ParameterError(InputError, ValueError):
-    """A filter parameter or input array is unusable; the message names it and what was expected."""
+from detsig.errors import ParameterError
 
 
 def as_float_2d(name: str, x: npt.ArrayLike, dtype: Any = np.float32) -> npt.NDArray[Any]:

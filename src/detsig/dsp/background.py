@@ -9,7 +9,8 @@ import numpy as np
 import numpy.typing as npt
 
 from detsig.dsp import _kernels_window
-from detsig.dsp._validate import ParameterError, as_float_2d, choice, odd_window, out_dtype
+from detsig.dsp._validate import as_float_2d, choice, odd_window, out_dtype
+from detsig.errors import ParameterError
 
 _METHODS = ("mean", "median")
 

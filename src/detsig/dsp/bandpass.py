@@ -11,12 +11,12 @@ import numpy.typing as npt
 
 from detsig.dsp import _kernels_sos
 from detsig.dsp._validate import (
-    ParameterError,
     as_float_2d,
     out_dtype,
     positive_float,
     positive_int,
 )
+from detsig.errors import ParameterError
 
 
 @functools.lru_cache(maxsize=64)

@@ -9,13 +9,13 @@ import numpy.typing as npt
 
 from detsig.dsp import _kernels_trace
 from detsig.dsp._validate import (
-    ParameterError,
     as_float_2d,
     finite_float,
     odd_window,
     out_dtype,
     positive_float,
 )
+from detsig.errors import ParameterError
 
 
 def _time_after_zero_s(n_samples: int, sample_interval_s: float, time_zero_s: float) -> Any:

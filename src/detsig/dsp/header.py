@@ -26,9 +26,8 @@ from dataclasses import replace
 import numpy as np
 import numpy.typing as npt
 
-from detsig.dsp._validate import ParameterError
 from detsig.dsp.timezero import estimate_center_frequency_hz, estimate_time_zero_s
-from detsig.errors import InputError
+from detsig.errors import InputError, ParameterError
 from detsig.model import GprHeader, GprScan
 
 #: Time zero is estimated from the first traces of a line (so a replay, a live stream and a
@@ -50,6 +49,17 @@ def median_step_m(distance_m: npt.ArrayLike | None) -> float | None:
     Returns
     -------
     float or None
+    References
+    ----------
+    .. [1] Cassidy, N. J. (2009). Ground penetrating radar data processing, modelling and
+       analysis. In H. M. Jol (Ed.), *Ground Penetrating Radar: Theory and Applications*,
+       Elsevier, ch. 5 (trace spacing from the survey wheel or positions; regularising
+       traces recorded in time to distance).
+
+    Examples
+    --------
+    >>> median_step_m([0.0, 0.02, 0.04, 0.04, 0.07])
+    0.02
     """
     if distance_m is None:
         return None
@@ -79,6 +89,20 @@ def resolve_trace_step_m(
     step_m : float or None
         None when nothing states it and there are no positions.
     source : {"given", "stated", "positions", "none"}
+    References
+    ----------
+    .. [1] Cassidy, N. J. (2009). Ground penetrating radar data processing, modelling and
+       analysis. In H. M. Jol (Ed.), *Ground Penetrating Radar: Theory and Applications*,
+       Elsevier, ch. 5 (trace spacing from the survey wheel or positions; regularising
+       traces recorded in time to distance).
+
+    Examples
+    --------
+    >>> from detsig.model import GprHeader
+    >>> resolve_trace_step_m(GprHeader(1e-10), [0.0, 0.02, 0.04])
+    (0.02, 'positions')
+    >>> resolve_trace_step_m(GprHeader(1e-10, trace_step_m=0.01), [0.0, 0.02, 0.04])
+    (0.01, 'stated')
     """
     if trace_step_m is not None and math.isfinite(trace_step_m) and trace_step_m > 0:
         return float(trace_step_m), "given"
@@ -113,6 +137,18 @@ def resolve_time_zero_s(
     ------
     InputError
         Traces that give no time zero (all zero).
+    References
+    ----------
+    .. [1] Yelf, R. (2004). Where is true time zero? *Proc. 10th Int. Conf. on Ground
+       Penetrating Radar*, 279-282.
+
+    Examples
+    --------
+    >>> from detsig.model import GprHeader
+    >>> resolve_time_zero_s(GprHeader(1e-10, time_zero_s=2e-9))
+    (2e-09, 'stated')
+    >>> resolve_time_zero_s(GprHeader(1e-10, time_zero_stated=False))
+    (None, 'none')
     """
     if header.time_zero_stated:
         return header.time_zero_s, "stated"
@@ -172,6 +208,25 @@ def resolve_gpr_header(
         A field that is neither stated nor measurable (no trace step and no positions; no
         time zero and no traces; no centre frequency and traces that show none), or a header
         whose sample interval was never stated.
+    References
+    ----------
+    .. [1] Yelf, R. (2004). Where is true time zero? *Proc. 10th Int. Conf. on Ground
+       Penetrating Radar*, 279-282.
+    .. [2] Annan, A. P. (2009). Electromagnetic principles of ground penetrating radar. In
+       H. M. Jol (Ed.), *Ground Penetrating Radar: Theory and Applications*, Elsevier, ch. 1.
+    .. [3] Cassidy, N. J. (2009). Ground penetrating radar data processing, modelling and
+       analysis. In Jol (Ed.), ch. 5.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from detsig.model import GprHeader
+    >>> header = GprHeader(1e-10, center_frequency_hz=1e9, time_zero_stated=False)
+    >>> traces = np.zeros((20, 64))
+    >>> traces[:, 20] = 1.0
+    >>> resolved = resolve_gpr_header(header, traces=traces, distance_m=np.arange(20) * 0.02)
+    >>> resolved.trace_step_m, resolved.sources["time_zero_s"], resolved.n_samples
+    (0.02, 'estimated', 64)
     """
     if strict and header.sources.get("sample_interval_s") == "unstated":
         raise InputError("the GPR line states no usable sample interval")
@@ -237,6 +292,21 @@ def resolve_scan_header(scan: GprScan, trace_step_m: float | None = None) -> Gpr
     Returns
     -------
     GprHeader
+    References
+    ----------
+    .. [1] Yelf, R. (2004). Where is true time zero? *Proc. 10th Int. Conf. on Ground
+       Penetrating Radar*, 279-282.
+    .. [2] Annan, A. P. (2009). Electromagnetic principles of ground penetrating radar. In
+       H. M. Jol (Ed.), *Ground Penetrating Radar: Theory and Applications*, Elsevier, ch. 1.
+    .. [3] Cassidy, N. J. (2009). Ground penetrating radar data processing, modelling and
+       analysis. In Jol (Ed.), ch. 5.
+
+    Examples
+    --------
+    >>> from detsig.sim import simulate_lane
+    >>> header = resolve_scan_header(simulate_lane("standard", 1).gpr)
+    >>> header.sources["trace_step_m"], round(header.trace_step_m, 3)
+    ('stated', 0.01)
     """
     return resolve_gpr_header(
         scan.header,

@@ -10,7 +10,6 @@ import numpy.typing as npt
 
 from detsig.dsp import _kernels_md, _kernels_window
 from detsig.dsp._validate import (
-    ParameterError,
     as_float_2d,
     choice,
     finite_float,
@@ -18,6 +17,7 @@ from detsig.dsp._validate import (
     positive_int,
 )
 from detsig.dsp.bandpass import SosState, butterworth_sos, sos_filter_stream
+from detsig.errors import ParameterError
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,13 @@ import numpy.typing as npt
 
 from detsig.dsp import _kernels_migration
 from detsig.dsp._validate import (
-    ParameterError,
     as_float_2d,
     choice,
     out_dtype,
     positive_float,
     positive_int,
 )
+from detsig.errors import ParameterError
 
 
 def migrate_stolt(

@@ -41,7 +41,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detsig.dsp import streaming
-from detsig.dsp._validate import ParameterError, nearest_odd
+from detsig.dsp._validate import nearest_odd
 from detsig.dsp.background import remove_background
 from detsig.dsp.bandpass import bandpass
 from detsig.dsp.depth import time_to_depth
@@ -58,7 +58,7 @@ from detsig.dsp.md import (
 from detsig.dsp.migration import migrate_kirchhoff, migrate_stolt
 from detsig.dsp.surface import remove_surface_clutter, surface_zone
 from detsig.dsp.timezero import first_break, time_zero
-from detsig.errors import PipelineError
+from detsig.errors import ParameterError, PipelineError
 from detsig.model import GprHeader, MdHeader, StreamHeader
 
 KINDS = ("gpr", "md")

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from detsig.dsp._validate import ParameterError, as_float_2d, out_dtype
+from detsig.dsp._validate import as_float_2d, out_dtype
 from detsig.dsp.background import BackgroundState, remove_background_stream
 from detsig.dsp.bandpass import SosState, bandpass_stream
 from detsig.dsp.md import (
@@ -41,6 +41,7 @@ from detsig.dsp.md import (
 )
 from detsig.dsp.surface import SurfaceZone, surface_clutter_rows
 from detsig.dsp.timezero import first_break, time_zero
+from detsig.errors import ParameterError
 
 
 class StreamFilter(abc.ABC):

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from detsig.dsp._validate import ParameterError
+from detsig.errors import ParameterError
 
 
 @dataclass(frozen=True)

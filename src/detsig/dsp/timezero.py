@@ -8,7 +8,8 @@ import numpy as np
 import numpy.typing as npt
 
 from detsig.dsp import _kernels_trace
-from detsig.dsp._validate import ParameterError, as_float_2d, out_dtype, positive_int
+from detsig.dsp._validate import as_float_2d, out_dtype, positive_int
+from detsig.errors import ParameterError
 
 
 def first_break(x: npt.ArrayLike, threshold_fraction: float = 0.25) -> npt.NDArray[np.int64]:

@@ -646,8 +646,9 @@ def open_recording(path: str | os.PathLike[str], *, swmr: bool = False) -> Recor
     if file is None and locked:
         raise RecordingError(
             f"{path} is being written by another program (e.g. detsig record); to read it "
-            f"while it grows, record with --swmr and use 'detsig view --follow {path}', or "
-            "wait until the recording ends"
+            "while it grows, record it in SWMR mode and follow it in the viewer, or wait until "
+            "the recording ends",
+            parameter="swmr",
         )
     if file is None:
         raise RecordingError(

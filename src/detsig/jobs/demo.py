@@ -52,12 +52,15 @@ def choose_folder(out: Path | None) -> Path:
     """
     if out is not None:
         if out.exists() and not out.is_dir():
-            raise InputError(f"{out} is a file; give a folder for --out")
+            raise InputError(
+                f"{out} is a file; give a folder for the demo's output", parameter="out"
+            )
         taken = [name for name in DEMO_FILES if (out / name).exists()]
         if taken:
             raise InputError(
                 f"{out} already holds {', '.join(taken)} from an earlier demo; "
-                "give a new --out folder (the demo never overwrites files)"
+                "give a new output folder (the demo never overwrites files)",
+                parameter="out",
             )
         return out
     candidate = DEFAULT_FOLDER
@@ -205,9 +208,11 @@ def run_demo(
     from detsig.sim.emulator import EmulatedDevice
 
     if seed < 0:
-        raise InputError(f"--seed must be >= 0, got {seed}")
+        raise InputError(f"the lane seed must be >= 0, got {seed}", parameter="seed")
     if not duration_s > 0:
-        raise InputError(f"--duration must be positive, got {duration_s}")
+        raise InputError(
+            f"the lane duration must be positive, got {duration_s} s", parameter="duration"
+        )
     folder = choose_folder(out)
     if view:
         from detsig.viewer.live import prepare_live_view

@@ -4,11 +4,10 @@ Real ports (``/dev/ttyUSB0``), pseudo-terminals (emulated devices), ``socket://h
 ``loop://`` and ``spy://`` all open with :func:`open_link`. Opening failures become
 :class:`detsig.errors.DeviceError` sentences (missing port with the list of present ones,
 permission denied with the ``dialout`` fix, busy port with its holder); a port that dies
-while open raises :class:`LinkLost`. DTR/RTS are never required (they fail on ptys).
+while open raises :class:`detsig.errors.LinkLost`. DTR/RTS are never required (they fail on ptys).
 """
 
-from detsig.links.errors import (
-    LinkLost,
+from detsig.links.port_errors import (
     available_ports,
     holders_of,
     lock_holders_of,
@@ -23,7 +22,6 @@ from detsig.links.serial_link import Link, SerialLink, is_url, open_link, port_p
 
 __all__ = [
     "Link",
-    "LinkLost",
     "PrefixedLink",
     "SerialLink",
     "available_ports",

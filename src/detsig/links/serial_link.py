@@ -2,7 +2,7 @@
 
 The link only moves bytes; it never parses them. Reads return whatever arrived (possibly
 nothing after ``read_timeout_s``); a port that vanishes under an open link (cable pulled,
-emulator stopped) raises :class:`~detsig.links.errors.LinkLost` from :meth:`SerialLink.read`
+emulator stopped) raises :class:`~detsig.errors.LinkLost` from :meth:`SerialLink.read`
 or :meth:`SerialLink.write`, which the caller reports as a disconnect.
 """
 
@@ -10,15 +10,29 @@ from __future__ import annotations
 
 import contextlib
 import os
+
+try:
+    from termios import error as _TermiosError  # noqa: N812 - an exception class
+except ImportError:  # pragma: no cover - not POSIX
+    _TermiosError = OSError  # type: ignore[assignment,misc]
 from typing import Any, Protocol
 
-from detsig.links.errors import LinkLost, map_open_error, port_missing_error
+from detsig.errors import LinkLost
+from detsig.links.port_errors import map_open_error, port_missing_error
 
 #: Read at most this many bytes per call (bounds the memory of one read).
 MAX_READ_BYTES = 1 << 20
 #: :meth:`SerialLink.read_waiting` returns at most this many bytes (a fast device keeps
 #: sending while they are read).
 MAX_STALE_BYTES = 4 << 20
+
+
+def _lost(url: str, error: BaseException) -> LinkLost:
+    """The error for an open port that stopped working, with what to check."""
+    return LinkLost(
+        f"{url} stopped answering ({error}); check the cable and that the device is powered, "
+        "then retry"
+    )
 
 
 class Link(Protocol):
@@ -187,7 +201,7 @@ class SerialLink:
             data = first + self._port.read(min(waiting, MAX_READ_BYTES)) if waiting else first
         except (self._serial_error, OSError, TypeError, AttributeError) as error:
             # TypeError/AttributeError: pyserial's read on a port closed by another thread.
-            raise LinkLost(f"{self._url} stopped answering ({error})") from None
+            raise _lost(self._url, error) from None
         self.bytes_read += len(data)
         return data
 
@@ -207,8 +221,9 @@ class SerialLink:
         try:
             self._port.write(data)
             self._port.flush()
-        except (self._serial_error, OSError, TypeError, AttributeError) as error:
-            raise LinkLost(f"{self._url} stopped answering ({error})") from None
+        except (self._serial_error, OSError, _TermiosError, TypeError, AttributeError) as error:
+            # termios.error: flush's tcdrain on a port whose other side hung up
+            raise _lost(self._url, error) from None
         self.bytes_written += len(data)
 
     def read_waiting(self) -> bytes:
@@ -239,8 +254,8 @@ class SerialLink:
                     break
                 chunks.append(chunk)
                 total += len(chunk)
-        except (self._serial_error, OSError, TypeError, AttributeError) as error:
-            raise LinkLost(f"{self._url} stopped answering ({error})") from None
+        except (self._serial_error, OSError, _TermiosError, TypeError, AttributeError) as error:
+            raise _lost(self._url, error) from None
         self.bytes_read += total
         return b"".join(chunks)
 

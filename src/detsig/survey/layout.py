@@ -491,8 +491,9 @@ def load_survey(
         lacking = [path for path, ok in has_gnss.items() if not ok]
         if lacking:
             raise InputError(
-                f"{lacking[0]} has no GNSS positions (lat_deg/lon_deg); record with --gnss or "
-                "give a survey plan (survey.toml) for wheel-only sweeps"
+                f"{lacking[0]} has no GNSS positions (lat_deg/lon_deg); record with a GNSS "
+                "receiver or give a survey plan (survey.toml) for wheel-only sweeps",
+                parameter="plan",
             )
         if survey_plan is not None and survey_plan.origin_lat_deg is not None:
             assert survey_plan.origin_lon_deg is not None
@@ -513,7 +514,8 @@ def load_survey(
         raise InputError(
             f"{lacking[0] if lacking else files[0]} has no GNSS positions and no survey plan "
             f"was given; put a {PLAN_FILE_NAME} (lane origin, heading, spacing) next to the "
-            "recordings or give --plan"
+            "recordings or give the survey plan file",
+            parameter="plan",
         )
     planned = {s.file.resolve(): s for s in survey_plan.sweeps}
     sweeps_list = []

@@ -291,7 +291,8 @@ def prepare_live_view(*, headless: bool = False) -> Any:
 
         raise UsageError(
             "the live view needs a display (DISPLAY or WAYLAND_DISPLAY) and none is set; "
-            "record without --view, then look with 'detsig view FILE'"
+            "record without the live view, then look with 'detsig view FILE'",
+            parameter="view",
         )
     app = ensure_app(headless=headless)
     import detsig.viewer.window  # noqa: F401 - imported now, not while recording

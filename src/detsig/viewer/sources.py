@@ -868,7 +868,8 @@ def open_source(
             raise InputError(f"{path} holds no radar traces")
         if not 0 <= channel < len(scans):
             raise InputError(
-                f"{path} has {len(scans)} radar channel(s); choose --channel 0 to {len(scans) - 1}"
+                f"{path} has {len(scans)} radar channel(s); choose a channel 0 to {len(scans) - 1}",
+                parameter="channel",
             )
         return ScanSource(scans[channel], title=path.name, truth=truth)
     # Not a vendor file either: open_recording says precisely what is wrong with it.

@@ -338,7 +338,9 @@ class ViewerWindow(QtWidgets.QMainWindow):
             from detsig.errors import UsageError
 
             raise UsageError(
-                "this file has no along-lane distance for its traces; use --trace instead"
+                "this file has no along-lane distance for its traces; start the view at a trace "
+                "number instead",
+                parameter="trace",
             )
         coordinates = self.source.trace_x()
         self.go_to_trace(int(np.searchsorted(coordinates, start_m)))

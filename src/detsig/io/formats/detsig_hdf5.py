@@ -126,7 +126,7 @@ class DetsigRecordingFormat(FormatPlugin):
                     scans.append(dataclasses.replace(scan, header=header, marks=tuple(valid)))
                 return scans
         except RecordingError as error:
-            raise FormatError(str(error)) from None
+            raise FormatError(str(error), parameter=error.parameters) from None
         except ValueError as error:
             raise FormatError(f"{path} holds an impossible value: {error}") from None
         except (OSError, RuntimeError, KeyError, TypeError, IndexError) as error:
@@ -170,7 +170,7 @@ class DetsigRecordingFormat(FormatPlugin):
                 for channel, scan in enumerate(scans):
                     self._write_stream(writer, f"gpr{channel}", scan)
         except RecordingError as error:
-            raise FormatError(str(error)) from None
+            raise FormatError(str(error), parameter=error.parameters) from None
 
     @staticmethod
     def _write_stream(writer: Any, name: str, scan: GprScan) -> None:

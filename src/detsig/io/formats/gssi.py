@@ -467,8 +467,9 @@ class GssiDztFormat(FormatPlugin):
             raise FormatError(
                 f"{path} is truncated or its header contradicts its size: {size - offset} data "
                 f"bytes are not a whole number of {scan_bytes}-byte scans ({n_channels} channel(s) "
-                f"x {n_samples} samples x {dtype.itemsize} bytes); allow_partial=True "
-                "(detsig convert --allow-partial) keeps the complete scans"
+                f"x {n_samples} samples x {dtype.itemsize} bytes); reading it "
+                "partially (allow_partial=True) keeps the complete scans",
+                parameter="allow_partial",
             )
         if n_scans == 0:
             raise FormatError(f"{path} holds a DZT header but no complete scan")

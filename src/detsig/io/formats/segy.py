@@ -274,7 +274,8 @@ class SegyFormat(FormatPlugin):
                 f"{path} is truncated or its header contradicts its size: {size - data_start} "
                 f"trace bytes are not a whole number of {trace_bytes}-byte traces "
                 f"({binary['n_samples']} samples of format {binary['format']}); "
-                "allow_partial=True (detsig convert --allow-partial) keeps the complete traces"
+                "reading it partially (allow_partial=True) keeps the complete traces",
+                parameter="allow_partial",
             )
         text = _text_header(head[:TEXT_HEADER_BYTES])
         detsig = _detsig_fields(text)

@@ -2,7 +2,9 @@
 
 A technician in the field reads these, so each says what is wrong and what to do: the port
 does not exist (and which ports do), permission is denied (how to join the ``dialout``
-group), the port is busy (and, when it is easy to find, which process holds it).
+group), the port is busy (and, when it is easy to find, which process holds it). The
+exception classes themselves are in :mod:`detsig.errors` (a port that dies while open raises
+:class:`detsig.errors.LinkLost`).
 """
 
 from __future__ import annotations
@@ -14,10 +16,6 @@ import stat
 from pathlib import Path
 
 from detsig.errors import DeviceError
-
-
-class LinkLost(DeviceError):  # noqa: N818 - an event of the link, named like one
-    """An open port stopped working (cable pulled, device reset, pty closed)."""
 
 
 def available_ports() -> list[str]:
