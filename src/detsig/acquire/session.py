@@ -88,6 +88,14 @@ class SessionOptions:
         swmr=True)``, but not with plain h5py until ``h5clear -s``; without it (the default)
         a killed recorder leaves a file plain h5py opens, but nobody can read it while it is
         being written.
+    replay : Path, optional
+        A recording to replay instead of devices (no ports then): each of its GPR and MD
+        streams becomes a device (:class:`detsig.acquire.replay.ReplayDevice`) that hands its
+        HELLO, rows (with their positions) and device events to the same readers, recorder,
+        processor and display as a live device would.
+    replay_speed : float, optional
+        1.0 replays at the recorded pace, 2.0 twice as fast; None (default) as fast as the
+        session takes the rows.
     """
 
     ports: Sequence[str]
@@ -108,6 +116,8 @@ class SessionOptions:
     display_md_rows: int = 20000
     switch_interval_s: float | None = 0.0005
     swmr: bool = False
+    replay: Path | None = None
+    replay_speed: float | None = None
 
 
 @dataclass
@@ -242,6 +252,7 @@ class LiveSession:
         self._history: dict[str, deque[tuple[float, int]]] = {}
         self._stopped = False
         self._switch_interval_s: float | None = None
+        self.replay: Any = None
 
     # -- opening ----------------------------------------------------------------------------
     def _open_sensor(self, url: str) -> Link:
@@ -267,6 +278,15 @@ class LiveSession:
             A port cannot be opened or a device does not answer.
         """
         opts = self.options
+        if opts.replay is not None:
+            if opts.ports or opts.gnss_port:
+                raise UsageError(
+                    "a replayed recording takes the place of the devices; give either the "
+                    "recording to replay or device ports, not both"
+                )
+            self._check_output()
+            self._open_replay()
+            return
         if not opts.ports and not opts.gnss_port:
             raise UsageError("give at least one device port with --port PATH (or --gnss PATH)")
         if opts.driver is not None:
@@ -277,18 +297,7 @@ class LiveSession:
         every = [url for url, _, _, _ in specs]
         if len({os.path.realpath(p) if "://" not in p else p for p in every}) != len(every):
             raise UsageError("the same port is given twice; give each device's port once")
-        output = Path(opts.output)
-        if output.exists() or output.is_symlink():
-            raise RecordingError(
-                f"{output} already exists; detsig never overwrites a recording, "
-                "so give a new file name"
-            )
-        if not output.parent.is_dir():
-            raise RecordingError(
-                f"the folder {output.parent} does not exist; create it or choose another path"
-            )
-        if not os.access(output.parent, os.W_OK):
-            raise RecordingError(f"no permission to create {output}; choose a writable folder")
+        self._check_output()
         try:
             counts: dict[str, int] = {}
             for url, named, baud, on_gnss_flag in specs:
@@ -302,6 +311,47 @@ class LiveSession:
         except BaseException:
             self._close_links()
             raise
+
+    def _check_output(self) -> None:
+        """The output must be new, in a folder that exists and is writable."""
+        output = Path(self.options.output)
+        if output.exists() or output.is_symlink():
+            raise RecordingError(
+                f"{output} already exists; detsig never overwrites a recording, "
+                "so give a new file name"
+            )
+        if not output.parent.is_dir():
+            raise RecordingError(
+                f"the folder {output.parent} does not exist; create it or choose another path"
+            )
+        if not os.access(output.parent, os.W_OK):
+            raise RecordingError(f"no permission to create {output}; choose a writable folder")
+
+    def _open_replay(self) -> None:
+        """Open the recording to replay; each GPR / MD stream becomes a device."""
+        from detsig.acquire.replay import RecordingReplay
+
+        opts = self.options
+        assert opts.replay is not None
+        self.replay = RecordingReplay(opts.replay, speed=opts.replay_speed)
+        try:
+            counts: dict[str, int] = {}
+            for device in self.replay.devices:
+                device.handshake(opts.hello_timeout_s)
+                self.drivers[device.link.url] = device
+                kind = device.kind
+                name = f"{kind}{counts.get(kind, 0)}"
+                counts[kind] = counts.get(kind, 0) + 1
+                self.streams[name] = _stream_info(name, device)
+        except BaseException:
+            self._close_links()
+            raise
+
+    @property
+    def input_ended(self) -> bool:
+        """Whether the input has ended by itself: a replayed recording handed over every row
+        and event (live devices never end by themselves)."""
+        return self.replay is not None and self.replay.finished
 
     def _open_driver(
         self, url: str, named: str | None, baud: int | None, on_gnss_flag: bool
@@ -349,6 +399,8 @@ class LiveSession:
             driver.link.close()
         if self.gnss_driver is not None:
             self.gnss_driver.link.close()
+        if self.replay is not None:
+            self.replay.close()
 
     # -- starting ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -381,6 +433,13 @@ class LiveSession:
                 stream = getattr(driver, "stream", None)
                 config = stream.config if stream is not None else {}
                 attrs: dict[str, Any] = {"port": url, "driver": driver.driver_name}
+                # a replayed stream keeps its stored attributes and its own lat/lon columns
+                attrs.update(getattr(driver, "extra_attrs", {}))
+                columns = getattr(driver, "position_columns", ())
+                if "lat_deg" in columns and "lon_deg" in columns:
+                    extra = {"lat_deg": "<f8", "lon_deg": "<f8"}
+                else:
+                    extra = {"lat_deg": "<f8", "lon_deg": "<f8"} if self.gnss_name else None
                 if info.kind == "radar":
                     self.writer.add_radar_stream(
                         name,
@@ -618,6 +677,8 @@ class LiveSession:
                 ) from self.recorder.error
         elif self.writer is not None:
             self.writer.close()
+        if self.replay is not None:
+            self.replay.close()
         if self.display is not None:
             # the display's counters end at the rows recorded, not at the last status() call
             self.status()

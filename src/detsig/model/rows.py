@@ -24,12 +24,20 @@ class RowBlock:
         Device clock of each row, us (MD: frame times spread at the sample rate).
     host_time_ns : ndarray of int64, shape (n_rows,)
         Host clock when the bytes were read, ns since the epoch.
+    distance_m : ndarray of float64, shape (n_rows,), optional
+        Along-lane position of each row, m, when the source already knows it (a replayed
+        recording); None (devices): the recorder places the rows (encoder, else GNSS).
+    lat_deg, lon_deg : ndarray of float64, shape (n_rows,), optional
+        WGS84 position of each row, deg, likewise (None: from the session's GNSS receiver).
     """
 
     data: npt.NDArray[Any]
     seq: npt.NDArray[np.uint32]
     device_time_us: npt.NDArray[np.uint64]
     host_time_ns: npt.NDArray[np.int64]
+    distance_m: npt.NDArray[np.float64] | None = None
+    lat_deg: npt.NDArray[np.float64] | None = None
+    lon_deg: npt.NDArray[np.float64] | None = None
 
     @property
     def n_rows(self) -> int:
@@ -39,4 +47,7 @@ class RowBlock:
     @property
     def nbytes(self) -> int:
         """Bytes held."""
-        return int(self.data.nbytes + 24 * self.n_rows)
+        positions = sum(
+            0 if column is None else 8 for column in (self.distance_m, self.lat_deg, self.lon_deg)
+        )
+        return int(self.data.nbytes + (24 + positions) * self.n_rows)

@@ -259,7 +259,10 @@ class LiveSource(ViewSource):
         if session is not None:
             for stream in getattr(session, "streams", []):
                 by_name.setdefault(stream.name, {}).update(
-                    gaps=stream.gaps, bad_frames=stream.bad_frames, rate_hz=stream.rate_hz
+                    gaps=stream.gaps,
+                    gap_events=stream.gap_events,
+                    bad_frames=stream.bad_frames,
+                    rate_hz=stream.rate_hz,
                 )
         gpr_name = self.gpr.name if self.gpr else ""
         md_name = self.md.name if self.md else ""
@@ -268,7 +271,9 @@ class LiveSource(ViewSource):
             value = by_name.get(name, {}).get("rate_hz")
             return float(value) if value else math.nan
 
-        gaps = sum(int(v.get("gaps", 0) or 0) for v in by_name.values())
+        # the session's counters: "gaps" are frames lost, "gap_events" the runs of them
+        frames_lost = sum(int(v.get("gaps", 0) or 0) for v in by_name.values())
+        gaps = sum(int(v.get("gap_events", 0) or 0) for v in by_name.values())
         bad = sum(int(v.get("bad_frames", 0) or 0) for v in by_name.values())
         n_candidates = len(self._candidates)
         if session is not None and getattr(session, "candidates", None) is not None:
@@ -285,7 +290,7 @@ class LiveSource(ViewSource):
             gaps=gaps,
             bad_frames=bad,
             n_candidates=n_candidates,
-            lost_frames=gaps,
+            frames_lost=frames_lost,
             detail=detail,
         )
 
