@@ -250,6 +250,11 @@ class StreamReader:
             traces_per_s=_positive_or_none(self.attrs.get("traces_per_s")),
             antenna=str(self.device.get("model", "")),
             source_format="detsig",
+            # the antenna's height enters the time-zero estimate (the air path before the
+            # ground echo), so a scan read from a recording keeps it
+            extra={"antenna_height_m": float(self.attrs["antenna_height_m"])}
+            if isinstance(self.attrs.get("antenna_height_m"), int | float)
+            else {},
         )
         device_time = self._optional_column("device_time_us", start, stop)
         if device_time is not None and not device_time.any():

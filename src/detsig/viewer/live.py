@@ -32,10 +32,30 @@ from detsig.viewer.sources import (
     ViewSource,
     _empty_block,
     _monotonic_or_none,
+    _time_zero_s,
 )
 
 
-def _gpr_info(name: str, info: Any) -> GprInfo:
+def _live_time_zero_s(info: Any, snap: Any) -> tuple[float, bool]:
+    """Time zero of a live GPR stream as the recording of it will give it (stated in the
+    HELLO, else estimated on its first traces: :func:`~detsig.viewer.sources._time_zero_s`),
+    and whether it is final (stated, or estimated on all the traces the estimate uses)."""
+    from detsig.detect.gpr_common import TIME_ZERO_TRACES, stated_value
+
+    hello = dict(getattr(info, "hello", {}) or {})
+    config = dict(hello.get("config", {}) or {})
+    dt = float(info.sample_interval_s)
+    if stated_value("time_zero_s", None, config) is not None:
+        return _time_zero_s(dt, config=config), True
+    first = int(snap.total_rows) - int(snap.data.shape[0])
+    if first > 0 or snap.data.shape[0] == 0:
+        # the first traces have left the ring (or none came yet): nothing better to measure
+        return _time_zero_s(dt, config=config, traces=snap.data if first else None), first > 0
+    traces = snap.data[:TIME_ZERO_TRACES]
+    return _time_zero_s(dt, config=config, traces=traces), traces.shape[0] >= TIME_ZERO_TRACES
+
+
+def _gpr_info(name: str, info: Any, time_zero_s: float | None = None) -> GprInfo:
     hello = dict(getattr(info, "hello", {}) or {})
     config = dict(hello.get("config", {}) or {})
     rate = config.get("traces_per_s")
@@ -46,7 +66,9 @@ def _gpr_info(name: str, info: Any) -> GprInfo:
         name=name,
         n_samples=int(info.width),
         sample_interval_s=float(info.sample_interval_s),
-        time_zero_s=float(config.get("time_zero_s", 0.0) or 0.0),
+        time_zero_s=float(config.get("time_zero_s", 0.0) or 0.0)
+        if time_zero_s is None
+        else time_zero_s,
         center_frequency_hz=float(frequency) if frequency is not None else math.nan,
         traces_per_s=float(rate) if rate else None,
     )
@@ -115,6 +137,7 @@ class LiveSource(ViewSource):
         self._candidates: list[Candidate] = []
         self._counters: dict[str, dict[str, Any]] = {}
         self._fixes: list[dict[str, Any]] = []
+        self._time_zero_final = False
         self.refresh()
 
     # -- snapshot ---------------------------------------------------------------------------
@@ -143,8 +166,14 @@ class LiveSource(ViewSource):
         md_name = self._pick(streams, "md", self._md_name)
         self._gpr = streams.get(gpr_name) if gpr_name else None
         self._md = streams.get(md_name) if md_name else None
-        if self._gpr is not None and (self.gpr is None or self.gpr.name != gpr_name):
-            self.gpr = _gpr_info(str(gpr_name), self._gpr.info)
+        new_gpr = self.gpr is None or self.gpr.name != gpr_name
+        if self._gpr is not None and (new_gpr or not self._time_zero_final):
+            if self._gpr.info.kind == "gpr":
+                time_zero, self._time_zero_final = _live_time_zero_s(self._gpr.info, self._gpr)
+                self.gpr = _gpr_info(str(gpr_name), self._gpr.info, time_zero)
+            elif new_gpr:
+                self.gpr = _gpr_info(str(gpr_name), self._gpr.info)
+                self._time_zero_final = True
         if self._md is not None and (self.md is None or self.md.name != md_name):
             self.md = _md_info(str(md_name), self._md.info)
         self._counters = snapshot.counters
