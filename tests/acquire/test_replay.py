@@ -91,10 +91,11 @@ def gappy(path: Path) -> Path:
 
 
 def replay_session(
-    source: Path, output: Path, *, speed: float | None = None, processor=None
+    source: Path, output: Path, *, speed: float | None = None, processor=None, **options
 ) -> LiveSession:
     session = LiveSession(
-        SessionOptions(ports=[], output=output, replay=source, replay_speed=speed), processor
+        SessionOptions(ports=[], output=output, replay=source, replay_speed=speed, **options),
+        processor,
     )
     session.open()
     session.start()
@@ -234,6 +235,39 @@ def test_the_live_detector_on_a_replay_finds_what_detect_finds(lane, tmp_path):
         live = rec.candidates()
         assert "processing_behind" not in rec.event_counts()
     assert sort_candidates(live) == sort_candidates(offline)
+
+
+class SlowProcessor:
+    """A live processor slower than the replay: it takes 30 ms per block."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, int] = {}
+
+    def on_start(self, streams) -> None:
+        self.rows = dict.fromkeys(streams, 0)
+
+    def on_rows(self, stream, block):
+        time.sleep(0.03)
+        self.rows[stream] += block.n_rows
+        return []
+
+    def on_stop(self):
+        return []
+
+
+def test_a_replay_waits_for_a_slow_live_processor(lane, tmp_path):
+    """A live device cannot wait, so the processor skips rows when it falls behind; a file
+    can, so as fast as possible the replay waits instead and the processor sees every row."""
+    processor = SlowProcessor()
+    session = replay_session(
+        lane, tmp_path / "slow.h5", processor=processor, processing_queue_bytes=150_000
+    )
+    assert session.processing is not None and session.processing.rows_dropped == 0
+    with open_recording(lane) as rec:
+        expected = {name: rec.streams[name].n_rows for name in ("gpr0", "md0")}
+    assert processor.rows == expected
+    with open_recording(tmp_path / "slow.h5") as rec:
+        assert "processing_behind" not in rec.event_counts()
 
 
 @pytest.mark.slow

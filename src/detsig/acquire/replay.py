@@ -29,7 +29,7 @@ import json
 import math
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -240,6 +240,13 @@ class RecordingReplay:
         self.recording: Recording = open_recording(self.path)
         self._lock = threading.Lock()
         self._started: float | None = None
+        #: Returns True while the consumers are behind; as fast as possible, the devices then
+        #: wait instead of making the live processor skip rows (a file can wait, a device
+        #: cannot). Set by the session.
+        self.consumers_behind: Callable[[], bool] = lambda: False
+        #: Largest block a device hands over, bytes (None: ``block_rows`` only). With it, the
+        #: rows in flight past a ``consumers_behind`` check stay bounded. Set by the session.
+        self.max_block_bytes: int | None = None
         readers = [
             s for s in self.recording.streams.values() if s.kind in ("gpr", "md") and s.n_rows
         ]
@@ -460,7 +467,15 @@ class ReplayDevice:
             time.sleep(self.link.read_timeout_s)
             return []
         elapsed = self.replay.elapsed_s()
-        stop = min(self._next_row + self.block_rows, self._n_rows)
+        if not math.isfinite(elapsed) and self.replay.consumers_behind():
+            time.sleep(self.link.read_timeout_s / 5)
+            return []
+        block_rows = self.block_rows
+        limit = self.replay.max_block_bytes
+        if limit is not None:
+            row_bytes = max(1, int(self.reader.data.dtype.itemsize * self.reader.shape[1]) + 48)
+            block_rows = max(1, min(block_rows, limit // row_bytes))
+        stop = min(self._next_row + block_rows, self._n_rows)
         if math.isfinite(elapsed):
             due = int(np.searchsorted(self._clock_s, elapsed, side="right"))
             stop = min(stop, due)

@@ -95,7 +95,8 @@ class SessionOptions:
         processor and display as a live device would.
     replay_speed : float, optional
         1.0 replays at the recorded pace, 2.0 twice as fast; None (default) as fast as the
-        session takes the rows.
+        session takes the rows (waiting for the live processor rather than letting it skip
+        rows).
     """
 
     ports: Sequence[str]
@@ -510,6 +511,16 @@ class LiveSession:
                 self.processor, self.streams, max_bytes=opts.processing_queue_bytes
             )
             self.processing.start()
+            if self.replay is not None:
+                # a replayed file waits for the live processor instead of being skipped by it:
+                # rows in flight (the recorder's queue, a block per device) and waiting for
+                # processing stay below half the processing queue's bound
+                processing, queue = self.processing, self._queue
+                limit = opts.processing_queue_bytes // 4
+                self.replay.max_block_bytes = max(1, limit // max(1, len(self.drivers)))
+                self.replay.consumers_behind = lambda: (
+                    processing.backlog_bytes + queue.n_bytes > limit
+                )
         for name, driver in zip(sensors, self.drivers.values(), strict=True):
             self.readers.append(
                 SensorReader(
