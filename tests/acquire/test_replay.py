@@ -194,6 +194,13 @@ def test_positions_gaps_and_device_events_come_through(tmp_path):
     with open_recording(source) as a, open_recording(out) as b:
         assert b.event_totals("gpr0") == {"gap": 7, "bad_frame": 1}  # reconnect is not replayed
         assert b.event_totals("md0") == {"mark": 1}
+        # the GNSS receiver is replayed too: the same fixes
+        assert b.streams["gnss0"].attrs["driver"] == "replay"
+        ta, tb = a.streams["gnss0"].read_track(), b.streams["gnss0"].read_track()
+        for field in ("host_time_ns", "utc_time_s", "lat_deg", "lon_deg", "fix_quality", "hdop"):
+            np.testing.assert_array_equal(getattr(tb, field), getattr(ta, field))
+        # rows keep their own lat/lon; a stream recorded without them gets none
+        assert "lat_deg" not in b.streams["md0"].group
         for name in ("gpr0", "md0"):  # each stream's events in recorded order
             kept = [
                 (e.kind, e.detail, e.host_time_ns, e.count) for e in b.events() if e.stream == name

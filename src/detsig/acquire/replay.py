@@ -11,6 +11,7 @@ them or at the recorded pace. So the session's reader, recorder, live processor 
 run on a recording exactly as on a device (``detsig record --replay FILE -o NEW.h5``), and
 what is live-only (the live view, the live detector) can be checked against the file.
 
+The recording's GNSS stream is replayed as the session's GNSS receiver (:class:`ReplayGnss`).
 Each row keeps everything it was recorded with: samples, ``seq``, ``device_time_us``,
 ``host_time_ns`` and its position (``distance_m``, and ``lat_deg`` / ``lon_deg`` when the
 stream has them) — the recorder stores a block's own positions instead of placing its rows by
@@ -30,13 +31,14 @@ import math
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from detsig.devices import EventItem
+from detsig.devices import EventItem, GnssFix
 from detsig.devices.driver import SensorCounters, count_delivered
 from detsig.devices.sensor import StreamConfig, config_from_hello
 from detsig.errors import InputError
@@ -250,15 +252,14 @@ class RecordingReplay:
         readers = [
             s for s in self.recording.streams.values() if s.kind in ("gpr", "md") and s.n_rows
         ]
-        self.skipped = [
-            s.name
-            for s in self.recording.streams.values()
-            if s.kind not in ("gpr", "md") or not s.n_rows
-        ]
+        tracks = [s for s in self.recording.streams.values() if s.kind == "gnss" and s.n_rows]
+        used = {s.name for s in readers} | {s.name for s in tracks[:1]}
+        #: Streams not replayed: radar streams, empty ones, a second GNSS stream.
+        self.skipped = [name for name in self.recording.streams if name not in used]
         if not readers:
             self.recording.close()
             raise InputError(f"{self.path} holds no GPR or MD rows to replay")
-        firsts = [int(r.column("host_time_ns", 0, 1)[0]) for r in readers]
+        firsts = [int(r.column("host_time_ns", 0, 1)[0]) for r in readers + tracks[:1]]
         positive = [f for f in firsts if f > 0]
         origin = min(positive) if positive else None
         events = [e for e in self.recording.events() if e.kind in DEVICE_EVENT_KINDS]
@@ -272,6 +273,8 @@ class RecordingReplay:
             )
             for reader in readers
         ]
+        #: The recording's GNSS receiver, replayed (None when it has no GNSS stream).
+        self.gnss = ReplayGnss(self, tracks[0], origin) if tracks else None
 
     def elapsed_s(self) -> float:
         """Recorded time the replay has reached, s (infinite when replaying as fast as
@@ -292,7 +295,8 @@ class RecordingReplay:
     @property
     def finished(self) -> bool:
         """Whether every device has handed over all its rows and events."""
-        return all(device.exhausted for device in self.devices)
+        gnss_done = self.gnss is None or self.gnss.exhausted
+        return gnss_done and all(device.exhausted for device in self.devices)
 
     def close(self) -> None:
         """Close the recording (idempotent)."""
@@ -516,3 +520,117 @@ class ReplayDevice:
             lat_deg=positions.get("lat_deg"),
             lon_deg=positions.get("lon_deg"),
         )
+
+
+@dataclass
+class ReplayGnssCounters:
+    """Counts of a replayed GNSS receiver (what the session's status reads).
+
+    Attributes
+    ----------
+    fixes : int
+        Fixes handed over.
+    garbled : int
+        Always 0: a file holds no garbled sentences.
+    """
+
+    fixes: int = 0
+    garbled: int = 0
+
+
+class ReplayGnss:
+    """The GNSS receiver of a recording, replayed: its stored fixes, at their recorded times.
+
+    Implements what the session's GNSS reader needs of a GNSS driver.
+
+    Parameters
+    ----------
+    replay : RecordingReplay
+        The open recording and its clock.
+    reader : StreamReader
+        The GNSS stream.
+    origin_ns : int or None
+        Host time the replay clock counts from, ns (None: the fixes' own first time).
+    """
+
+    driver_name = "replay"
+    kind = "gnss"
+
+    def __init__(self, replay: RecordingReplay, reader: StreamReader, origin_ns: int | None):
+        self.replay = replay
+        self.reader = reader
+        self.name = f"replay:{replay.path}#{reader.name}"
+        self.link = ReplayLink(self.name)
+        self.counters = ReplayGnssCounters()
+        self.track = reader.read_track()
+        host = self.track.host_time_ns.astype(np.int64)
+        if host.size and host[0] > 0 and np.all(np.diff(host) >= 0):
+            zero = origin_ns if origin_ns is not None else int(host[0])
+            self._clock_s = np.asarray((host - zero) * 1e-9, dtype=np.float64)
+        else:
+            self._clock_s = np.zeros(host.size)
+        self._next = 0
+
+    @property
+    def applied_config(self) -> dict[str, Any]:
+        """The stored receiver description."""
+        return dict(self.reader.device)
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether every fix has been handed over."""
+        return self._next >= self._clock_s.size
+
+    def read(self) -> list[GnssFix]:
+        """The fixes that are due (all that are left, as fast as possible).
+
+        Returns
+        -------
+        list of GnssFix
+            In recorded order; empty when none is due (after waiting up to the link's read
+            timeout).
+        """
+        elapsed = self.replay.elapsed_s()
+        stop = self._clock_s.size
+        if math.isfinite(elapsed):
+            stop = int(np.searchsorted(self._clock_s, elapsed, side="right"))
+        if stop <= self._next:
+            time.sleep(self.link.read_timeout_s)
+            return []
+        track = self.track
+        fixes = [
+            GnssFix(
+                host_time_ns=int(track.host_time_ns[i]),
+                utc_time_s=float(track.utc_time_s[i]),
+                lat_deg=float(track.lat_deg[i]),
+                lon_deg=float(track.lon_deg[i]),
+                alt_m=float(track.alt_m[i]),
+                fix_quality=int(track.fix_quality[i]),
+                n_satellites=int(track.n_satellites[i]),
+                hdop=float(track.hdop[i]),
+            )
+            for i in range(self._next, stop)
+        ]
+        self._next = stop
+        self.counters.fixes += len(fixes)
+        return fixes
+
+    def finish(self) -> list[GnssFix]:
+        """Nothing is held half-parsed.
+
+        Returns
+        -------
+        list
+            Always empty.
+        """
+        return []
+
+    def replace_link(self, link: Any) -> None:
+        """Continue on another link (never needed).
+
+        Parameters
+        ----------
+        link : Link
+            The new link.
+        """
+        self.link = link

@@ -344,6 +344,10 @@ class LiveSession:
                 name = f"{kind}{counts.get(kind, 0)}"
                 counts[kind] = counts.get(kind, 0) + 1
                 self.streams[name] = _stream_info(name, device)
+            if self.replay.gnss is not None:
+                self.gnss_driver = cast(Any, self.replay.gnss)
+                self.gnss_url = self.replay.gnss.link.url
+                self.gnss_name = "gnss0"
         except BaseException:
             self._close_links()
             raise
@@ -436,9 +440,10 @@ class LiveSession:
                 attrs: dict[str, Any] = {"port": url, "driver": driver.driver_name}
                 # a replayed stream keeps its stored attributes and its own lat/lon columns
                 attrs.update(getattr(driver, "extra_attrs", {}))
-                columns = getattr(driver, "position_columns", ())
-                if "lat_deg" in columns and "lon_deg" in columns:
-                    extra = {"lat_deg": "<f8", "lon_deg": "<f8"}
+                columns = getattr(driver, "position_columns", None)
+                if columns is not None:  # replayed: the columns the stream had
+                    has = "lat_deg" in columns and "lon_deg" in columns
+                    extra = {"lat_deg": "<f8", "lon_deg": "<f8"} if has else None
                 else:
                     extra = {"lat_deg": "<f8", "lon_deg": "<f8"} if self.gnss_name else None
                 if info.kind == "radar":
