@@ -170,3 +170,13 @@ def test_replay_and_live_status_count_the_same_frames_lost(tmp_path: Path) -> No
     with RecordingSource(tmp_path / "again.h5") as again:
         rerecorded = again.status()
     assert (rerecorded.gaps, rerecorded.frames_lost, rerecorded.bad_frames) == (2, 13, 1)
+
+
+def test_the_status_bar_names_the_frames_lost() -> None:
+    from detsig.viewer.sources import SourceStatus
+    from detsig.viewer.status import format_status
+
+    for state in ("replay", "live"):
+        fields = format_status(SourceStatus(state, gaps=2, frames_lost=13), n_shown=0, fps=0.0)
+        assert "gaps 2 (13 frames lost)" in fields
+        assert "gaps 0" in format_status(SourceStatus(state), n_shown=0, fps=0.0)

@@ -35,7 +35,8 @@ def format_status(status: SourceStatus, *, n_shown: int, fps: float) -> list[str
         status.state,
         f"GPR {status.n_traces:,} traces ({_rate(status.traces_per_s)})",
         f"MD {status.n_frames:,} frames ({_rate(status.frames_per_s)})",
-        f"gaps {status.gaps} ({status.frames_lost} frames lost)",
+        f"gaps {status.gaps}"
+        + (f" ({status.frames_lost} frames lost)" if status.frames_lost else ""),
         f"bad frames {status.bad_frames}",
     ]
     fields.append(f"candidates {n_shown}/{status.n_candidates}")
