@@ -180,3 +180,34 @@ def test_the_status_bar_names_the_frames_lost() -> None:
         fields = format_status(SourceStatus(state, gaps=2, frames_lost=13), n_shown=0, fps=0.0)
         assert "gaps 2 (13 frames lost)" in fields
         assert "gaps 0" in format_status(SourceStatus(state), n_shown=0, fps=0.0)
+
+
+def test_the_live_window_runs_on_a_replay(lane_path: Path, tmp_path: Path, qtbot: Any) -> None:
+    """``detsig record --replay FILE --view``: the live window, fed by the session's display
+    buffers while the replay plays at 4x, ends with the lane's last traces on screen."""
+    from detsig.viewer.live import prepare_live_view, run_live_view
+
+    session = LiveSession(
+        SessionOptions(ports=[], output=tmp_path / "viewed.h5", replay=lane_path, replay_speed=4)
+    )
+    prepare_live_view(headless=True)
+    session.open()
+    session.start()
+    try:
+        window = run_live_view(
+            session, should_stop=lambda: session.input_ended, headless=True, window_traces=300
+        )
+    finally:
+        session.stop()
+    window.poll()  # the last rows that arrived after the last timer tick
+    source = window.source
+    assert isinstance(source, LiveSource) and window.n_redraws > 5
+    assert source.n_traces() == 1001 and source.x_unit == "m"
+    assert window.visible_range() == (701, 1001)
+    with RecordingSource(lane_path) as recording:
+        np.testing.assert_array_equal(
+            source.read_traces(701, 1001).data, recording.read_traces(701, 1001).data
+        )
+        assert source.gpr is not None and recording.gpr is not None
+        assert source.gpr.time_zero_s == recording.gpr.time_zero_s
+    window.close()
