@@ -44,12 +44,12 @@ import numpy as np
 from detsig.wire import (
     Ack,
     Command,
-    Encoder,
     FrameDecoder,
     GprTrace,
     Hello,
     MdBlock,
     MessageType,
+    WheelPosition,
     decode_message,
     encode_frame,
 )
@@ -113,7 +113,9 @@ class PacedDevice(threading.Thread):
         for k in range(n_units):
             time_us = int(k * 1e6 / self._unit_rate)
             if kind == "gpr":
-                wire = self._frame(MessageType.ENCODER, Encoder(k, 0.01).to_payload(), time_us)
+                wire = self._frame(
+                    MessageType.ENCODER, WheelPosition(k, 0.01).to_payload(), time_us
+                )
                 wire += self._frame(MessageType.GPR_TRACE, payloads[k % 64], time_us)
             elif kind == "md":
                 wire = self._frame(MessageType.MD_BLOCK, payloads[k % 16], time_us)

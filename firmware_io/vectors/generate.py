@@ -34,7 +34,6 @@ from detsig.wire import (
     Ack,
     Command,
     DeviceErrorMessage,
-    Encoder,
     GprTrace,
     Hello,
     Mark,
@@ -42,6 +41,7 @@ from detsig.wire import (
     Message,
     MessageType,
     Status,
+    WheelPosition,
     encode_frame,
 )
 
@@ -116,7 +116,7 @@ def _message_json(msg: Message) -> dict[str, Any]:
         return out
     if isinstance(msg, Hello):
         return msg.to_dict()
-    if isinstance(msg, Encoder):
+    if isinstance(msg, WheelPosition):
         # the f32 on the wire, exactly
         return {"ticks": msg.ticks, "metres_per_tick": float(np.float32(msg.metres_per_tick))}
     if isinstance(msg, Mark):
@@ -224,10 +224,12 @@ def frame_vectors() -> list[dict[str, Any]]:
             35_000,
             "VLF I/Q pairs as float32",
         ),
-        _msg("encoder", Encoder(ticks=12345, metres_per_tick=0.001), 8, 40_000, "wheel ticks"),
+        _msg(
+            "encoder", WheelPosition(ticks=12345, metres_per_tick=0.001), 8, 40_000, "wheel ticks"
+        ),
         _msg(
             "encoder_negative",
-            Encoder(ticks=-42, metres_per_tick=0.0025),
+            WheelPosition(ticks=-42, metres_per_tick=0.0025),
             9,
             45_000,
             "wheel rolled back past its start",
@@ -517,7 +519,7 @@ def stream_vectors() -> list[dict[str, Any]]:
         _Stream("mixed_types", "HELLO, traces, an encoder reading and a mark")
         .frame(0, GPR_HELLO.to_payload(), 0x01)
         .frame(1, GprTrace(np.arange(16, dtype=np.int16)).to_payload(), 0x10)
-        .frame(2, Encoder(10, 0.01).to_payload(), 0x30)
+        .frame(2, WheelPosition(10, 0.01).to_payload(), 0x30)
         .frame(3, GprTrace(np.zeros(16, np.int16)).to_payload(), 0x10)
         .frame(4, Mark(1, "lane").to_payload(), 0x40)
         .done(0, 0, {}),

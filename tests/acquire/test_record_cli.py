@@ -271,6 +271,7 @@ def test_swmr_recording_is_followed_then_survives_sigkill(tmp_path, emulators):
 
     gpr = emulators("gpr", loop=True)
     lane = gpr.lane.gpr.data
+    looped = np.concatenate([lane] * 20)  # the device plays the lane again and again
     out = tmp_path / "followed.h5"
     proc = start_detsig("record", "--port", gpr.port, "-o", str(out), "--swmr", "--quiet")
     try:
@@ -286,7 +287,7 @@ def test_swmr_recording_is_followed_then_survives_sigkill(tmp_path, emulators):
                 seen.append(stream.n_rows)
             assert len(set(seen)) >= 4 and seen == sorted(seen), seen
             n = seen[-1]
-            np.testing.assert_array_equal(stream.data[:n], lane[:n])
+            np.testing.assert_array_equal(stream.data[:n], looped[:n])
         # What 'detsig view --follow' uses (headless: --screenshot does not follow).
         source = FollowSource(out)
         try:
@@ -316,4 +317,4 @@ def test_swmr_recording_is_followed_then_survives_sigkill(tmp_path, emulators):
         g = rec.streams["gpr0"]
         n = g.n_rows
         assert n > 0
-        np.testing.assert_array_equal(g.data[:n], lane[:n])
+        np.testing.assert_array_equal(g.data[:n], looped[:n])

@@ -25,7 +25,7 @@ def _missing_seqs(events, stream: str) -> set[int]:
             first = int(found.group(2))
             last = int(found.group(3) or first)
             missing |= set(range(first, last + 1))
-            assert int(found.group(1)) == last - first + 1
+            assert int(found.group(1)) == last - first + 1 == event.count
     return missing
 
 
@@ -60,7 +60,8 @@ def test_injected_faults_are_counted_exactly(tmp_path, emulators):
     gpr = emulators("gpr", speed=4.0, corrupt_rate=0.04, drop_rate=0.04, seed=5)
     md = emulators("md", speed=4.0, corrupt_rate=0.04, drop_rate=0.04, seed=6)
     out = tmp_path / "faults.h5"
-    run_session(out, [gpr.port, md.port], lambda s: gpr.wait(0) and md.wait(0))
+    session = run_session(out, [gpr.port, md.port], lambda s: gpr.wait(0) and md.wait(0))
+    frames_lost = {s.name: s.gaps for s in session.status().streams}
     with open_recording(out) as rec:
         events = rec.events()
         for name, device in (("gpr0", gpr), ("md0", md)):
@@ -76,6 +77,9 @@ def test_injected_faults_are_counted_exactly(tmp_path, emulators):
             runs = sorted(expected)
             n_runs = 1 + sum(b != a + 1 for a, b in itertools.pairwise(runs))
             assert sum(e.stream == name and e.kind == "gap" for e in events) == n_runs
+            # the frames lost are stored as numbers (events' count), equal to the session's
+            # counters and to what the device did not deliver
+            assert rec.event_totals(name)["gap"] == len(expected) == frames_lost[name]
         # Every trace that did arrive is bit-identical to the one the device sent.
         g = rec.streams["gpr0"]
         index = np.round(g.column("distance_m") / gpr.lane.scenario.gpr.trace_step_m)

@@ -178,3 +178,36 @@ def test_emulator_round_trip_counts_injected_faults():
     runs = 1 + sum(b != a + 1 for a, b in itertools.pairwise(missing))
     assert sum(e.kind == "gap" for e in events) == runs
     assert driver.counters.gaps == len(missing)
+
+
+def test_payload_rejects_and_gaps_are_counted_from_structured_fields(gpr_device):
+    """A bad data payload is rejected with the wire's precise reason (counted under a stable
+    key), and a gap counts the frames it lost, not its text."""
+    import struct
+
+    from detsig.wire import MessageType
+
+    with open_link(gpr_device.port) as link:
+        driver = SensorDriver(link)
+        driver.request_hello(2.0)
+        driver.start()
+        gpr_device.send(GprTrace(np.zeros(8, np.int16)))
+        short = struct.pack("<BBH", 1, 0, 8) + b"\x00" * 10  # says 8 int16, carries 5
+        with gpr_device._lock:
+            os.write(
+                gpr_device.master, gpr_device.encoder.encode_raw(MessageType.GPR_TRACE, short, 0)
+            )
+            for _ in range(3):  # three frames the host never sees: one gap of 3
+                gpr_device.encoder.encode(GprTrace(np.zeros(8, np.int16)), 0)
+        gpr_device.send(GprTrace(np.ones(8, np.int16)))
+        items = read_items(driver, 2)
+    events = [i for i in items if isinstance(i, EventItem)]
+    bad = [e for e in events if e.kind == "bad_frame"]
+    assert len(bad) == 1
+    assert "GPR_TRACE says 8 samples (20 bytes) but the payload has 14 bytes" in bad[0].detail
+    assert bad[0].reason == "payload size"
+    gap = [e for e in events if e.kind == "gap"]
+    assert [g.count for g in gap] == [3] and gap[0].detail.startswith("3 missing")
+    counters = driver.counters
+    assert counters.bad_frame_reasons == {"payload size": 1}
+    assert counters.gaps == 3 and counters.gap_events == 1 and counters.rows == 2

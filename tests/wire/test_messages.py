@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import struct
 
 import numpy as np
@@ -11,10 +12,10 @@ import pytest
 from detsig.errors import FrameError
 from detsig.wire import (
     MESSAGE_CLASSES,
+    PAYLOAD_REASONS,
     Ack,
     Command,
     DeviceErrorMessage,
-    Encoder,
     Frame,
     FrameDecoder,
     FrameEncoder,
@@ -24,10 +25,13 @@ from detsig.wire import (
     MdBlock,
     Message,
     MessageType,
+    PayloadError,
     SampleFormat,
     Status,
+    WheelPosition,
     decode_message,
     encode_message,
+    sample_rows,
 )
 
 EXAMPLES: list[Message] = [
@@ -39,7 +43,7 @@ EXAMPLES: list[Message] = [
     GprTrace(np.zeros(0, np.int16)),
     MdBlock(np.arange(12, dtype=np.int16).reshape(4, 3)),
     MdBlock(np.ones((0, 2), np.float32)),
-    Encoder(ticks=-(2**63), metres_per_tick=0.5),
+    WheelPosition(ticks=-(2**63), metres_per_tick=0.5),
     Mark(kind=2, text="fin de ligne é"),
     Status({"battery_v": 12.1}),
     DeviceErrorMessage(code=7, message="overheat", extra={"temperature_c": 80}),
@@ -157,7 +161,7 @@ def test_unknown_type_is_a_frame_error() -> None:
         (lambda: GprTrace(np.zeros(40000, np.int16)).to_payload(), "over 65535"),
         (lambda: Mark(300).to_payload(), "outside 0-255"),
         (lambda: Command("x", {"cmd": "y"}).to_payload(), "repeat the key"),
-        (lambda: Encoder(2**63, 1.0).to_payload(), "cannot be packed"),
+        (lambda: WheelPosition(2**63, 1.0).to_payload(), "cannot be packed"),
         (lambda: Status({"v": float("nan")}).to_payload(), "cannot be sent as JSON"),
         (lambda: Status({"v": object()}).to_payload(), "cannot be sent as JSON"),
     ],
@@ -165,3 +169,45 @@ def test_unknown_type_is_a_frame_error() -> None:
 def test_messages_that_cannot_be_sent(make: object, match: str) -> None:
     with pytest.raises((FrameError, ValueError), match=match):
         make()  # type: ignore[operator]
+
+
+def test_sample_rows_views_data_payloads_without_copying():
+    trace = np.arange(5, dtype=np.int32)
+    payload = GprTrace(trace).to_payload()
+    rows = sample_rows(MessageType.GPR_TRACE, payload)
+    assert rows.shape == (1, 5) and rows.dtype == np.int32
+    np.testing.assert_array_equal(rows[0], trace)
+    assert rows.base is not None and not rows.flags.writeable  # a view of the payload
+    block = np.arange(12, dtype=np.float32).reshape(4, 3)
+    rows = sample_rows(MessageType.MD_BLOCK, MdBlock(block).to_payload())
+    assert rows.shape == (4, 3)
+    np.testing.assert_array_equal(rows, block)
+    # the message classes parse through it
+    assert GprTrace.from_payload(payload) == GprTrace(trace)
+
+
+@pytest.mark.parametrize(
+    ("msg_type", "payload", "reason", "text"),
+    [
+        (MessageType.GPR_TRACE, b"\x01\x00\x02", "short", "3 bytes is shorter than 4"),
+        (MessageType.MD_BLOCK, struct.pack("<BBH", 7, 1, 1), "format", "sample_format 7"),
+        (MessageType.MD_BLOCK, struct.pack("<BBH", 1, 0, 1), "channels", "0 channels"),
+        (
+            MessageType.GPR_TRACE,
+            struct.pack("<BBH", 2, 0, 2) + b"\x00" * 4,
+            "size",
+            "says 2 samples (12 bytes) but the payload has 8 bytes",
+        ),
+        (
+            MessageType.MD_BLOCK,
+            struct.pack("<BBH", 1, 2, 3) + b"\x00" * 10,
+            "size",
+            "says 3 frames x 2 channels (16 bytes) but the payload has 14 bytes",
+        ),
+    ],
+)
+def test_sample_rows_says_precisely_what_is_wrong(msg_type, payload, reason, text):
+    with pytest.raises(PayloadError, match=re.escape(text)) as caught:
+        sample_rows(msg_type, payload)
+    assert caught.value.reason == reason and caught.value.reason in PAYLOAD_REASONS
+    assert isinstance(caught.value, FrameError)

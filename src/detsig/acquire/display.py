@@ -88,7 +88,7 @@ class _Ring:
         if self.amplitude:
             newest = np.hypot(newest["real"], newest["imag"], dtype=np.float32)
         self.data[slots] = newest
-        self.distance_m[slots] = block.distance_m[n - k :]
+        self.distance_m[slots] = np.nan if block.distance_m is None else block.distance_m[n - k :]
         self.host_time_ns[slots] = block.host_time_ns[n - k :]
         self.seq[slots] = block.seq[n - k :]
         self.total += n

@@ -27,7 +27,7 @@ from detsig.devices import EventItem, GnssFix, MessageItem, fixes_to_track
 from detsig.io.recording import RecordingWriter
 from detsig.io.writer import SampleStreamWriter, TrackStreamWriter
 from detsig.model import FIX_QUALITY_NAMES, RowBlock, StreamHeader
-from detsig.wire import DeviceErrorMessage, Encoder, Mark, MarkKind, Status
+from detsig.wire import DeviceErrorMessage, Mark, MarkKind, Status, WheelPosition
 
 #: Longest a row waits for the encoder/GNSS reading that brackets it, s.
 POSITION_HOLD_S = 0.1
@@ -134,8 +134,12 @@ class Recorder(threading.Thread):
             self.cpu_s = time.thread_time() - cpu0
             self.done.set()
 
-    def _event(self, kind: str, stream: str, detail: str, host_time_ns: int | None) -> None:
-        self.writer.add_event(kind, stream=stream, detail=detail, host_time_ns=host_time_ns)
+    def _event(
+        self, kind: str, stream: str, detail: str, host_time_ns: int | None, count: int = 1
+    ) -> None:
+        self.writer.add_event(
+            kind, stream=stream, detail=detail, host_time_ns=host_time_ns, count=count
+        )
         self.events_written[kind] = self.events_written.get(kind, 0) + 1
 
     def _handle(self, name: str, items: list[Any]) -> None:
@@ -143,7 +147,7 @@ class Recorder(threading.Thread):
             fixes = [item for item in items if isinstance(item, GnssFix)]
             for item in items:
                 if isinstance(item, EventItem):
-                    self._event(item.kind, name, item.detail, item.host_time_ns)
+                    self._event(item.kind, name, item.detail, item.host_time_ns, item.count)
             if fixes:
                 self._fixes(name, fixes)
             return
@@ -152,13 +156,13 @@ class Recorder(threading.Thread):
             if isinstance(item, RowBlock):
                 state.pending.append(item)
             elif isinstance(item, EventItem):
-                self._event(item.kind, name, item.detail, item.host_time_ns)
+                self._event(item.kind, name, item.detail, item.host_time_ns, item.count)
             elif isinstance(item, MessageItem):
                 self._message(name, state, item)
 
     def _message(self, name: str, state: _SensorState, item: MessageItem) -> None:
         message = item.message
-        if isinstance(message, Encoder):
+        if isinstance(message, WheelPosition):
             state.encoder.add(item.device_time_us, message.distance_m)
         elif isinstance(message, Mark):
             state.marks += 1
@@ -203,8 +207,8 @@ class Recorder(threading.Thread):
 
     # -- rows -------------------------------------------------------------------------------
     def _ready(self, state: _SensorState, block: RowBlock, now_ns: int) -> bool:
-        if now_ns - int(block.host_time_ns[0]) >= _HOLD_NS:
-            return True
+        if block.distance_m is not None or now_ns - int(block.host_time_ns[0]) >= _HOLD_NS:
+            return True  # rows that bring their positions wait for nothing
         if state.encoder.seen:
             return state.encoder.last_time_us >= float(block.device_time_us[-1])
         if self.gnss_name is not None:
@@ -239,9 +243,16 @@ class Recorder(threading.Thread):
         distance = (
             state.encoder.distance_at(device_time_us) if state.encoder.seen else gnss_distance
         )
-        extra = {"lat_deg": lat, "lon_deg": lon} if self.gnss_name is not None else {}
+        # rows that bring their own positions (a replayed recording) keep them
+        if all(b.distance_m is not None for b in blocks):
+            distance = cat([b.distance_m for b in blocks])
+        if all(b.lat_deg is not None and b.lon_deg is not None for b in blocks):
+            lat = cat([b.lat_deg for b in blocks])
+            lon = cat([b.lon_deg for b in blocks])
         writer = self.writer.streams[name]
         assert isinstance(writer, SampleStreamWriter)
+        has_lat_lon = {"lat_deg", "lon_deg"} <= set(writer.column_names)
+        extra = {"lat_deg": lat, "lon_deg": lon} if has_lat_lon else {}
         writer.append(
             data,
             seq=seq,

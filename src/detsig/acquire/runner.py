@@ -181,6 +181,11 @@ class ProcessingRunner:
             out.append(self._events.popleft())
         return out
 
+    @property
+    def backlog_bytes(self) -> int:
+        """Bytes waiting for processing (a replay waits while it is high)."""
+        return self._bytes
+
     def stop(self, timeout_s: float = 10.0) -> None:
         """Process what is queued, call ``on_stop`` and end the thread.
 

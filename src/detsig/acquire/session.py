@@ -90,6 +90,15 @@ class SessionOptions:
         swmr=True)``, but not with plain h5py until ``h5clear -s``; without it (the default)
         a killed recorder leaves a file plain h5py opens, but nobody can read it while it is
         being written.
+    replay : Path, optional
+        A recording to replay instead of devices (no ports then): each of its GPR and MD
+        streams becomes a device (:class:`detsig.acquire.replay.ReplayDevice`) that hands its
+        HELLO, rows (with their positions) and device events to the same readers, recorder,
+        processor and display as a live device would.
+    replay_speed : float, optional
+        1.0 replays at the recorded pace, 2.0 twice as fast; None (default) as fast as the
+        session takes the rows (waiting for the live processor rather than letting it skip
+        rows).
     """
 
     ports: Sequence[str]
@@ -110,6 +119,8 @@ class SessionOptions:
     display_md_rows: int = 20000
     switch_interval_s: float | None = 0.0005
     swmr: bool = False
+    replay: Path | None = None
+    replay_speed: float | None = None
 
 
 @dataclass
@@ -220,6 +231,7 @@ class LiveSession:
         self._history: dict[str, deque[tuple[float, int]]] = {}
         self._stopped = False
         self._switch_interval_s: float | None = None
+        self.replay: Any = None
 
     # -- opening ----------------------------------------------------------------------------
     def _open_sensor(self, url: str) -> Link:
@@ -256,6 +268,15 @@ class LiveSession:
             A port opened and then stopped working during the handshake (a failed job).
         """
         opts = self.options
+        if opts.replay is not None:
+            if opts.ports or opts.gnss_port:
+                raise UsageError(
+                    "a replayed recording takes the place of the devices; give either the "
+                    "recording to replay or device ports, not both"
+                )
+            self._check_output()
+            self._open_replay()
+            return
         if not opts.ports and not opts.gnss_port:
             raise UsageError(
                 "there is nothing to record: give at least one sensor port or a GNSS receiver port",
@@ -269,18 +290,7 @@ class LiveSession:
         every = [url for url, _, _, _ in specs]
         if len({os.path.realpath(p) if "://" not in p else p for p in every}) != len(every):
             raise UsageError("the same port is given twice; give each device's port once")
-        output = Path(opts.output)
-        if output.exists() or output.is_symlink():
-            raise RecordingError(
-                f"{output} already exists; detsig never overwrites a recording, "
-                "so give a new file name"
-            )
-        if not output.parent.is_dir():
-            raise RecordingError(
-                f"the folder {output.parent} does not exist; create it or choose another path"
-            )
-        if not os.access(output.parent, os.W_OK):
-            raise RecordingError(f"no permission to create {output}; choose a writable folder")
+        self._check_output()
         try:
             counts: dict[str, int] = {}
             for url, named, baud, on_gnss_flag in specs:
@@ -294,6 +304,51 @@ class LiveSession:
         except BaseException:
             self._close_links()
             raise
+
+    def _check_output(self) -> None:
+        """The output must be new, in a folder that exists and is writable."""
+        output = Path(self.options.output)
+        if output.exists() or output.is_symlink():
+            raise RecordingError(
+                f"{output} already exists; detsig never overwrites a recording, "
+                "so give a new file name"
+            )
+        if not output.parent.is_dir():
+            raise RecordingError(
+                f"the folder {output.parent} does not exist; create it or choose another path"
+            )
+        if not os.access(output.parent, os.W_OK):
+            raise RecordingError(f"no permission to create {output}; choose a writable folder")
+
+    def _open_replay(self) -> None:
+        """Open the recording to replay; each GPR / MD stream becomes a device."""
+        from detsig.acquire.replay import RecordingReplay
+
+        opts = self.options
+        assert opts.replay is not None
+        self.replay = RecordingReplay(opts.replay, speed=opts.replay_speed)
+        try:
+            counts: dict[str, int] = {}
+            for device in self.replay.devices:
+                device.handshake(opts.hello_timeout_s)
+                self.drivers[device.link.url] = device
+                kind = device.kind
+                name = f"{kind}{counts.get(kind, 0)}"
+                counts[kind] = counts.get(kind, 0) + 1
+                self.streams[name] = _stream_header(device)
+            if self.replay.gnss is not None:
+                self.gnss_driver = cast(Any, self.replay.gnss)
+                self.gnss_url = self.replay.gnss.link.url
+                self.gnss_name = "gnss0"
+        except BaseException:
+            self._close_links()
+            raise
+
+    @property
+    def input_ended(self) -> bool:
+        """Whether the input has ended by itself: a replayed recording handed over every row
+        and event (live devices never end by themselves)."""
+        return self.replay is not None and self.replay.finished
 
     def _open_driver(
         self, url: str, named: str | None, baud: int | None, on_gnss_flag: bool
@@ -342,6 +397,8 @@ class LiveSession:
             driver.link.close()
         if self.gnss_driver is not None:
             self.gnss_driver.link.close()
+        if self.replay is not None:
+            self.replay.close()
 
     # -- starting ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -372,6 +429,14 @@ class LiveSession:
             for name, (url, driver) in zip(names, self.drivers.items(), strict=True):
                 header = self.streams[name]
                 attrs: dict[str, Any] = {"port": url, "driver": driver.driver_name}
+                # a replayed stream keeps its stored attributes and its own lat/lon columns
+                attrs.update(getattr(driver, "extra_attrs", {}))
+                columns = getattr(driver, "position_columns", None)
+                if columns is not None:  # replayed: the columns the stream had
+                    has = "lat_deg" in columns and "lon_deg" in columns
+                    extra = {"lat_deg": "<f8", "lon_deg": "<f8"} if has else None
+                else:
+                    extra = {"lat_deg": "<f8", "lon_deg": "<f8"} if self.gnss_name else None
                 if isinstance(header, MdHeader):
                     if header.gate_delays_s:
                         attrs["gate_delays_s"] = json.dumps(list(header.gate_delays_s))
@@ -436,6 +501,16 @@ class LiveSession:
                 self.processor, self.streams, max_bytes=opts.processing_queue_bytes
             )
             self.processing.start()
+            if self.replay is not None:
+                # a replayed file waits for the live processor instead of being skipped by it:
+                # rows in flight (the recorder's queue, a block per device) and waiting for
+                # processing stay below half the processing queue's bound
+                processing, queue = self.processing, self._queue
+                limit = opts.processing_queue_bytes // 4
+                self.replay.max_block_bytes = max(1, limit // max(1, len(self.drivers)))
+                self.replay.consumers_behind = lambda: (
+                    processing.backlog_bytes + queue.n_bytes > limit
+                )
         for name, driver in zip(sensors, self.drivers.values(), strict=True):
             self.readers.append(
                 SensorReader(
@@ -603,6 +678,8 @@ class LiveSession:
                 ) from self.recorder.error
         elif self.writer is not None:
             self.writer.close()
+        if self.replay is not None:
+            self.replay.close()
         if self.display is not None:
             # the display's counters end at the rows recorded, not at the last status() call
             self.status()

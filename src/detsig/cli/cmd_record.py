@@ -58,6 +58,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "frame_rate=20, start_point=80, step_length=2, sweeps_per_frame=4, profile=3, hwaas=8",
     )
     parser.add_argument(
+        "--replay",
+        type=Path,
+        metavar="RECORDING.h5",
+        help="instead of devices, replay this recording through the live recorder (each GPR "
+        "and MD stream acts as a device: same HELLO, rows, positions and device events); with "
+        "--view it shows as live, with --detect the live detectors run on it",
+    )
+    parser.add_argument(
+        "--replay-speed",
+        type=_positive,
+        metavar="X",
+        help="replay at X times the recorded pace (1 = as recorded; default: as fast as possible)",
+    )
+    parser.add_argument(
         "-o", "--output", required=True, type=Path, metavar="FILE.h5", help="new recording"
     )
     parser.add_argument(
@@ -195,8 +209,16 @@ def run(args: argparse.Namespace) -> int:
     from detsig.acquire import LiveSession, SessionOptions
     from detsig.errors import UsageError
 
-    if not args.port and not args.gnss:
-        raise UsageError("give at least one device port with --port PATH (or a --gnss PATH)")
+    replay = getattr(args, "replay", None)
+    if replay is not None and (args.port or args.gnss):
+        raise UsageError("--replay takes the place of the devices; drop --port and --gnss")
+    if replay is None and args.replay_speed is not None:
+        raise UsageError("--replay-speed needs --replay RECORDING.h5")
+    if replay is None and not args.port and not args.gnss:
+        raise UsageError(
+            "give at least one device port with --port PATH (or a --gnss PATH, or --replay "
+            "RECORDING.h5)"
+        )
     if args.baud <= 0 or args.gnss_baud <= 0:
         raise UsageError("--baud and --gnss-baud must be positive line speeds such as 115200")
     from detsig.devices.registry import DriverOptions
@@ -220,6 +242,8 @@ def run(args: argparse.Namespace) -> int:
         site=args.site,
         notes=args.notes,
         swmr=args.swmr,
+        replay=replay,
+        replay_speed=args.replay_speed,
     )
     processor = None
     if args.detect:
@@ -283,6 +307,9 @@ def run(args: argparse.Namespace) -> int:
         if session.failed is not None:
             reason[0] = "error"
             return True
+        if session.input_ended:
+            reason[0] = "end of replay"
+            return True
         return False
 
     try:
@@ -292,7 +319,8 @@ def run(args: argparse.Namespace) -> int:
             prepare_live_view()  # display check, Qt import, kernels: before any data flows
         session.start()
         names = ", ".join(f"{n} ({kind})" for n, kind in session.stream_kinds.items())
-        print(f"recording {names} into {args.output}; Ctrl-C stops", file=sys.stderr)
+        source = f" replayed from {replay}" if replay is not None else ""
+        print(f"recording {names}{source} into {args.output}; Ctrl-C stops", file=sys.stderr)
         if show_line and sys.stderr.isatty():
             from rich.console import Console
             from rich.live import Live
@@ -325,7 +353,8 @@ def run(args: argparse.Namespace) -> int:
         from detsig.errors import DeviceError
 
         raise DeviceError(
-            f"no data arrived from {', '.join(args.port or [args.gnss])} although they answered; "
+            f"no data arrived from {', '.join(args.port or [args.gnss or str(replay)])} although "
+            "they answered; "
             f"{args.output} was removed; check that the devices stream after 'start' and retry"
         )
     print(f"{format_status(status)}", file=sys.stderr)

@@ -376,7 +376,9 @@ class AcconeerDriver(BacklogDriver):
 
     def _bad_events(self, now_ns: int) -> None:
         for reason in self.decoder.drain_bad():
-            self._backlog.append(EventItem("bad_frame", f"{reason} (acconeer header)", now_ns))
+            self._backlog.append(
+                EventItem("bad_frame", f"{reason} (acconeer header)", now_ns, reason=reason)
+            )
 
     def _result(self, header: dict[str, Any], payload: bytes, now_ns: int) -> None:
         stream = self.stream
@@ -391,6 +393,7 @@ class AcconeerDriver(BacklogDriver):
                     "bad_frame",
                     f"payload of {len(payload)} bytes, setup said {expected} (acconeer frame)",
                     now_ns,
+                    reason="payload size",
                 )
             )
             return
@@ -399,7 +402,12 @@ class AcconeerDriver(BacklogDriver):
             tick = int(info["tick"]) % _TICK_MODULUS
         except (KeyError, IndexError, TypeError, ValueError):
             self._backlog.append(
-                EventItem("bad_frame", "result_info without a tick (acconeer header)", now_ns)
+                EventItem(
+                    "bad_frame",
+                    "result_info without a tick (acconeer header)",
+                    now_ns,
+                    reason="result_info without a tick",
+                )
             )
             return
         seq = self._sequence(tick, stream, now_ns)
@@ -433,7 +441,9 @@ class AcconeerDriver(BacklogDriver):
             step = max(1, round(delta * rate / ticks_per_s))
         if step > 1:
             self._backlog.append(
-                EventItem("gap", Gap(self._seq % 2**32, step - 1).describe(), now_ns)
+                EventItem(
+                    "gap", Gap(self._seq % 2**32, step - 1).describe(), now_ns, count=step - 1
+                )
             )
         self._seq += step
         return self._seq

@@ -69,8 +69,8 @@ class SensorCounters:
 
 
 def count_delivered(counters: SensorCounters, items: list[Any]) -> None:
-    """Count items a sensor driver hands over: rows, bad frames (per reason, the text before
-    `` (``) and gaps (the leading integer of a gap's detail), each exactly once.
+    """Count items a sensor driver hands over: rows, bad frames (per ``reason``) and gaps
+    (frames lost: each gap's ``count``), each exactly once; no event text is parsed.
 
     Parameters
     ----------
@@ -85,11 +85,11 @@ def count_delivered(counters: SensorCounters, items: list[Any]) -> None:
             counters.rows += item.n_rows
         elif kind == "bad_frame":
             counters.bad_frames += 1
-            reason = item.detail.split(" (", 1)[0]
+            reason = item.reason or item.detail
             counters.bad_frame_reasons[reason] = counters.bad_frame_reasons.get(reason, 0) + 1
         elif kind == "gap":
             counters.gap_events += 1
-            counters.gaps += int(item.detail.split(" ", 1)[0])
+            counters.gaps += int(item.count)
 
 
 def rows_in(items: list[Any]) -> int:

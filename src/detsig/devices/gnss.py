@@ -561,7 +561,7 @@ class GnssDriver(FreeRunning):
         if take is None:
             return fixes
         now_ns = time.time_ns()
-        return fixes + [EventItem("bad_frame", reason, now_ns) for reason in take()]
+        return fixes + [EventItem("bad_frame", reason, now_ns, reason=reason) for reason in take()]
 
     def finish(self) -> list[GnssFix]:
         """End of stream: release what the parser holds.

@@ -29,7 +29,6 @@ from detsig.links import Link
 from detsig.model import GprHeader, MdHeader
 from detsig.model.rows import RowBlock
 from detsig.wire import (
-    SAMPLE_DTYPES,
     Ack,
     BadFrame,
     Command,
@@ -40,13 +39,14 @@ from detsig.wire import (
     Gap,
     Hello,
     MessageType,
-    SampleFormat,
+    PayloadError,
     SeqReset,
     decode_message,
+    sample_format_of,
+    sample_rows,
 )
 
 _DATA_TYPES = (MessageType.GPR_TRACE, MessageType.MD_BLOCK)
-_SAMPLES_HEAD = 4
 
 
 @dataclass(frozen=True)
@@ -61,11 +61,28 @@ class MessageItem:
 
 @dataclass(frozen=True)
 class EventItem:
-    """Something to write to the event table (``bad_frame``, ``gap``, ``seq_reset`` ...)."""
+    """Something to write to the event table (``bad_frame``, ``gap``, ``seq_reset`` ...).
+
+    Parameters
+    ----------
+    kind : str
+        Event kind.
+    detail : str
+        Text for people (never parsed back: the numbers are in ``count`` and ``reason``).
+    host_time_ns : int
+        Host clock, ns since the epoch.
+    count : int
+        How many it stands for: frames lost for a ``gap``, 1 otherwise.
+    reason : str
+        A ``bad_frame``'s reason, a short stable key counted per reason (``"crc"``,
+        ``"payload size"`` ...); empty for other kinds.
+    """
 
     kind: str
     detail: str
     host_time_ns: int
+    count: int = 1
+    reason: str = ""
 
 
 SensorItem = RowBlock | MessageItem | EventItem
@@ -73,9 +90,14 @@ SensorItem = RowBlock | MessageItem | EventItem
 
 def _event_item(event: DecoderEvent, now_ns: int) -> EventItem:
     if isinstance(event, BadFrame):
-        return EventItem("bad_frame", f"{event.reason} ({event.n_bytes} bytes dropped)", now_ns)
+        return EventItem(
+            "bad_frame",
+            f"{event.reason} ({event.n_bytes} bytes dropped)",
+            now_ns,
+            reason=event.reason,
+        )
     if isinstance(event, Gap):
-        return EventItem("gap", event.describe(), now_ns)
+        return EventItem("gap", event.describe(), now_ns, count=event.missing)
     assert isinstance(event, SeqReset)
     return EventItem(
         "seq_reset",
@@ -408,8 +430,10 @@ class SensorDriver(BacklogDriver):
         for event in self.decoder.drain_events():
             self._backlog.append(_event_item(event, now_ns))
 
-    def _reject(self, frame: Frame, reason: str, now_ns: int) -> None:
-        self._backlog.append(EventItem("bad_frame", f"{reason} (seq {frame.seq})", now_ns))
+    def _reject(self, frame: Frame, text: str, now_ns: int, *, reason: str = "") -> None:
+        self._backlog.append(
+            EventItem("bad_frame", f"{text} (seq {frame.seq})", now_ns, reason=reason or text)
+        )
 
     def _decode(self, frames: list[Frame], now_ns: int) -> None:
         rows: list[Frame] = []
@@ -423,7 +447,7 @@ class SensorDriver(BacklogDriver):
             try:
                 message = decode_message(frame)
             except FrameError as error:
-                self._reject(frame, f"payload: {error}", now_ns)
+                self._reject(frame, f"payload: {error}", now_ns, reason="payload")
                 continue
             if isinstance(message, Hello) and self.stream is None:
                 try:
@@ -447,7 +471,12 @@ class SensorDriver(BacklogDriver):
         times: list[npt.NDArray[np.uint64]] = []
         for frame in frames:
             if frame.type != expected_type:
-                self._reject(frame, f"unexpected message type 0x{frame.type:02X}", now_ns)
+                self._reject(
+                    frame,
+                    f"unexpected message type 0x{frame.type:02X}",
+                    now_ns,
+                    reason="unexpected message type",
+                )
                 continue
             block = self._samples(frame, stream, now_ns)
             if block is None:
@@ -472,35 +501,32 @@ class SensorDriver(BacklogDriver):
     def _samples(
         self, frame: Frame, stream: GprHeader | MdHeader, now_ns: int
     ) -> npt.NDArray[Any] | None:
-        payload = frame.payload
-        if len(payload) < _SAMPLES_HEAD:
-            self._reject(frame, f"payload: {len(payload)} bytes is too short", now_ns)
+        """The frame's samples as a (n_rows, width) view of its payload, or None (rejected)."""
+        try:
+            block = sample_rows(frame.type, frame.payload)
+        except PayloadError as error:
+            self._reject(frame, f"payload: {error}", now_ns, reason=f"payload {error.reason}")
             return None
-        fmt, second, count = payload[0], payload[1], int.from_bytes(payload[2:4], "little")
-        dtype = SAMPLE_DTYPES.get(fmt)
-        if dtype is None:
-            self._reject(frame, f"payload: unknown sample format {fmt}", now_ns)
-            return None
+        dtype = block.dtype
         if stream.dtype is None:
             self.stream = stream = replace(stream, dtype=dtype)
         elif dtype != stream.dtype:
+            name = sample_format_of(dtype).name.lower()
             self._reject(
-                frame, f"payload: sample format {SampleFormat(fmt).name.lower()} changed", now_ns
+                frame, f"payload: sample format {name} changed", now_ns, reason="format changed"
             )
             return None
-        if stream.kind == "gpr":
-            n_rows, width = 1, count
-        else:
-            n_rows, width = count, second
+        width = block.shape[1]
         if width != stream.width:
             what = "samples" if stream.kind == "gpr" else "channels"
-            self._reject(frame, f"payload: {width} {what}, HELLO said {stream.width}", now_ns)
+            self._reject(
+                frame,
+                f"payload: {width} {what}, HELLO said {stream.width}",
+                now_ns,
+                reason=f"{what} differ from HELLO",
+            )
             return None
-        if len(payload) != _SAMPLES_HEAD + n_rows * width * dtype.itemsize:
-            self._reject(frame, "payload: size disagrees with its sample count", now_ns)
-            return None
-        flat = np.frombuffer(payload, dtype=dtype, count=n_rows * width, offset=_SAMPLES_HEAD)
-        return flat.reshape(n_rows, width)
+        return block
 
     @staticmethod
     def _row_times(time_us: int, n: int, stream: GprHeader | MdHeader) -> npt.NDArray[np.uint64]:

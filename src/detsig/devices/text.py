@@ -344,7 +344,7 @@ class TextDriver(FreeRunning, BacklogDriver):
         if len(self._bad_examples) < 3:
             self._bad_examples.append(raw[:40].decode("ascii", errors="replace"))
         shown = raw[:24].decode("ascii", errors="replace").encode("unicode_escape").decode()
-        self._backlog.append(EventItem("bad_frame", f"{reason} ({shown!r})", now_ns))
+        self._backlog.append(EventItem("bad_frame", f"{reason} ({shown!r})", now_ns, reason=reason))
 
     # -- handshake helpers ------------------------------------------------------------------
     def _set_stream(self) -> None:

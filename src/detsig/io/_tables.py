@@ -14,8 +14,16 @@ import numpy.typing as npt
 from detsig.model import Candidate, GroundTruth, TruthTarget
 
 #: One row of /events. Strings are fixed-length UTF-8 (truncated at a character boundary).
+#: ``count`` is how many the event stands for (frames lost for a ``gap``, else 1); tables
+#: written before it existed lack the column and read as 1 per event.
 EVENT_DTYPE = np.dtype(
-    [("host_time_ns", "<i8"), ("stream", "S32"), ("kind", "S32"), ("detail", "S256")]
+    [
+        ("host_time_ns", "<i8"),
+        ("stream", "S32"),
+        ("kind", "S32"),
+        ("detail", "S256"),
+        ("count", "<i8"),
+    ]
 )
 
 #: One row of /candidates; detector extras are a JSON object in ``extras``.
@@ -76,13 +84,16 @@ class Event:
         ``"gap"``, ``"bad_frame"``, ``"reconnect"``, ``"disconnect"``, ``"mark"``,
         ``"device_error"``, ``"status"``, ...
     detail : str
-        Human-readable detail (at most 256 UTF-8 bytes).
+        Human-readable detail (at most 256 UTF-8 bytes), for people: counts are in ``count``.
+    count : int
+        How many it stands for: frames lost for a ``gap``, 1 otherwise.
     """
 
     host_time_ns: int
     stream: str
     kind: str
     detail: str
+    count: int = 1
 
 
 def events_to_rows(events: Sequence[Event]) -> npt.NDArray[Any]:
@@ -94,18 +105,21 @@ def events_to_rows(events: Sequence[Event]) -> npt.NDArray[Any]:
             encode_text(event.stream, 32),
             encode_text(event.kind, 32),
             encode_text(event.detail, 256),
+            event.count,
         )
     return rows
 
 
 def rows_to_events(rows: npt.NDArray[Any]) -> list[Event]:
-    """Unpack an :data:`EVENT_DTYPE` array."""
+    """Unpack an :data:`EVENT_DTYPE` array (one without ``count`` reads as 1 per event)."""
+    counted = rows.dtype.names is not None and "count" in rows.dtype.names
     return [
         Event(
             int(row["host_time_ns"]),
             decode_text(row["stream"]),
             decode_text(row["kind"]),
             decode_text(row["detail"]),
+            int(row["count"]) if counted else 1,
         )
         for row in rows
     ]

@@ -441,6 +441,40 @@ class Recording:
         kinds = np.asarray(self.file["events"]["kind"])
         return dict(Counter(k.decode("utf-8", errors="replace") for k in kinds))
 
+    def event_totals(self, stream: str | None = None) -> dict[str, int]:
+        """What the events stand for, by kind, from the table's ``count`` column: for ``gap``
+        the frames lost, for other kinds the number of events.
+
+        Parameters
+        ----------
+        stream : str, optional
+            Count only the events of this stream (default: all).
+
+        Returns
+        -------
+        dict of str to int
+            Event kind -> total ``count`` (a table written before the column existed counts
+            1 per event).
+        """
+        if "events" not in self.file:
+            return {}
+        table = self.file["events"]
+        kinds = np.asarray(table["kind"])
+        names = table.dtype.names or ()
+        counts = (
+            np.asarray(table["count"], dtype=np.int64)
+            if "count" in names
+            else np.ones(kinds.size, dtype=np.int64)
+        )
+        if stream is not None:
+            keep = np.asarray(table["stream"]) == stream.encode("utf-8")
+            kinds, counts = kinds[keep], counts[keep]
+        totals: dict[str, int] = {}
+        for kind, count in zip(kinds, counts, strict=True):
+            key = kind.decode("utf-8", errors="replace")
+            totals[key] = totals.get(key, 0) + int(count)
+        return totals
+
     @property
     def has_truth(self) -> bool:
         """Whether ``/truth`` is present."""

@@ -121,6 +121,11 @@ class StreamWriter:
         self._columns[name] = _Column(self.group, name, dtype, row_shape)
 
     @property
+    def column_names(self) -> list[str]:
+        """Names of the stream's per-row columns (``data``, ``seq`` ... and extra ones)."""
+        return list(self._columns)
+
+    @property
     def n_pending(self) -> int:
         """Rows appended but not yet written to the file."""
         return max((c.n_pending for c in self._columns.values()), default=0)
@@ -631,7 +636,13 @@ class RecordingWriter:
 
     # -- tables -----------------------------------------------------------------------------
     def add_event(
-        self, kind: str, *, stream: str = "", detail: str = "", host_time_ns: int | None = None
+        self,
+        kind: str,
+        *,
+        stream: str = "",
+        detail: str = "",
+        host_time_ns: int | None = None,
+        count: int = 1,
     ) -> None:
         """Record one event (gap, bad_frame, reconnect, mark, device_error, ...).
 
@@ -645,9 +656,12 @@ class RecordingWriter:
             Free text, e.g. ``"3 missing (seq 10-12)"``.
         host_time_ns : int, optional
             Host clock time of the event, ns since the Unix epoch; now when None.
+        count : int
+            How many it stands for: frames lost for a ``gap`` (stored in the ``count``
+            column, so nobody parses ``detail``), 1 otherwise.
         """
         when = time.time_ns() if host_time_ns is None else int(host_time_ns)
-        self._events.push(events_to_rows([Event(when, stream, kind, detail)]))
+        self._events.push(events_to_rows([Event(when, stream, kind, detail, int(count))]))
         self.maybe_flush()
 
     def write_truth(self, truth: GroundTruth) -> None:

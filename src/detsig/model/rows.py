@@ -3,7 +3,7 @@ live consumers (one type for every driver and every thread boundary)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -30,10 +30,11 @@ class RowBlock:
         Device clock of each row, us (MD: frame times spread at the sample rate).
     host_time_ns : ndarray of int64, shape (n_rows,)
         Host clock when the bytes were read, ns since the epoch.
-    distance_m : ndarray of float64, shape (n_rows,)
-        Along-lane position of each row, m (NaN until the recorder resolves it, or unknown).
-    lat_deg, lon_deg : ndarray of float64, shape (n_rows,)
-        WGS84 position of each row, deg (NaN without GNSS).
+    distance_m : ndarray of float64, shape (n_rows,), optional
+        Along-lane position of each row, m, when the source already knows it (a replayed
+        recording); None (devices): the recorder places the rows (encoder, else GNSS).
+    lat_deg, lon_deg : ndarray of float64, shape (n_rows,), optional
+        WGS84 position of each row, deg, likewise (None: from the session's GNSS receiver).
     first_row : int
         Index of the first row in the recorded stream (-1 before it is recorded).
     """
@@ -42,22 +43,10 @@ class RowBlock:
     seq: npt.NDArray[np.uint32]
     device_time_us: npt.NDArray[np.uint64]
     host_time_ns: npt.NDArray[np.int64]
-    distance_m: FloatArray = field(default_factory=lambda: np.empty(0))
-    lat_deg: FloatArray = field(default_factory=lambda: np.empty(0))
-    lon_deg: FloatArray = field(default_factory=lambda: np.empty(0))
+    distance_m: npt.NDArray[np.float64] | None = None
+    lat_deg: npt.NDArray[np.float64] | None = None
+    lon_deg: npt.NDArray[np.float64] | None = None
     first_row: int = -1
-
-    def __post_init__(self) -> None:
-        n = self.n_rows
-        for name in ("distance_m", "lat_deg", "lon_deg"):
-            value = getattr(self, name)
-            if value is None or np.size(value) == 0:
-                setattr(self, name, np.full(n, np.nan))
-            else:
-                value = np.asarray(value, dtype=np.float64)
-                if value.shape != (n,):
-                    raise ValueError(f"{name} must have one value per row ({n}), got {value.shape}")
-                setattr(self, name, value)
 
     @property
     def n_rows(self) -> int:
@@ -67,4 +56,7 @@ class RowBlock:
     @property
     def nbytes(self) -> int:
         """Bytes held."""
-        return int(self.data.nbytes + 48 * self.n_rows)
+        positions = sum(
+            0 if column is None else 8 for column in (self.distance_m, self.lat_deg, self.lon_deg)
+        )
+        return int(self.data.nbytes + (24 + positions) * self.n_rows)

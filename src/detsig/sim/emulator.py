@@ -42,7 +42,6 @@ from detsig.errors import DeviceError, FrameError
 from detsig.wire import (
     Ack,
     Command,
-    Encoder,
     FrameDecoder,
     FrameEncoder,
     GprTrace,
@@ -52,6 +51,7 @@ from detsig.wire import (
     MdBlock,
     MessageType,
     Status,
+    WheelPosition,
     decode_message,
 )
 
@@ -339,7 +339,7 @@ class EmulatedDevice(PtyDevice):
                 )
                 next_status += STATUS_INTERVAL_S
             ticks = offset_ticks + round(float(distance[first]) / METRES_PER_TICK)
-            yield _Item(due, Encoder(int(ticks), METRES_PER_TICK))
+            yield _Item(due, WheelPosition(int(ticks), METRES_PER_TICK))
             if self.kind == "gpr":
                 yield _Item(due, GprTrace(data[first]))
             else:

@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from detsig.model import Candidate, PositionTrack
+from detsig.dsp.header import TIME_ZERO_TRACES
+from detsig.model import Candidate, GprHeader, MdHeader, PositionTrack
 from detsig.viewer.sources import (
     FloatArray,
     RowWindow,
@@ -32,6 +33,20 @@ from detsig.viewer.sources import (
     _monotonic_or_none,
     display_header,
 )
+
+
+def _live_header(header: GprHeader, snap: Any) -> tuple[GprHeader, bool]:
+    """A live GPR stream's header as the recording of it will give it: time zero stated in
+    the HELLO, else estimated on the stream's first traces (:func:`display_header`), and
+    whether that is final (stated, or estimated on all the traces the estimate uses)."""
+    if header.time_zero_stated:
+        return display_header(header), True
+    first = int(snap.total_rows) - int(snap.data.shape[0])
+    if first > 0 or snap.data.shape[0] == 0:
+        # the first traces have left the ring (or none came yet): nothing better to measure
+        return display_header(header, snap.data if first else None), first > 0
+    traces = snap.data[:TIME_ZERO_TRACES]
+    return display_header(header, traces), traces.shape[0] >= TIME_ZERO_TRACES
 
 
 class LiveSource(ViewSource):
@@ -85,6 +100,7 @@ class LiveSource(ViewSource):
         self._candidates: list[Candidate] = []
         self._counters: dict[str, dict[str, Any]] = {}
         self._fixes: list[dict[str, Any]] = []
+        self._time_zero_final = False
         self.refresh()
 
     # -- snapshot ---------------------------------------------------------------------------
@@ -113,12 +129,20 @@ class LiveSource(ViewSource):
         md_name = self._pick(streams, "md", self._md_name)
         self._gpr = streams.get(gpr_name) if gpr_name else None
         self._md = streams.get(md_name) if md_name else None
-        if self._gpr is not None and (self.gpr is None or self.gpr_name != gpr_name):
+        new_gpr = self.gpr is None or self.gpr_name != gpr_name
+        if self._gpr is not None and (new_gpr or not self._time_zero_final):
             self.gpr_name = str(gpr_name)
-            self.gpr = display_header(self._gpr.info)
+            header = self._gpr.info
+            assert isinstance(header, GprHeader)
+            if header.kind == "gpr":
+                self.gpr, self._time_zero_final = _live_header(header, self._gpr)
+            elif new_gpr:
+                self.gpr, self._time_zero_final = display_header(header), True
         if self._md is not None and (self.md is None or self.md_name != md_name):
             self.md_name = str(md_name)
-            self.md = self._md.info
+            md_header = self._md.info
+            assert isinstance(md_header, MdHeader)
+            self.md = md_header
         self._counters = snapshot.counters
         self._candidates = list(snapshot.candidates)
         fix = snapshot.gnss
@@ -231,7 +255,10 @@ class LiveSource(ViewSource):
         if session is not None:
             for stream in getattr(session, "streams", []):
                 by_name.setdefault(stream.name, {}).update(
-                    gaps=stream.gaps, bad_frames=stream.bad_frames, rate_hz=stream.rate_hz
+                    gaps=stream.gaps,
+                    gap_events=stream.gap_events,
+                    bad_frames=stream.bad_frames,
+                    rate_hz=stream.rate_hz,
                 )
         gpr_name = self.gpr_name if self.gpr else ""
         md_name = self.md_name if self.md else ""
@@ -240,7 +267,9 @@ class LiveSource(ViewSource):
             value = by_name.get(name, {}).get("rate_hz")
             return float(value) if value else math.nan
 
-        gaps = sum(int(v.get("gaps", 0) or 0) for v in by_name.values())
+        # the session's counters: "gaps" are frames lost, "gap_events" the runs of them
+        frames_lost = sum(int(v.get("gaps", 0) or 0) for v in by_name.values())
+        gaps = sum(int(v.get("gap_events", 0) or 0) for v in by_name.values())
         bad = sum(int(v.get("bad_frames", 0) or 0) for v in by_name.values())
         n_candidates = len(self._candidates)
         if session is not None and getattr(session, "candidates", None) is not None:
@@ -257,7 +286,7 @@ class LiveSource(ViewSource):
             gaps=gaps,
             bad_frames=bad,
             n_candidates=n_candidates,
-            lost_frames=gaps,
+            frames_lost=frames_lost,
             detail=detail,
         )
 

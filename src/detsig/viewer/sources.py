@@ -105,13 +105,14 @@ class SourceStatus:
     traces_per_s, frames_per_s : float
         Arrival rates (live and follow) or nominal rates (replay), Hz (NaN when unknown).
     gaps : int
-        Missing frames (sequence jumps) recorded or counted.
+        Gaps: runs of missing frames (sequence jumps), recorded or counted.
     bad_frames : int
         Frames dropped for a bad CRC, length or version.
     n_candidates : int
         Candidates known so far.
-    lost_frames : int
-        Frames the recorder lost (live only; must stay 0).
+    frames_lost : int
+        Frames lost in those gaps (the device sent them, they never arrived), the same
+        quantity live (the session's counters) and in replay (the events' ``count``).
     detail : str
         Free text (file name, port, last error).
     """
@@ -124,7 +125,7 @@ class SourceStatus:
     gaps: int = 0
     bad_frames: int = 0
     n_candidates: int = 0
-    lost_frames: int = 0
+    frames_lost: int = 0
     detail: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -637,14 +638,15 @@ class RecordingSource(ViewSource):
         track: PositionTrack = self._gnss_reader.read_track()
         return track
 
-    def _event_counts(self) -> dict[str, int]:
+    def _event_counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Events per kind and what they stand for per kind (frames lost for gaps)."""
         try:
-            return self.recording.event_counts()
+            return self.recording.event_counts(), self.recording.event_totals()
         except (OSError, KeyError, ValueError):
-            return {}
+            return {}, {}
 
     def status(self) -> SourceStatus:
-        counts = self._event_counts()
+        counts, totals = self._event_counts()
         gaps = counts.get("gap", 0)
         bad = counts.get("bad_frame", 0)
         traces_per_s = self.gpr.traces_per_s if self.gpr and self.gpr.traces_per_s else math.nan
@@ -658,6 +660,7 @@ class RecordingSource(ViewSource):
             gaps=gaps,
             bad_frames=bad,
             n_candidates=len(self.candidates()),
+            frames_lost=totals.get("gap", 0),
             detail=str(self.path),
         )
 
@@ -717,6 +720,7 @@ class FollowSource(RecordingSource):
             gaps=base.gaps,
             bad_frames=base.bad_frames,
             n_candidates=base.n_candidates,
+            frames_lost=base.frames_lost,
             detail=base.detail,
         )
 

@@ -28,18 +28,17 @@ def format_status(status: SourceStatus, *, n_shown: int, fps: float) -> list[str
     Returns
     -------
     list of str
-        State, GPR and MD row counts and rates, gaps, bad frames, lost frames (live only),
-        candidates shown/total and fps.
+        State, GPR and MD row counts and rates, gaps with the frames lost in them, bad
+        frames, candidates shown/total and fps.
     """
     fields = [
         status.state,
         f"GPR {status.n_traces:,} traces ({_rate(status.traces_per_s)})",
         f"MD {status.n_frames:,} frames ({_rate(status.frames_per_s)})",
-        f"gaps {status.gaps}",
+        f"gaps {status.gaps}"
+        + (f" ({status.frames_lost} frames lost)" if status.frames_lost else ""),
         f"bad frames {status.bad_frames}",
     ]
-    if status.state == "live":
-        fields.append(f"lost {status.lost_frames}")
     fields.append(f"candidates {n_shown}/{status.n_candidates}")
     if math.isfinite(fps) and fps > 0:
         fields.append(f"{fps:.0f} fps")
@@ -76,7 +75,7 @@ class StatusBar(QtWidgets.QStatusBar):
             Redraws per second (NaN: not shown).
         """
         self.text = "   |   ".join(format_status(status, n_shown=n_shown, fps=fps))
-        alarm = status.gaps > 0 or status.bad_frames > 0 or status.lost_frames > 0
+        alarm = status.gaps > 0 or status.bad_frames > 0 or status.frames_lost > 0
         self.fields.setStyleSheet("color: #b00000;" if alarm else "")
         self.fields.setText(self.text)
 

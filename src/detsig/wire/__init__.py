@@ -35,11 +35,11 @@ from detsig.wire.framing import (
 )
 from detsig.wire.messages import (
     MESSAGE_CLASSES,
+    PAYLOAD_REASONS,
     SAMPLE_DTYPES,
     Ack,
     Command,
     DeviceErrorMessage,
-    Encoder,
     GprTrace,
     Hello,
     Mark,
@@ -47,11 +47,14 @@ from detsig.wire.messages import (
     MdBlock,
     Message,
     MessageType,
+    PayloadError,
     SampleFormat,
     Status,
+    WheelPosition,
     decode_message,
     encode_message,
     sample_format_of,
+    sample_rows,
 )
 
 __all__ = [
@@ -64,6 +67,7 @@ __all__ = [
     "MAX_PAYLOAD_LEN",
     "MESSAGE_CLASSES",
     "MIN_BODY_LEN",
+    "PAYLOAD_REASONS",
     "PROTOCOL_VERSION",
     "SAMPLE_DTYPES",
     "SEQ_MODULUS",
@@ -72,7 +76,6 @@ __all__ = [
     "Command",
     "DecoderEvent",
     "DeviceErrorMessage",
-    "Encoder",
     "Frame",
     "FrameDecoder",
     "FrameEncoder",
@@ -84,9 +87,11 @@ __all__ = [
     "MdBlock",
     "Message",
     "MessageType",
+    "PayloadError",
     "SampleFormat",
     "SeqReset",
     "Status",
+    "WheelPosition",
     "build_body",
     "check_body",
     "decode_frame",
@@ -94,4 +99,5 @@ __all__ = [
     "encode_frame",
     "encode_message",
     "sample_format_of",
+    "sample_rows",
 ]

@@ -95,15 +95,6 @@ def sample_format_of(dtype: npt.DTypeLike) -> SampleFormat:
     raise FrameError(f"sample dtype {dt} cannot be sent; use int16, int32 or float32")
 
 
-def _sample_dtype(fmt: int, what: str) -> np.dtype[Any]:
-    try:
-        return SAMPLE_DTYPES[fmt]
-    except KeyError:
-        raise FrameError(
-            f"{what} has unknown sample_format {fmt}; expected 1 (int16), 2 (int32) or 3 (float32)"
-        ) from None
-
-
 def _samples_payload(fmt: int, byte: int, count: int, samples: npt.NDArray[Any]) -> bytes:
     data = np.ascontiguousarray(samples, dtype=SAMPLE_DTYPES[fmt]).tobytes()
     payload = _SAMPLES_HEAD.pack(fmt, byte, count) + data
@@ -249,13 +240,89 @@ class Hello:
         )
 
 
-def _samples_head(payload: bytes, what: str) -> tuple[int, int, np.dtype[Any]]:
-    """The two header fields after the sample format of a GPR_TRACE / MD_BLOCK payload, and
-    the sample dtype; FrameError for a payload shorter than the header or an unknown format."""
+class PayloadError(FrameError):
+    """A GPR_TRACE or MD_BLOCK payload that cannot be viewed as samples.
+
+    Parameters
+    ----------
+    message : str
+        The precise reason, with the numbers (``"GPR_TRACE says 3 samples (10 bytes) but the
+        payload has 8 bytes"``).
+    reason : str
+        What is wrong, one of :data:`PAYLOAD_REASONS` (a stable key for counting).
+    """
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+#: Keys of :attr:`PayloadError.reason`: the payload is shorter than its 4-byte head, names an
+#: unknown sample format, has no channels, or its size disagrees with its sample count.
+PAYLOAD_REASONS: Final = ("short", "format", "channels", "size")
+
+
+def sample_rows(message_type: int, payload: bytes | memoryview) -> npt.NDArray[Any]:
+    """Check a GPR_TRACE or MD_BLOCK payload and view its samples as rows, without copying.
+
+    Both payloads start with u8 sample_format, u8 (reserved / n_channels), u16 (n_samples /
+    n_frames); the samples follow, little-endian, row-major.
+
+    Parameters
+    ----------
+    message_type : int
+        :attr:`MessageType.GPR_TRACE` (one row: the trace) or :attr:`MessageType.MD_BLOCK`
+        (one row per frame).
+    payload : bytes
+        The frame's payload (:attr:`Frame.payload`).
+
+    Returns
+    -------
+    ndarray, shape (n_rows, width)
+        A read-only view of ``payload``: (1, n_samples) for a trace, (n_frames, n_channels)
+        for an MD block, in the payload's sample type (int16, int32 or float32).
+
+    Raises
+    ------
+    PayloadError
+        (a :class:`~detsig.errors.FrameError`) The payload is shorter than its head, names an
+        unknown sample format, has 0 channels (MD_BLOCK) or its size disagrees with its
+        sample count; the message says which, with the numbers, and ``reason`` is its key.
+
+    Examples
+    --------
+    >>> sample_rows(MessageType.MD_BLOCK, bytes([1, 2, 1, 0, 5, 0, 6, 0])).tolist()
+    [[5, 6]]
+    """
+    gpr = message_type == MessageType.GPR_TRACE
+    what = "GPR_TRACE" if gpr else "MD_BLOCK"
     if len(payload) < _SAMPLES_HEAD.size:
-        raise FrameError(f"{what} payload of {len(payload)} bytes is shorter than 4")
+        raise PayloadError(
+            f"{what} payload of {len(payload)} bytes is shorter than 4", reason="short"
+        )
     fmt, byte, count = _SAMPLES_HEAD.unpack_from(payload)
-    return byte, count, _sample_dtype(fmt, what)
+    dtype = SAMPLE_DTYPES.get(fmt)
+    if dtype is None:
+        raise PayloadError(
+            f"{what} has unknown sample_format {fmt}; expected 1 (int16), 2 (int32) or 3 (float32)",
+            reason="format",
+        )
+    if gpr:
+        n_rows, width = 1, count
+        says = f"{count} samples"
+    else:
+        if byte == 0:
+            raise PayloadError(f"{what} has 0 channels; expected 1-255", reason="channels")
+        n_rows, width = count, byte
+        says = f"{count} frames x {byte} channels"
+    expected = _SAMPLES_HEAD.size + n_rows * width * dtype.itemsize
+    if len(payload) != expected:
+        raise PayloadError(
+            f"{what} says {says} ({expected} bytes) but the payload has {len(payload)} bytes",
+            reason="size",
+        )
+    flat = np.frombuffer(payload, dtype=dtype, count=n_rows * width, offset=_SAMPLES_HEAD.size)
+    return flat.reshape(n_rows, width)
 
 
 @dataclass(frozen=True, eq=False)
@@ -335,14 +402,7 @@ class GprTrace(_SampleMessage):
         FrameError
             If the payload is not a valid GPR_TRACE message.
         """
-        _reserved, n_samples, dtype = _samples_head(payload, "GPR_TRACE")
-        expected = _SAMPLES_HEAD.size + n_samples * dtype.itemsize
-        if len(payload) != expected:
-            raise FrameError(
-                f"GPR_TRACE says {n_samples} samples ({expected} bytes) "
-                f"but the payload has {len(payload)} bytes"
-            )
-        samples = np.frombuffer(payload, dtype=dtype, count=n_samples, offset=_SAMPLES_HEAD.size)
+        samples = sample_rows(MessageType.GPR_TRACE, payload)[0]
         return _trusted(cls, samples)
 
 
@@ -409,24 +469,13 @@ class MdBlock(_SampleMessage):
         FrameError
             If the payload is not a valid MD_BLOCK message.
         """
-        n_channels, n_frames, dtype = _samples_head(payload, "MD_BLOCK")
-        if n_channels == 0:
-            raise FrameError("MD_BLOCK has 0 channels; expected 1-255")
-        expected = _SAMPLES_HEAD.size + n_frames * n_channels * dtype.itemsize
-        if len(payload) != expected:
-            raise FrameError(
-                f"MD_BLOCK says {n_frames} frames x {n_channels} channels ({expected} bytes) "
-                f"but the payload has {len(payload)} bytes"
-            )
-        flat = np.frombuffer(
-            payload, dtype=dtype, count=n_frames * n_channels, offset=_SAMPLES_HEAD.size
-        )
-        return _trusted(cls, flat.reshape(n_frames, n_channels))
+        return _trusted(cls, sample_rows(MessageType.MD_BLOCK, payload))
 
 
 @dataclass(frozen=True)
-class Encoder:
-    """ENCODER (0x30): survey-wheel position.
+class WheelPosition:
+    """ENCODER (0x30): the survey-wheel position (the message; the frame encoder is
+    :class:`~detsig.wire.framing.FrameEncoder`).
 
     Payload: i64 cumulative ticks, f32 metres per tick (12 bytes).
 
@@ -461,7 +510,7 @@ class Encoder:
             raise FrameError(f"ENCODER value cannot be packed: {exc}") from None
 
     @classmethod
-    def from_payload(cls, payload: bytes) -> Encoder:
+    def from_payload(cls, payload: bytes) -> WheelPosition:
         """Parse an ENCODER payload (exactly 12 bytes).
 
         Parameters
@@ -471,7 +520,7 @@ class Encoder:
 
         Returns
         -------
-        Encoder
+        WheelPosition
             The message.
 
         Raises
@@ -762,13 +811,15 @@ class Ack:
         return cls(_text(obj, "cmd", "ACK"), ok, error, extra)
 
 
-Message = Hello | GprTrace | MdBlock | Encoder | Mark | Status | DeviceErrorMessage | Command | Ack
+Message = (
+    Hello | GprTrace | MdBlock | WheelPosition | Mark | Status | DeviceErrorMessage | Command | Ack
+)
 
 MESSAGE_CLASSES: Final[dict[MessageType, type[Message]]] = {
     MessageType.HELLO: Hello,
     MessageType.GPR_TRACE: GprTrace,
     MessageType.MD_BLOCK: MdBlock,
-    MessageType.ENCODER: Encoder,
+    MessageType.ENCODER: WheelPosition,
     MessageType.MARK: Mark,
     MessageType.STATUS: Status,
     MessageType.ERROR: DeviceErrorMessage,
@@ -789,8 +840,9 @@ def decode_message(frame: Frame) -> Message:
     Returns
     -------
     Message
-        A :class:`Hello`, :class:`GprTrace`, :class:`MdBlock`, :class:`Encoder`, :class:`Mark`,
-        :class:`Status`, :class:`DeviceErrorMessage`, :class:`Command` or :class:`Ack`.
+        A :class:`Hello`, :class:`GprTrace`, :class:`MdBlock`, :class:`WheelPosition`,
+        :class:`Mark`, :class:`Status`, :class:`DeviceErrorMessage`, :class:`Command` or
+        :class:`Ack`.
 
     Raises
     ------
