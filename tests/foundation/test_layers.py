@@ -46,3 +46,31 @@ def test_a_module_outside_every_layer_is_named(tmp_path) -> None:
     result = _run(copy)
     assert result.returncode == 1
     assert "newthing is in no layer" in result.stdout
+
+
+def _readme_layers() -> list[tuple[str, ...]]:
+    """The README's layout table: the parts of each layer, bottom first."""
+    import re
+
+    readme = (SRC.parent / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (\d+) \| ((?:`\w+`(?:, )?)+) \|", readme, flags=re.MULTILINE)
+    return [tuple(re.findall(r"`(\w+)`", parts)) for _, parts in rows]
+
+
+def test_the_readme_layout_table_is_the_checked_layering_and_the_tree() -> None:
+    sys.path.insert(0, str(CHECK.parent))
+    try:
+        import check_layers
+    finally:
+        sys.path.pop(0)
+    documented = _readme_layers()
+    # the checker knows a few non-package parts the README leaves out (_version, __main__)
+    checked = [tuple(p for p in parts if not p.startswith("_")) for parts in check_layers.LAYERS]
+    assert documented == checked
+    tree = {
+        p.stem if p.is_file() else p.name
+        for p in (SRC / "detsig").iterdir()
+        if (p.is_dir() and any(p.glob("*.py"))) or (p.suffix == ".py")
+    }
+    tree -= {"__init__", "__main__", "_version"}
+    assert tree == {part for parts in documented for part in parts}

@@ -20,7 +20,6 @@ True
 from __future__ import annotations
 
 import abc
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -576,22 +575,3 @@ class SurfaceClutterStream(StreamFilter):
         y = self._push(as_float_2d("chunk", array, self._dtype), True)
         self._n_out_columns = y.shape[1]
         return y
-
-
-def row_filter(function: Callable[..., npt.NDArray[Any]], **kwargs: Any) -> RowFilter:
-    """A :class:`RowFilter` of ``function`` with fixed keyword arguments.
-
-    Parameters
-    ----------
-    function : callable
-        ``function(x, **kwargs) -> y`` over arrays of shape (n_rows, n_columns), rows treated
-        independently.
-    **kwargs
-        The keyword arguments every call receives.
-
-    Returns
-    -------
-    RowFilter
-        A stateless stream filter (no lag).
-    """
-    return RowFilter(functools.partial(function), **kwargs)
