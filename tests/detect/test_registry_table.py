@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
 
@@ -22,6 +20,7 @@ from detsig.detect import (
     get_detector,
 )
 from detsig.errors import InputError
+from detsig.model import MdHeader, RowBlock
 
 
 def test_the_table_names_every_detector_once_in_order():
@@ -71,15 +70,8 @@ def test_bench_configurations_come_from_the_table():
     assert get_detector("fused").default_threshold == 1.0
 
 
-def _md_stream() -> SimpleNamespace:
-    return SimpleNamespace(
-        kind="md",
-        name="md0",
-        width=1,
-        channel_names=("gate0",),
-        sample_rate_hz=500.0,
-        hello={},
-    )
+def _md_stream() -> MdHeader:
+    return MdHeader(500.0, ("gate0",))
 
 
 @pytest.mark.parametrize(("preset", "expected"), [("default", 6.0), ("strict", 10.0)])
@@ -96,7 +88,12 @@ def test_the_live_processor_takes_the_table_presets(preset, expected):
     assert explicit.lane.md_detector.params.threshold == 5.0
     x = np.random.default_rng(1).normal(0, 2, (3000, 1))
     x[1500:1550] += 300.0
-    rows = SimpleNamespace(data=x, distance_m=None, lat_deg=None, lon_deg=None)
+    rows = RowBlock(
+        x,
+        np.zeros(len(x), np.uint32),
+        np.zeros(len(x), np.uint64),
+        np.zeros(len(x), np.int64),
+    )
     found = processor.on_rows("md0", rows) + processor.on_stop()
     assert [c.detector for c in found] == ["md-cfar"]
 
