@@ -42,12 +42,12 @@ def write_long_lane(path: Path, n_copies: int) -> int:
 
     single = path.with_name("single.h5")
     write_lane(simulate_lane("standard", 1), single)
-    set_by_writer = {"kind", "device", "sample_interval_s", "center_frequency_hz", "time_zero_s"}
-    set_by_writer |= {"sample_rate_hz", "channel_names", "units"}
+    from detsig.io.writer import WRITER_STREAM_ATTRS
+
     with open_recording(single) as source, RecordingWriter(path, site="long lane") as writer:
         gpr, md = source.streams["gpr0"], source.streams["md0"]
-        g_attrs = {k: v for k, v in gpr.attrs.items() if k not in set_by_writer}
-        m_attrs = {k: v for k, v in md.attrs.items() if k not in set_by_writer}
+        g_attrs = {k: v for k, v in gpr.attrs.items() if k not in WRITER_STREAM_ATTRS}
+        m_attrs = {k: v for k, v in md.attrs.items() if k not in WRITER_STREAM_ATTRS}
         g = writer.add_gpr_stream(
             "gpr0",
             n_samples=gpr.data.shape[1],

@@ -43,6 +43,7 @@ from detsig.devices.header import header_from_hello
 from detsig.errors import InputError
 from detsig.io.reader import Recording, StreamReader
 from detsig.io.recording import open_recording
+from detsig.io.writer import WRITER_STREAM_ATTRS
 from detsig.model import GprHeader, MdHeader, RowBlock
 from detsig.wire import Hello
 
@@ -61,27 +62,17 @@ DEVICE_EVENT_KINDS = (
 
 #: Stream attributes the session writes itself from the HELLO and the stream layout; every
 #: other stored attribute is carried over to the re-recorded stream (:attr:`extra_attrs`).
-_LAYOUT_ATTRS = frozenset(
-    {
-        "kind",
-        "device",
-        "port",
-        "driver",
-        "n_samples",
-        "n_channels",
-        "dtype",
-        "sample_interval_s",
-        "center_frequency_hz",
-        "time_zero_s",
-        "sample_rate_hz",
-        "channel_names",
-        "units",
-        "gate_delays_s",
-        "traces_per_s",
-        "trace_step_m",
-        "antenna_height_m",
-    }
-)
+_LAYOUT_ATTRS = WRITER_STREAM_ATTRS | {
+    "port",
+    "driver",
+    "n_samples",
+    "n_channels",
+    "dtype",
+    "gate_delays_s",
+    "traces_per_s",
+    "trace_step_m",
+    "antenna_height_m",
+}
 
 _FORMAT_NAMES = {np.dtype("<i2"): "int16", np.dtype("<i4"): "int32", np.dtype("<f4"): "float32"}
 

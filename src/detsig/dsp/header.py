@@ -294,12 +294,7 @@ def resolve_scan_header(scan: GprScan, trace_step_m: float | None = None) -> Gpr
     GprHeader
     References
     ----------
-    .. [1] Yelf, R. (2004). Where is true time zero? *Proc. 10th Int. Conf. on Ground
-       Penetrating Radar*, 279-282.
-    .. [2] Annan, A. P. (2009). Electromagnetic principles of ground penetrating radar. In
-       H. M. Jol (Ed.), *Ground Penetrating Radar: Theory and Applications*, Elsevier, ch. 1.
-    .. [3] Cassidy, N. J. (2009). Ground penetrating radar data processing, modelling and
-       analysis. In Jol (Ed.), ch. 5.
+    .. [1] See :func:`resolve_gpr_header` (Yelf 2004; Annan 2009; Cassidy 2009).
 
     Examples
     --------

@@ -40,6 +40,21 @@ from detsig.model import COMPLEX_INT16, TRACK_FIELDS, Candidate, GroundTruth, Po
 
 FORMAT_NAME = "detsig-recording"
 FORMAT_VERSION = 1
+
+#: Stream attributes the writer sets itself from the arguments of ``add_gpr_stream`` /
+#: ``add_md_stream`` (a copy of a stream passes every other attribute through ``attrs``).
+WRITER_STREAM_ATTRS = frozenset(
+    {
+        "kind",
+        "device",
+        "sample_interval_s",
+        "center_frequency_hz",
+        "time_zero_s",
+        "sample_rate_hz",
+        "channel_names",
+        "units",
+    }
+)
 #: Per-row columns every GPR and MD stream has (DESIGN.md section 2).
 ROW_COLUMNS: dict[str, str] = {
     "seq": "<u4",

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from detsig.io.writer import WRITER_STREAM_ATTRS
 from detsig.model import GprHeader, MdHeader
 
 
@@ -95,17 +96,7 @@ class _Source:
 
 
 _ROW_COLUMNS = ("seq", "device_time_us", "host_time_ns", "distance_m")
-_STREAM_ATTRS_SET_BY_WRITER = {
-    "kind",
-    "device",
-    "sample_interval_s",
-    "center_frequency_hz",
-    "time_zero_s",
-    "sample_rate_hz",
-    "channel_names",
-    "units",
-    "processing",
-}
+_STREAM_ATTRS_SET_BY_WRITER = WRITER_STREAM_ATTRS | {"processing"}
 
 
 def _recording_sources(recording: Any) -> tuple[list[_Source], list[Any]]:
