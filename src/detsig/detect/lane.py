@@ -402,7 +402,7 @@ def _md(
 
 
 #: Rows per block when a whole lane is detected (``run_lane``): the detectors' working arrays
-#: grow with the block, not the lane (``benchmarks/bench_detect_memory.py``: 88 MB allocated
+#: grow with the block, not the lane (``benchmarks/bench_detect_memory.py``: 59 MB allocated
 #: at the peak for a 50,000-trace lane, against 2.3 GB in one block).
 DEFAULT_BLOCK_ROWS = 1024
 
