@@ -52,6 +52,9 @@ def test_window_statistics():
         window_statistic(cube, 0, 1, "median")
 
 
+# whole-area runs (16 sweeps gridded and drift-removed): the kernels' plain-Python form is checked
+# above (make test-nojit deselects slow tests; here it took 330 s without the JIT)
+@pytest.mark.slow
 def test_cscans_light_up_at_the_shallow_mines(clean_area):
     survey = load_survey([clean_area])
     cube = gpr_cube(survey, cell_m=0.02)
@@ -79,6 +82,7 @@ def test_cscans_light_up_at_the_shallow_mines(clean_area):
     assert np.nanmax(maps["gate0"][near]) > 10 * np.nanstd(maps["gate0"][~near]) / 3
 
 
+@pytest.mark.slow
 def test_survey_grid_command(faulty_area, tmp_path, capsys):
     out = tmp_path / "grid"
     assert (
