@@ -38,7 +38,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detsig.devices import EventItem, GnssFix
-from detsig.devices.driver import SensorCounters, count_delivered
+from detsig.devices.driver import FreeRunning, SensorCounters, count_delivered
 from detsig.devices.header import header_from_hello
 from detsig.errors import InputError
 from detsig.io.reader import Recording, StreamReader
@@ -294,7 +294,7 @@ class RecordingReplay:
             self.recording.close()
 
 
-class ReplayDevice:
+class ReplayDevice(FreeRunning):
     """A sensor driver whose device is one GPR or MD stream of a recording.
 
     Made by :class:`RecordingReplay` (one per stream); implements
@@ -396,24 +396,6 @@ class ReplayDevice:
             Unused.
         """
         self.replay.start_clock()
-
-    def stop(self, timeout_s: float = 1.0) -> None:
-        """Nothing to tell a file.
-
-        Parameters
-        ----------
-        timeout_s : float
-            Unused.
-        """
-
-    def resume(self, timeout_s: float = 3.0) -> None:
-        """Nothing to resume: a replay link is never lost.
-
-        Parameters
-        ----------
-        timeout_s : float
-            Unused.
-        """
 
     def replace_link(self, link: Any) -> None:
         """Continue on another link (never needed: a replay link is never lost).
