@@ -255,7 +255,6 @@ def detect_energy(
     params: EnergyParams | None = None,
     *,
     all_scores: bool = False,
-    attrs: dict[str, Any] | None = None,
     **kwargs: Any,
 ) -> list[Candidate]:
     """Run the gpr-energy prescreener over a whole GPR line.
@@ -268,8 +267,6 @@ def detect_energy(
         Parameters; keyword arguments override single fields.
     all_scores : bool
         Report every object reaching ``hysteresis_low``.
-    attrs : dict, optional
-        Stream attributes.
 
     Returns
     -------

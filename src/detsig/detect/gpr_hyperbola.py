@@ -892,7 +892,6 @@ def detect_hyperbolas(
     params: HyperbolaParams | None = None,
     *,
     all_scores: bool = False,
-    attrs: dict[str, Any] | None = None,
     **kwargs: Any,
 ) -> list[Candidate]:
     """Run the gpr-hyperbola detector over a whole GPR line.
@@ -905,8 +904,6 @@ def detect_hyperbolas(
         Parameters; keyword arguments override single fields.
     all_scores : bool
         Report every object reaching ``hysteresis_low``.
-    attrs : dict, optional
-        Stream attributes (``antenna_height_m``).
 
     Returns
     -------

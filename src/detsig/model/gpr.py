@@ -80,7 +80,8 @@ class GprHeader:
         Two-way time of the ground surface (or direct arrival) within the trace, s.
     time_zero_stated : bool
         Whether the file or device stated ``time_zero_s`` (False: estimated from the traces
-        or a placeholder; see ``sources["time_zero_s"]``).
+        by :func:`detsig.dsp.resolve_gpr_header`, 0 until then; ``sources["time_zero_s"]``
+        says which).
     trace_step_m : float or None
         Distance between traces, m, for lines recorded by distance.
     traces_per_s : float or None
